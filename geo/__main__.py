@@ -1,0 +1,129 @@
+"""The command line: python -m geo ingest|export|geoparse|geocode."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from geo import GeoError, config
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return Path(args.db or os.environ.get(config.ENV_DB) or config.DEFAULT_DB)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from geo.pipeline import ingest
+    from geo.store import Store
+
+    def progress(done: int, total: int, name: str) -> None:
+        if sys.stderr.isatty() and total:
+            print(f"\r{done}/{total} articles {name[:40]:40}", end="", file=sys.stderr)
+
+    with Store(_db(args)) as store:
+        report = ingest(args.paths, store=store, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    for rejection in report.rejected:
+        print(f"rejected {rejection.path}: {rejection.reason}", file=sys.stderr)
+    print(f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
+          f"{len(report.rejected)} rejected, {report.events} events -> {_db(args)}")
+    return 1 if report.rejected and not (report.added or report.unchanged) else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from geo.export import to_csv, to_geojson, to_jsonl
+    from geo.store import Store
+
+    db = _db(args)
+    if not db.exists():
+        raise GeoError(f"no database at {db}: run `python -m geo ingest PATH...` first")
+    with Store(db) as store:
+        events = store.events()
+    text = {"jsonl": to_jsonl, "csv": to_csv,
+            "geojson": lambda e: json.dumps(to_geojson(e), ensure_ascii=False, indent=1)
+            }[args.format](events)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"{len(events)} events -> {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_geoparse(args: argparse.Namespace) -> int:
+    from geo.pipeline import load_geoparser
+
+    geoparser = load_geoparser()
+    with open(args.input, encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle if line.strip()]
+    tty = sys.stderr.isatty()
+    with open(args.output, "w", encoding="utf-8") as out:
+        texts = (r.get("text") or "" for r in records)
+        for n, (record, (_, toponyms)) in enumerate(zip(records, geoparser.pipe(texts)), 1):
+            out.write(json.dumps({"id": record.get("id"), "toponyms": [
+                {"start": t.start, "end": t.end, "name": t.text,
+                 "lat": t.place.lat, "lon": t.place.lon, "geonameid": t.place.geonameid,
+                 "feature": t.place.feature, "kind": t.kind}
+                for t in toponyms if t.place is not None and t.kind == "place"]}) + "\n")
+            if tty:
+                print(f"\r{n}/{len(records)} documents", end="", file=sys.stderr)
+    if tty:
+        print(file=sys.stderr)
+    return 0
+
+
+def cmd_geocode(args: argparse.Namespace) -> int:
+    from geo.gazetteer import make_geocoder
+
+    geocoder = make_geocoder(args.geocoder or os.environ.get(config.ENV_GEOCODER) or "offline",
+                             user_agent=os.environ.get(config.ENV_USER_AGENT) or "news-to-map",
+                             cache_path=config.CACHE_DIR / "nominatim.json")
+    found = geocoder.geocode(args.name, exactly_one=False, limit=args.limit, near=args.near) or []
+    for rank, location in enumerate(found, 1):
+        raw = location.raw
+        print(f"{rank:2}. {location.address}  ({location.latitude:.4f}, {location.longitude:.4f})  "
+              f"{raw.get('feature', '')}  {raw.get('country') or ''}  "
+              f"pop {raw.get('population', 0):,}  score {raw.get('score', 0):.2f}  {raw.get('id', '')}")
+    if not found:
+        print(f"no place called {args.name!r}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command."""
+    parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="read articles (files or folders) into the database")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--db", help=f"SQLite file (default ${config.ENV_DB} or {config.DEFAULT_DB})")
+    p.set_defaults(run=cmd_ingest)
+    p = sub.add_parser("export", help="write the stored events as jsonl, csv or geojson")
+    p.add_argument("--db")
+    p.add_argument("--format", choices=["jsonl", "csv", "geojson"], default="jsonl")
+    p.add_argument("--output", help="file to write (default: standard output)")
+    p.set_defaults(run=cmd_export)
+    p = sub.add_parser("geoparse", help="toponyms of each {id, text} line of a JSONL file")
+    p.add_argument("--input", required=True)
+    p.add_argument("--output", required=True)
+    p.set_defaults(run=cmd_geoparse)
+    p = sub.add_parser("geocode", help="ranked gazetteer candidates for a place name")
+    p.add_argument("name")
+    p.add_argument("--near", action="append", default=[], help="another place named nearby")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--geocoder", choices=["offline", "nominatim"],
+                   help=f"default ${config.ENV_GEOCODER} or offline")
+    p.set_defaults(run=cmd_geocode)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except GeoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""Events from a parsed article: what happened (type), when, where, who took part, which sentence."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+from spacy.vocab import Vocab
+
+from geo.dates import best_date, find_dates
+from geo.model import Article, Event, EventPlace, Place, Source, Toponym
+
+# Trigger patterns per type, over lemmas and parts of speech, most telling type first:
+# a sentence about "joint drills during the visit" reports the drills.
+TRIGGERS: dict[str, list[list[dict]]] = {
+    "exercise": [
+        [{"LEMMA": {"IN": ["drill", "exercise", "manoeuvre", "maneuver", "maneuvre", "wargame",
+                           "war-game"]}, "POS": {"IN": ["NOUN", "PROPN"]}}],
+        [{"LOWER": {"IN": ["war", "military"]}}, {"LEMMA": "game"}],
+        [{"LOWER": {"IN": ["manoeuvres", "maneuvers", "drills", "exercises"]}}],
+        # Named exercise series: "Peace Mission", "Joint Sea", "Vostok-2018", ...
+        [{"LOWER": "peace"}, {"LOWER": "mission"}],
+        [{"LOWER": "joint"}, {"LOWER": "sea"}, {"IS_PUNCT": True, "OP": "?"}, {"LIKE_NUM": True}],
+        [{"LOWER": {"IN": ["northern", "maritime", "naval"]}}, {"LOWER": "interaction"}],
+        [{"TEXT": {"REGEX": r"^(Vostok|Tsentr|Zapad|Kavkaz|Sever|Selenga|Ocean|Okean)(-\d{4})?$"}},
+         {"TEXT": {"REGEX": r"^-?\d{4}$"}, "OP": "?"}],
+    ],
+    "patrol": [
+        [{"LEMMA": "patrol"}],
+    ],
+    "arms_deal": [
+        [{"LEMMA": {"IN": ["buy", "purchase", "acquire", "procure", "sell", "sale", "deliver",
+                           "delivery", "supply", "contract", "deal", "export", "order"]}}],
+    ],
+    "meeting": [
+        [{"LEMMA": {"IN": ["meeting", "meet", "visit", "consultation", "summit", "negotiation",
+                           "negotiate", "conference"]}}],
+        [{"LOWER": "talks"}],
+    ],
+    "other": [
+        [{"LEMMA": {"IN": ["agreement", "memorandum", "treaty", "accord", "roadmap"]}}],
+        [{"LOWER": "road"}, {"LOWER": "map"}],
+        [{"LEMMA": {"IN": ["study", "train", "training", "education"]}}],
+    ],
+}
+TYPE_ORDER = ("exercise", "patrol", "arms_deal", "meeting", "other")
+
+# An arms deal names arms; "buy time" or "a trade deal" does not.
+WEAPON_WORDS = {
+    "weapon", "arm", "missile", "fighter", "jet", "aircraft", "helicopter", "tank", "submarine",
+    "frigate", "warship", "destroyer", "corvette", "drone", "ammunition", "system", "engine",
+    "bomber", "radar", "launcher", "rifle", "vessel", "s-400", "s-300", "su-35", "military",
+}
+# "Studied at an academy" is cooperation in training; "a study found" is not.
+TRAINING_WORDS = {"academy", "school", "college", "university", "institute", "cadet", "officer",
+                  "military", "personnel", "troops", "joint"}
+# Prepositions that put the thing they govern at a place.
+LOCATIVE_PREPS = {"in", "at", "near", "off", "on", "over", "across", "around", "inside",
+                  "outside", "within", "throughout", "into", "along", "between", "outside"}
+# Words that make a sentence habitual or generic rather than a report of one occurrence.
+HABITUAL = {"regularly", "routinely", "annually", "usually", "traditionally", "periodically"}
+FUTURE_MARKERS = {"will", "shall", "'ll"}
+PLAN_LEMMAS = {"plan", "schedule", "intend", "expect", "prepare", "propose"}
+JOINT_WORDS = {"joint", "jointly", "bilateral", "together", "both", "two"}
+SPECIFICITY = {"city": 5, "island": 4, "peninsula": 4, "strait": 4, "bay": 4, "gulf": 4,
+               "lake": 4, "mountains": 3, "desert": 3, "admin1": 3, "sea": 3, "region": 2,
+               "river": 3, "ocean": 1, "country": 0, "continent": -1}
+
+
+class EventExtractor:
+    """Turns a parsed article and its toponyms into events; built once per vocabulary."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.matcher = Matcher(vocab)
+        for event_type, patterns in TRIGGERS.items():
+            self.matcher.add(event_type, patterns)
+
+    def __call__(self, article: Article, doc: Doc, toponyms: Sequence[Toponym]) -> list[Event]:
+        """The events an article reports, merged where several sentences report one."""
+        context = Counter(t.place.name for t in toponyms
+                          if t.place and (t.kind == "demonym" or t.place.feature == "country"))
+        events = []
+        for sent in doc.sents:
+            event = self._sentence_event(article, doc, sent, toponyms, context)
+            if event is not None:
+                events.append(event)
+        return merge_events(events)
+
+    def _triggers(self, doc: Doc, sent: Span) -> list[tuple[str, Span]]:
+        found = []
+        for match_id, start, end in self.matcher(doc[sent.start:sent.end]):
+            found.append((doc.vocab.strings[match_id], sent[start:end]))
+        words = {t.lower_ for t in sent} | {t.lemma_.lower() for t in sent}
+        kept = []
+        for event_type, span in found:
+            if event_type == "arms_deal" and not words & WEAPON_WORDS:
+                continue
+            if event_type == "other" and span.root.lemma_ in ("study", "train", "training",
+                                                             "education") \
+                    and not words & TRAINING_WORDS:
+                continue
+            kept.append((event_type, span))
+        return sorted(kept, key=lambda f: TYPE_ORDER.index(f[0]))
+
+    def _sentence_event(self, article: Article, doc: Doc, sent: Span,
+                        toponyms: Sequence[Toponym], context: Counter) -> Event | None:
+        triggers = self._triggers(doc, sent)
+        if not triggers or any(t.lower_ in HABITUAL for t in sent):
+            return None
+        event_type, trigger = triggers[0]
+        inside = [t for t in toponyms if sent.start_char <= t.start and t.end <= sent.end_char
+                  and t.place is not None]
+        places = _event_places(doc, [t for t in inside if t.kind == "place"])
+        if not places:
+            return None
+        future = any(t.lower_ in FUTURE_MARKERS for t in sent)
+        planned = future or _is_planned(sent)
+        when = best_date(find_dates(sent.text, article.published, future=future))
+        if when is None and article.published is not None:
+            year, month, day, precision = article.published.year, article.published.month, None, "month"
+        elif when is None:
+            year, month, day, precision = None, None, None, "unknown"
+        else:
+            year, month, day, precision = when.year, when.month, when.day, when.precision
+        if article.published and year and (year, month or 0) > (article.published.year,
+                                                                article.published.month):
+            planned = True
+        text = sent.text.strip()
+        start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        source = Source(article.id, text, start, start + len(text), article.key, article.title,
+                        article.source, article.published)
+        return Event(event_type, year, month, day, precision, "planned" if planned else "past",
+                     tuple(places), _participants(doc, sent, inside, context), (source,),
+                     trigger.text)
+
+
+def _is_planned(sent: Span) -> bool:
+    """Plans and announcements: "plan to hold", "scheduled", "is set to", "going to"."""
+    for token in sent[:-1]:
+        if token.lemma_ in PLAN_LEMMAS and token.pos_ == "VERB":
+            return True
+        if token.lower_ in ("going", "set", "due") and token.nbor(1).lower_ == "to":
+            return True
+    return False
+
+
+def _locative(token: Token) -> bool:
+    """Whether the name at this token says where something happens: "in X", "off the coast of X",
+    "in Russia's port city of X", "in X, Y" — following conjunctions, appositions and "of"."""
+    for _ in range(5):
+        if token.dep_ in ("conj", "appos", "compound", "npadvmod") and token.head is not token:
+            token = token.head
+            continue
+        if token.dep_ == "pobj":
+            prep = token.head
+            if prep.lower_ in LOCATIVE_PREPS:
+                return True
+            if prep.lower_ == "of" and prep.head.pos_ in ("NOUN", "PROPN"):
+                token = prep.head
+                continue
+            if prep.lower_ == "to" and prep.head.lemma_ in ("visit", "trip", "travel", "arrive",
+                                                           "come", "return", "deploy"):
+                return True
+        return False
+    return False
+
+
+def _descriptor(token: Token) -> bool:
+    """A name that only qualifies another noun: "China's Shandong peninsula", "the Urals city of"."""
+    return token.dep_ in ("poss", "compound", "amod", "nmod") and token.head.pos_ in ("NOUN", "PROPN")
+
+
+def _event_places(doc: Doc, toponyms: Sequence[Toponym]) -> list[EventPlace]:
+    """Where the event happened: names in a locative role, the most specific of them."""
+    located = []
+    for t in toponyms:
+        span = doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is None or not _locative(span.root):
+            continue
+        located.append((t, _descriptor(span.root)))
+    # A descriptor ("China's", "the Ural Mountains city") yields to the name it describes.
+    if any(not d for _, d in located):
+        located = [(t, d) for t, d in located if not d]
+    places: list[Toponym] = []
+    for t, _ in located:
+        if all(p.place.id != t.place.id for p in places):
+            places.append(t)
+    # The most specific place wins over a country that contains it.
+    inner_countries = {t.place.country for t in places if t.place.feature != "country"}
+    places = [t for t in places if not (t.place.feature == "country"
+                                        and t.place.country in inner_countries)]
+    return [EventPlace(t.text, t.place) for t in places]
+
+
+def _participants(doc: Doc, sent: Span, toponyms: Sequence[Toponym], context: Counter
+                  ) -> tuple[str, ...]:
+    """The countries taking part: named, as demonyms, or as capitals acting for them."""
+    named: list[str] = []
+    for t in toponyms:
+        place = t.place
+        if t.kind == "demonym" or place.feature == "country":
+            named.append(place.name)
+        else:
+            span = doc.char_span(t.start, t.end, alignment_mode="expand")
+            # "Moscow and Beijing conducted drills": capitals as subjects stand for states.
+            if span is not None and span.root.dep_ in ("nsubj", "nsubjpass", "conj") \
+                    and place.feature == "city" and place.population > 1_000_000:
+                country_name = _country_name(toponyms, place)
+                if country_name:
+                    named.append(country_name)
+    ordered = list(dict.fromkeys(named))
+    if len(ordered) < 2 and any(t.lower_ in JOINT_WORDS for t in sent):
+        # "Joint drills" with one side named: the other is the article's other main country.
+        for name, _ in context.most_common(3):
+            if name not in ordered and len(ordered) < 2:
+                ordered.append(name)
+    return tuple(ordered)
+
+
+def _country_name(toponyms: Sequence[Toponym], place: Place) -> str | None:
+    for t in toponyms:
+        if t.place and t.place.feature == "country" and t.place.country == place.country:
+            return t.place.name
+    return None
+
+
+def _compatible(a: Event, b: Event) -> bool:
+    if a.type != b.type:
+        return False
+    if a.year and b.year and a.year != b.year or a.month and b.month and a.month != b.month:
+        return False
+    ids_a = {p.place.id for p in a.places}
+    ids_b = {p.place.id for p in b.places}
+    if ids_a & ids_b:
+        return True
+    # A country and a place inside it: "a visit to China" and "arrived in Beijing".
+    countries_a = {p.place.country for p in a.places if p.place.feature == "country"}
+    countries_b = {p.place.country for p in b.places if p.place.feature == "country"}
+    return bool(countries_a & {p.place.country for p in b.places}
+                or countries_b & {p.place.country for p in a.places})
+
+
+def _merge(a: Event, b: Event) -> Event:
+    rank = ("unknown", "year", "month", "day").index
+    dated = a if rank(a.precision) >= rank(b.precision) else b
+    places = list(a.places) + [p for p in b.places if p.place.id not in {q.place.id for q in a.places}]
+    inner = {p.place.country for p in places if p.place.feature != "country"}
+    places = [p for p in places if not (p.place.feature == "country" and p.place.country in inner)]
+    return replace(a, year=dated.year, month=dated.month, day=dated.day, precision=dated.precision,
+                   places=tuple(places),
+                   participants=tuple(dict.fromkeys(a.participants + b.participants)),
+                   sources=a.sources + b.sources)
+
+
+def merge_events(events: Sequence[Event]) -> list[Event]:
+    """Merge events that several sentences report: same type, compatible dates, agreeing places."""
+    merged: list[Event] = []
+    for event in events:
+        for i, kept in enumerate(merged):
+            if _compatible(kept, event):
+                merged[i] = _merge(kept, event)
+                break
+        else:
+            merged.append(event)
+    return merged

@@ -1,0 +1,96 @@
+"""Ingest: articles in, events into the store; each article a pure function of its text."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from pathlib import Path
+
+from geo import GeoError
+from geo.articles import read_paths
+from geo.events import EventExtractor
+from geo.gazetteer import Gazetteer
+from geo.model import Article, Event, IngestReport, Rejection
+from geo.store import Store
+from geo.toponyms import Geoparser, load_nlp
+
+Progress = Callable[[int, int, str], None]
+
+
+def load_geoparser() -> Geoparser:
+    """The default geoparser: the pinned spaCy model and the offline gazetteer (a few seconds)."""
+    return Geoparser(load_nlp(), Gazetteer.load())
+
+
+class Pipeline:
+    """The loaded stages, reused for every article."""
+
+    def __init__(self, geoparser: Geoparser) -> None:
+        self.geoparser = geoparser
+
+    @cached_property
+    def extractor(self) -> EventExtractor:
+        return EventExtractor(self.geoparser.nlp.vocab)
+
+    def process(self, article: Article) -> list[Event]:
+        """The events of one article."""
+        return next(self.process_many([article]))[1]
+
+    def process_many(self, articles: Iterable[Article]):
+        """(article, events) for each article, parsed in batches."""
+        articles = list(articles)
+        for article, (doc, toponyms) in zip(articles, self.geoparser.pipe(a.text for a in articles)):
+            yield article, self.extractor(article, doc, toponyms)
+
+
+def ingest(paths: Iterable[str | Path], *, store: Store, geoparser: Geoparser | None = None,
+           progress: Progress | None = None, batch_size: int = 32) -> IngestReport:
+    """Read, extract and store every article under paths; report each as added, unchanged or
+    rejected. Each article is stored in its own transaction, so a crash loses at most the one
+    being written and a second run picks up where the first stopped."""
+    added: list[str] = []
+    unchanged: list[str] = []
+    rejected: list[Rejection] = []
+    pending: list[Article] = []
+    seen: set[str] = set()
+    for item in read_paths(paths):
+        if isinstance(item, Rejection):
+            rejected.append(item)
+        elif item.key in seen or store.has_article(item.key):
+            unchanged.append(item.id)
+        else:
+            seen.add(item.key)
+            pending.append(item)
+    total, done, events = len(pending), 0, 0
+    if progress:
+        progress(0, total, "")
+    if pending:
+        pipeline = Pipeline(geoparser or load_geoparser())
+        for start in range(0, total, batch_size):
+            batch = pending[start:start + batch_size]
+            for article, found in _guarded(pipeline, batch, rejected):
+                try:
+                    stored = store.add(article, found)
+                except GeoError as exc:
+                    rejected.append(Rejection(article.path or article.id, str(exc)))
+                    continue
+                (added if stored else unchanged).append(article.id)
+                events += len(found) if stored else 0
+            done += len(batch)
+            if progress:
+                progress(done, total, batch[-1].id)
+    return IngestReport(tuple(added), tuple(unchanged), tuple(rejected), events)
+
+
+def _guarded(pipeline: Pipeline, batch: list[Article], rejected: list[Rejection]):
+    """Process a batch; if it fails, retry article by article so one bad text loses only itself."""
+    try:
+        yield from list(pipeline.process_many(batch))
+        return
+    except Exception:  # noqa: BLE001 - isolate the article that fails, reported below
+        pass
+    for article in batch:
+        try:
+            yield article, pipeline.process(article)
+        except Exception as exc:  # noqa: BLE001 - reported to the user as a rejection
+            rejected.append(Rejection(article.path or article.id,
+                                      f"could not be processed: {type(exc).__name__}: {exc}"))

@@ -1,0 +1,222 @@
+"""The event store: SQLite behind one small interface (a PostGIS store can take its place)."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Collection, Sequence
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from geo import StoreError
+from geo.model import Article, Event, EventPlace, Place, Source
+
+# Numbered migrations: index i brings the schema from user_version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE articles (
+        key TEXT PRIMARY KEY,          -- sha256 of the text: re-ingesting is a no-op
+        id TEXT NOT NULL,              -- file name or record id, what exports cite
+        title TEXT, source TEXT, url TEXT,
+        published TEXT, published_how TEXT NOT NULL,
+        path TEXT, text TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE events (
+        key TEXT PRIMARY KEY,
+        type TEXT NOT NULL, year INTEGER, month INTEGER, day INTEGER,
+        precision TEXT NOT NULL, status TEXT NOT NULL, trigger TEXT NOT NULL
+    );
+    CREATE INDEX events_year ON events(year);
+    CREATE TABLE event_places (
+        event_key TEXT NOT NULL REFERENCES events(key) ON DELETE CASCADE,
+        ord INTEGER NOT NULL, name TEXT NOT NULL,
+        place_id TEXT NOT NULL, place_name TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
+        feature TEXT NOT NULL, country TEXT, population INTEGER NOT NULL, geonameid INTEGER,
+        PRIMARY KEY (event_key, ord)
+    );
+    CREATE TABLE event_participants (
+        event_key TEXT NOT NULL REFERENCES events(key) ON DELETE CASCADE,
+        ord INTEGER NOT NULL, country TEXT NOT NULL,
+        PRIMARY KEY (event_key, ord)
+    );
+    CREATE INDEX event_participants_country ON event_participants(country);
+    CREATE TABLE event_sources (
+        event_key TEXT NOT NULL REFERENCES events(key) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        article_key TEXT NOT NULL REFERENCES articles(key),
+        excerpt TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+        PRIMARY KEY (event_key, ord)
+    );
+    CREATE INDEX event_sources_article ON event_sources(article_key);
+    """,
+)
+
+
+class Store:
+    """Articles and their events in one SQLite file (or ":memory:")."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # check_same_thread=False: Streamlit serves reruns from several threads;
+            # every write happens inside one `with self._conn` transaction.
+            self._conn = sqlite3.connect(self.path, check_same_thread=False)
+            self._lock = threading.RLock()
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the event store {self.path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            # executescript commits first; the whole migration and its version bump
+            # run as one transaction so a crash leaves the previous schema intact.
+            self._conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # writing
+
+    def has_article(self, key: str) -> bool:
+        """Whether an article with this content hash is stored."""
+        return self._conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone() is not None
+
+    def add(self, article: Article, events: Sequence[Event]) -> bool:
+        """Store an article and its events in one transaction; False if it was already there."""
+        try:
+            with self._lock, self._conn:
+                if self.has_article(article.key):
+                    return False
+                self._conn.execute(
+                    "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (article.key, article.id, article.title, article.source, article.url,
+                     article.published.isoformat() if article.published else None,
+                     article.published_how, article.path, article.text,
+                     datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                for event in events:
+                    self._insert_event(event)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot store article {article.id}: {exc}") from exc
+        return True
+
+    def _insert_event(self, event: Event) -> None:
+        key = event.key
+        self._conn.execute(
+            "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, event.type, event.year, event.month, event.day, event.precision,
+             event.status, event.trigger))
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO event_places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(key, i, ep.name, ep.place.id, ep.place.name, ep.place.lat, ep.place.lon,
+              ep.place.feature, ep.place.country, ep.place.population, ep.place.geonameid)
+             for i, ep in enumerate(event.places)])
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO event_participants VALUES (?, ?, ?)",
+            [(key, i, country) for i, country in enumerate(event.participants)])
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO event_sources VALUES (?, ?, ?, ?, ?, ?)",
+            [(key, i, s.article_key, s.excerpt, s.start, s.end)
+             for i, s in enumerate(event.sources)])
+
+    # reading
+
+    def events(self, *, years: tuple[int, int] | None = None,
+               types: Collection[str] | None = None,
+               countries: Collection[str] | None = None,
+               include_undated: bool = True) -> list[Event]:
+        """The stored events that pass the filters, oldest first, undated last."""
+        where, params = [], []
+        if years is not None:
+            dated = "(year BETWEEN ? AND ?)"
+            where.append(f"({dated} OR year IS NULL)" if include_undated else dated)
+            params += [years[0], years[1]]
+        elif not include_undated:
+            where.append("year IS NOT NULL")
+        if types is not None:
+            where.append(f"type IN ({','.join('?' * len(types))})")
+            params += list(types)
+        if countries is not None:
+            where.append("key IN (SELECT event_key FROM event_participants "
+                         f"WHERE country IN ({','.join('?' * len(countries))}))")
+            params += list(countries)
+        sql = ("SELECT key, type, year, month, day, precision, status, trigger FROM events"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY year IS NULL, year, month, day, key")
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+            return self._assemble(rows)
+
+    def _assemble(self, rows: list[tuple]) -> list[Event]:
+        keys = [row[0] for row in rows]
+        places: dict[str, list[EventPlace]] = {k: [] for k in keys}
+        participants: dict[str, list[str]] = {k: [] for k in keys}
+        sources: dict[str, list[Source]] = {k: [] for k in keys}
+        # One query per child table for all events: no N+1 queries on thousands of events.
+        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY)")
+        self._conn.execute("DELETE FROM wanted")
+        self._conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(k,) for k in keys])
+        for (key, name, pid, pname, lat, lon, feature, country, population,
+             geonameid) in self._conn.execute(
+                "SELECT event_key, name, place_id, place_name, lat, lon, feature, country, "
+                "population, geonameid FROM event_places JOIN wanted ON key = event_key "
+                "ORDER BY event_key, ord"):
+            places[key].append(EventPlace(name, Place(pid, pname, lat, lon, feature, country,
+                                                      population, geonameid)))
+        for key, country in self._conn.execute(
+                "SELECT event_key, country FROM event_participants JOIN wanted "
+                "ON key = event_key ORDER BY event_key, ord"):
+            participants[key].append(country)
+        for key, article_key, excerpt, start, end, aid, title, source, published in self._conn.execute(
+                'SELECT s.event_key, s.article_key, s.excerpt, s.start, s."end", a.id, a.title, '
+                "a.source, a.published FROM event_sources s JOIN wanted w ON w.key = s.event_key "
+                "JOIN articles a ON a.key = s.article_key ORDER BY s.event_key, s.ord"):
+            sources[key].append(Source(aid, excerpt, start, end, article_key, title, source,
+                                       date.fromisoformat(published) if published else None))
+        return [Event(type_, year, month, day, precision, status, tuple(places[key]),
+                      tuple(participants[key]), tuple(sources[key]), trigger)
+                for key, type_, year, month, day, precision, status, trigger in rows]
+
+    def year_range(self) -> tuple[int, int] | None:
+        """The first and last year of the dated events, or None when there are none."""
+        low, high = self._conn.execute("SELECT MIN(year), MAX(year) FROM events").fetchone()
+        return None if low is None else (low, high)
+
+    def facets(self) -> dict[str, list[str]]:
+        """The distinct event types, participant countries and article ids stored."""
+        def column(sql: str) -> list[str]:
+            return [row[0] for row in self._conn.execute(sql)]
+        return {
+            "types": column("SELECT DISTINCT type FROM events ORDER BY type"),
+            "countries": column("SELECT DISTINCT country FROM event_participants ORDER BY country"),
+            "articles": column("SELECT id FROM articles ORDER BY id"),
+        }
+
+    def articles(self) -> list[Article]:
+        """Every stored article, by id."""
+        rows = self._conn.execute(
+            "SELECT id, text, title, source, url, published, published_how, path "
+            "FROM articles ORDER BY id").fetchall()
+        return [Article(id_, text, title, source, url,
+                        date.fromisoformat(published) if published else None, how, path)
+                for id_, text, title, source, url, published, how, path in rows]
+
+    def article_count(self) -> int:
+        """How many articles are stored."""
+        return self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def event_count(self) -> int:
+        """How many events are stored."""
+        return self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]

@@ -1,0 +1,84 @@
+"""The SQLite store: round trips, idempotent ingest, filters, migrations, crash safety."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from geo.store import MIGRATIONS, Store
+from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
+
+
+@pytest.fixture
+def store():
+    with Store(":memory:") as s:
+        yield s
+
+
+def test_round_trip_keeps_every_field(store):
+    article = make_article("Troops held drills in Moscow. More text.", title="T", source="S")
+    event = make_event(article)
+    assert store.add(article, [event]) is True
+    [back] = store.events()
+    assert back == event
+    assert back.key == event.key
+    assert back.sources[0].title == "T" and back.sources[0].source == "S"
+
+
+def test_adding_the_same_article_twice_changes_nothing(store):
+    article = make_article()
+    assert store.add(article, [make_event(article)])
+    assert store.add(make_article(), [make_event(article)]) is False
+    assert store.article_count() == 1 and store.event_count() == 1
+
+
+def test_filters_by_year_type_and_country(store):
+    a1, a2, a3 = (make_article(f"Drills number {i} in Moscow.", id=f"{i}.txt") for i in range(3))
+    store.add(a1, [make_event(a1, year=2005, month=None)])
+    store.add(a2, [make_event(a2, BEIJING, type="meeting", year=2019,
+                              participants=("China", "Kazakhstan"))])
+    store.add(a3, [make_event(a3, SEA, year=None, month=None)])
+    assert [e.year for e in store.events()] == [2005, 2019, None]
+    assert [e.year for e in store.events(years=(2010, 2020))] == [2019, None]
+    assert [e.year for e in store.events(years=(2010, 2020), include_undated=False)] == [2019]
+    assert [e.type for e in store.events(types=["meeting"])] == ["meeting"]
+    assert [e.year for e in store.events(countries=["Kazakhstan"])] == [2019]
+    assert store.year_range() == (2005, 2019)
+    facets = store.facets()
+    assert facets["types"] == ["exercise", "meeting"]
+    assert "Kazakhstan" in facets["countries"]
+    assert facets["articles"] == ["0.txt", "1.txt", "2.txt"]
+
+
+def test_an_event_reported_by_two_articles_keeps_both_sources(store):
+    a1, a2 = make_article("Drills in Moscow.", id="1.txt"), make_article("Drills again.", id="2.txt")
+    store.add(a2, [])
+    event = make_event(a1)
+    both = event.__class__(**{**event.__dict__,
+                              "sources": event.sources + make_event(a2, excerpt="Drills again.").sources})
+    store.add(a1, [both])
+    [back] = store.events()
+    assert [s.article for s in back.sources] == ["1.txt", "2.txt"]
+
+
+def test_a_failed_write_leaves_no_partial_article(store, monkeypatch):
+    article = make_article()
+    broken = make_event(article)
+    monkeypatch.setattr(store, "_insert_event", lambda e: (_ for _ in ()).throw(sqlite3.OperationalError("disk full")))
+    with pytest.raises(Exception, match="disk full"):
+        store.add(article, [broken])
+    assert store.article_count() == 0 and store.event_count() == 0
+    monkeypatch.undo()
+    assert store.add(article, [broken]) is True
+
+
+def test_file_database_uses_wal_and_is_migrated(tmp_path):
+    path = tmp_path / "sub" / "events.db"
+    with Store(path) as s:
+        s.add(make_article(), [])
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    conn.close()
+    with Store(path) as again:  # reopening runs no migration twice
+        assert again.article_count() == 1
