@@ -1,0 +1,878 @@
+"""Reading articles: files and folders in, one Article or Rejection per file or record out.
+
+Formats: .txt and .md (with an optional NAME.meta.json sidecar), .jsonl and .csv/.tsv (one
+article per record), .html/.htm (text extracted offline with trafilatura). Plain text is
+cleaned of page furniture (menus, "Most read" lists, share buttons, template markup) by
+`clean_text`; the publication date comes from metadata, else from the text (`find_published`).
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import charset_normalizer
+
+from geo import ArticleError
+from geo.model import Article, Rejection
+
+PLAIN_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+RECORD_SUFFIXES = (".jsonl", ".csv", ".tsv")
+SUPPORTED_SUFFIXES = PLAIN_SUFFIXES + HTML_SUFFIXES + RECORD_SUFFIXES
+SIDECAR_SUFFIX = ".meta.json"
+SIDECAR_OWNERS = PLAIN_SUFFIXES + HTML_SUFFIXES  # the files a NAME.meta.json can describe
+META_FIELDS = ("title", "source", "url", "published")
+
+Item = Article | Rejection
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths and files
+
+def read_paths(paths: Iterable[str | Path] | str | Path, *, clean: bool = True) -> Iterator[Item]:
+    """Every article under paths (files or folders), each as an Article or a Rejection."""
+    if isinstance(paths, (str, Path)):  # one path, not an iterable of characters
+        paths = [paths]
+    entries: list[Path | Rejection] = []  # in the order given, so output follows input
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            entries.extend(_walk(path))
+        elif path.exists():
+            entries.append(path)
+        else:
+            entries.append(Rejection(str(path), "no such file or folder"))
+    # every file is known before any is read: a sidecar is skipped when its article is read
+    given = {_resolved(e) for e in entries if isinstance(e, Path)}
+    seen: set[Path] = set()
+    for path in entries:
+        if isinstance(path, Rejection):
+            yield path
+            continue
+        real = _resolved(path)
+        if real in seen:  # a file named twice (itself and inside a folder) is read once
+            continue
+        seen.add(real)
+        if path.name.lower().endswith(SIDECAR_SUFFIX):
+            rejection = _lone_sidecar(path, given)
+            if rejection:
+                yield rejection
+            continue
+        yield from read_file(path, clean=clean)
+
+
+def read_file(path: str | Path, *, clean: bool = True) -> Iterator[Item]:
+    """The article(s) of one file: one for .txt/.md/.html, one per record for .jsonl/.csv."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        yield Rejection(str(path), _unsupported(path))
+        return
+    try:
+        if suffix in RECORD_SUFFIXES:
+            text = read_text(path)
+            if not text.strip():
+                yield Rejection(str(path), "empty file")
+            elif suffix == ".jsonl":
+                yield from _jsonl_records(path, text, clean)
+            else:
+                yield from _csv_records(path, text, clean)
+        else:
+            yield from _single_article(path, clean)
+    except ArticleError as exc:
+        yield Rejection(str(path), str(exc))
+
+
+def read_text(path: str | Path) -> str:
+    """The decoded contents of a file: UTF-8, a BOM's encoding, or a detected one."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read: {exc.strerror or exc}") from exc
+    return decode_bytes(data)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Files under folder, recursively, sorted by path; hidden files and folders skipped."""
+    found: list[Path] = []
+    for root, dirs, names in os.walk(folder):  # symlinked folders are not followed: no loops
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(Path(root) / n for n in names if not n.startswith("."))
+    return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def _sidecar_stem(path: Path) -> str:
+    return path.name[: -len(SIDECAR_SUFFIX)]
+
+
+def _owners(sidecar: Path) -> list[Path]:
+    stem = _sidecar_stem(sidecar)
+    suffixes = SIDECAR_OWNERS + tuple(s.upper() for s in SIDECAR_OWNERS)
+    return [p for p in (sidecar.with_name(stem + s) for s in suffixes) if p.exists()]
+
+
+def _lone_sidecar(path: Path, given: set[Path]) -> Rejection | None:
+    """A sidecar is read with its article; only one whose article is not being read is reported."""
+    owners = _owners(path)
+    if any(_resolved(o) in given for o in owners):
+        return None
+    if owners:
+        return Rejection(str(path), f"a metadata sidecar, not an article: read {owners[0].name} "
+                                    "to use it")
+    names = "/".join(_sidecar_stem(path) + s for s in SIDECAR_OWNERS)
+    return Rejection(str(path), f"metadata sidecar without an article: no {names} beside it")
+
+
+def _unsupported(path: Path) -> str:
+    supported = ", ".join(SUPPORTED_SUFFIXES)
+    if not path.suffix:
+        return f"no file extension, so the format is unknown (supported: {supported})"
+    hint = " (one JSON object per line goes in a .jsonl file)" if path.suffix.lower() == ".json" else ""
+    return f"unsupported extension '{path.suffix}'{hint} (supported: {supported})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding
+
+_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Single-byte encodings English news is found in, most likely first: the tie-break order.
+_LEGACY = ("cp1252", "latin_1", "cp1251", "cp1250", "iso8859_15", "koi8_r", "mac_roman")
+_COMMON_SYMBOLS = set("€£¥$©®°±·•–—‘’‚“”„…«»§¶™′″\u00a0")
+
+
+def decode_bytes(data: bytes) -> str:
+    """Bytes as text: BOM, else UTF-8, else the most plausible legacy or detected encoding."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _plausible(data.decode(encoding), encoding)
+            except UnicodeDecodeError as exc:
+                raise ArticleError(f"undecodable: starts with a {encoding.upper()} byte-order "
+                                   f"mark but is not valid {encoding.upper()}") from exc
+    if b"\x00" not in data:  # NUL bytes mean UTF-16/32 without a BOM, or binary: detect those
+        try:
+            return _plausible(data.decode("utf-8"), "utf-8")
+        except UnicodeDecodeError:
+            pass
+        # UTF-8 with a stray bad byte (a truncated copy, one pasted character) stays UTF-8:
+        # read as cp1252, every other accent and quote would turn into mojibake
+        lenient = data.decode("utf-8", errors="replace")
+        bad = lenient.count("\ufffd")
+        good = sum(1 for c in lenient if not c.isascii()) - bad
+        if good >= 2 and bad * 4 <= good:
+            return _plausible(lenient, "utf-8")
+        # charset-normalizer alone is unreliable on mostly-ASCII English with a few accented
+        # or Cyrillic words (it picks Polish or Big5); restrict it to the likely legacy
+        # encodings, then break its ties by how natural the non-ASCII words look.
+        matches = list(charset_normalizer.from_bytes(data, cp_isolation=list(_LEGACY)))
+        if matches:
+            least = min(m.chaos for m in matches)
+            best = min((m for m in matches if m.chaos <= least + 0.02),
+                       key=lambda m: (_oddness(str(m)), _legacy_rank(m.encoding)))
+            return _plausible(str(best), best.encoding)
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise ArticleError("undecodable: not text in UTF-8, UTF-16 or any encoding detected")
+    return _plausible(str(best), best.encoding)
+
+
+def _legacy_rank(encoding: str) -> int:
+    return _LEGACY.index(encoding) if encoding in _LEGACY else len(_LEGACY)
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else "?"
+
+
+def _oddness(text: str) -> int:
+    """How unnatural the non-ASCII characters look: symbols inside words, mixed scripts."""
+    score = 0
+    for word in re.findall(r"\S+", text):
+        if word.isascii():
+            continue
+        letters = [c for c in word if c.isalpha()]
+        scripts = {_script(c) for c in letters if not c.isascii()} | (
+            {"LATIN"} if any(c.isascii() for c in letters) else set())
+        if len(scripts) > 1:
+            score += 3
+        for ch in word:
+            if ch.isascii() or ch.isalpha() or ch in _COMMON_SYMBOLS:
+                continue
+            score += 5 if unicodedata.category(ch).startswith("C") else 2
+        for a, b in zip(word, word[1:]):  # "zÜrich": capitals inside a lower-case word
+            if a.islower() and b.isupper() and not b.isascii():
+                score += 2
+    return score
+
+
+def _plausible(text: str, encoding: str) -> str:
+    """The decoded text, unless it is binary data that happened to decode."""
+    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f\v")
+    if text and controls > max(2, len(text) // 100):
+        raise ArticleError(f"undecodable: binary data, not text ({controls} control characters "
+                           f"when read as {encoding})")
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Single-article files: .txt, .md, .html
+
+def _single_article(path: Path, clean: bool) -> Iterator[Item]:
+    meta: dict = {}
+    sidecar = path.with_name(path.stem + SIDECAR_SUFFIX)
+    if path.suffix.lower() in SIDECAR_OWNERS and sidecar.exists():
+        meta, problem = _read_sidecar(sidecar, path)
+        if problem:
+            yield problem
+    raw = read_text(path)
+    if not raw.strip():
+        yield Rejection(str(path), "empty file")
+        return
+    if path.suffix.lower() in HTML_SUFFIXES:
+        page_meta, raw = _extract_html(raw)
+        meta = {**page_meta, **meta}  # the sidecar, written by a person, wins over the page
+        text = _paragraphs(clean_text(raw)) if clean else raw
+    else:
+        text = raw
+        if clean:
+            text = clean_text(_strip_markdown(raw) if path.suffix.lower() == ".md" else raw)
+    yield make_article(text, id=path.name, path=str(path), raw=raw, **meta)
+
+
+def _read_sidecar(sidecar: Path, owner: Path) -> tuple[dict, Rejection | None]:
+    """The usable fields of NAME.meta.json, and a Rejection naming it if any part was unusable.
+
+    A bad sidecar never costs the article: its text is read all the same, and the sidecar is
+    reported on its own so the user learns which metadata was dropped and why.
+    """
+    try:
+        data = json.loads(read_text(sidecar))
+    except ArticleError as exc:
+        return {}, Rejection(str(sidecar), f"{exc}; ignored, {owner.name} was read without it")
+    except json.JSONDecodeError as exc:
+        return {}, Rejection(str(sidecar), f"malformed JSON in metadata sidecar (line {exc.lineno}:"
+                                           f" {exc.msg}); ignored, {owner.name} was read without it")
+    if not isinstance(data, dict):
+        return {}, Rejection(str(sidecar), "metadata sidecar is not a JSON object; ignored, "
+                                           f"{owner.name} was read without it")
+    meta, problems = _metadata(data)
+    if problems:
+        return meta, Rejection(str(sidecar), "; ".join(problems) +
+                               f": ignored, the rest applied to {owner.name}")
+    return meta, None
+
+
+def _metadata(record: dict) -> tuple[dict, list[str]]:
+    """title/source/url/published from a sidecar or record, and what was wrong with them."""
+    meta: dict = {}
+    problems: list[str] = []
+    for name in META_FIELDS:
+        value = record.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if name == "published":
+            parsed = parse_date(value)
+            if parsed is None:
+                problems.append(f"'published' value {value!r} is not an ISO 8601 date")
+            else:
+                meta[name] = parsed
+        elif isinstance(value, str):
+            meta[name] = value.strip()
+        else:
+            problems.append(f"'{name}' is a {type(value).__name__}, not a string")
+    return meta, problems
+
+
+def _extract_html(html: str) -> tuple[dict, str]:
+    """(metadata, body text) of a web page, extracted offline from the string."""
+    try:
+        import trafilatura  # imported here: slow to import and only HTML needs it
+    except ImportError as exc:
+        raise ArticleError(f"HTML needs trafilatura, which cannot be imported: {exc}") from exc
+    try:
+        doc = trafilatura.bare_extraction(
+            html, with_metadata=True, include_comments=False, include_tables=False,
+            # only dates the page's markup states: guesses from its text are find_published's job
+            date_extraction_params={"extensive_search": False, "original_date": True})
+    except Exception as exc:  # noqa: BLE001 - trafilatura/lxml raise many kinds; report, not crash
+        raise ArticleError(f"could not parse the HTML page: {type(exc).__name__}: {exc}") from exc
+    if doc is None or not (doc.text or "").strip():
+        raise ArticleError("no article text found in the HTML page")
+    meta: dict = {}
+    if doc.title:
+        meta["title"] = doc.title.strip()
+    if doc.sitename or doc.hostname:
+        meta["source"] = (doc.sitename or doc.hostname).strip()
+    if doc.url:
+        meta["url"] = doc.url
+    published = parse_date(doc.date) if doc.date else None
+    if published:
+        meta["published"] = published
+    return meta, doc.text
+
+
+def _paragraphs(text: str) -> str:
+    """trafilatura puts one block per line: make each a paragraph, so sentences stay apart."""
+    return re.sub(r"\n+", "\n\n", text)
+
+
+_MD_RULES = (
+    (re.compile(r"<!--.*?-->", re.S), ""),
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images: the alt text is rarely prose
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links keep their words
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.M), r"\1"),
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),
+    (re.compile(r"^[ \t]*[-*+][ \t]+(?=\S)", re.M), ""),
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"`([^`\n]+)`"), r"\1"),
+)
+
+
+def _strip_markdown(text: str) -> str:
+    """Markdown markup removed, its words kept, so offsets index plain prose."""
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-record files: .jsonl, .csv, .tsv
+
+def _jsonl_records(path: Path, text: str, clean: bool) -> Iterator[Item]:
+    # split on "\n" only: JSON strings may hold U+2028, which str.splitlines would cut at
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Rejection(where, f"malformed JSON on line {number}: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(record, dict):
+            yield Rejection(where, f"line {number} is a JSON {type(record).__name__}, not an object")
+            continue
+        yield _record_article(record, path, number, f"line {number}", clean)
+
+
+def _csv_records(path: Path, text: str, clean: bool) -> Iterator[Item]:
+    delimiter, header = _csv_layout(text, "\t" if path.suffix.lower() == ".tsv" else ",")
+    if delimiter is None:
+        columns = ", ".join(repr(c) for c in header) or "none"
+        yield Rejection(str(path), f"CSV without a 'text' column (columns: {columns})")
+        return
+    big = 1 << 30  # the csv module's 128 KiB field limit would reject long articles
+    if csv.field_size_limit() < big:
+        csv.field_size_limit(big)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    names = [_column(c) for c in next(reader)]
+    row = 1  # spreadsheet numbering: the header is row 1
+    while True:
+        row += 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Rejection(f"{path}:{row}", f"malformed CSV at row {row}: {exc}; "
+                                             "the rows after it were not read")
+            return
+        if not any(v.strip() for v in values):
+            continue
+        record = {n: v for n, v in zip(names, values) if n}
+        yield _record_article(record, path, row, f"row {row}", clean)
+
+
+def _column(name: str) -> str:
+    return name.strip().strip("\ufeff").strip().lower()
+
+
+def _csv_layout(text: str, preferred: str) -> tuple[str | None, list[str]]:
+    """The delimiter whose header has a 'text' column, and the header as read with it."""
+    first = next(iter(text.splitlines()), "")
+    header: list[str] = []
+    for delimiter in dict.fromkeys((preferred, ",", "\t", ";", "|")):
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            continue
+        if "text" in (_column(c) for c in cells):
+            return delimiter, cells
+        if delimiter == preferred:
+            header = [c.strip() for c in cells]
+    return None, header
+
+
+def _record_article(record: dict, path: Path, number: int, label: str, clean: bool) -> Item:
+    """One JSONL/CSV record as an Article, or a Rejection saying what it lacks."""
+    where = f"{path}:{number}"
+    raw = record.get("text")
+    if raw is not None and not isinstance(raw, str):
+        return Rejection(where, f"record on {label}: 'text' is a {type(raw).__name__}, not a string")
+    if raw is None or not raw.strip():
+        fields = ", ".join(repr(k) for k in record if k != "text") or "none"
+        return Rejection(where, f"record on {label} without text (other fields: {fields})")
+    rid = record.get("id")
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)) or not str(rid).strip():
+        rid = f"{path.name}:{number}"
+    # a bad field in one record is not worth losing the article: it is simply not used
+    meta, _ = _metadata(record)
+    try:
+        return make_article(clean_text(raw) if clean else raw, id=str(rid).strip(), path=where,
+                            raw=raw, **meta)
+    except ArticleError as exc:
+        return Rejection(where, f"record on {label}: {exc}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Building an Article
+
+def make_article(text: str, *, id: str, title: str | None = None, source: str | None = None,
+                 url: str | None = None, published: date | None = None, path: str | None = None,
+                 raw: str | None = None) -> Article:
+    """An Article from already-cleaned text; the date falls back to the (raw) text itself."""
+    if not text.strip():
+        raise ArticleError("only page furniture, no article text left after cleaning"
+                           if raw and raw.strip() else "empty text")
+    how = "metadata" if published else "unknown"
+    if published is None:
+        published = find_published(raw if raw is not None else text)
+        how = "text" if published else "unknown"
+    return Article(id=id, text=text, title=title or _title_from_text(text), source=source,
+                   url=url, published=published, published_how=how, path=path)
+
+
+def _title_from_text(text: str) -> str | None:
+    """The first line, when it reads as a headline: short, and not a sentence."""
+    first = text.lstrip().split("\n", 1)[0].strip()
+    words = len(first.split())
+    if 3 <= words <= 25 and not _TERMINAL.search(first) and first[:1] not in "\"“‘'(":
+        return first
+    return None
+
+
+def parse_date(value: object) -> date | None:
+    """A metadata date: ISO 8601 date or datetime, RFC 2822, or a plain '13 June 2019'."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    if re.match(r"\d{4}-\d{2}-\d{2}[T ]", value):
+        try:  # the date as written: a time zone does not move it to another day
+            return datetime.fromisoformat(value.replace("z", "Z")).date()
+        except ValueError:
+            return None
+    try:
+        return parsedate_to_datetime(value).date()
+    except (TypeError, ValueError, IndexError):
+        pass
+    found = _full_dates(value)
+    if len(found) == 1 and len(value) - (found[0][1] - found[0][0]) <= 12:
+        return found[0][2]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Page furniture
+
+# Headings of link lists: the heading and the headlines under it go, up to a real paragraph.
+LIST_HEADINGS = frozenset("""
+most read|most popular|most viewed|most shared|most commented|most watched|popular|popular now|
+popular stories|popular news|top stories|top news|top headlines|trending|trending now|
+trending stories|read also|also read|read more|read next|more to read|what to read next|
+see also|related|related articles|related stories|related news|related content|related posts|
+related topics|related coverage|related links|related reading|more on this|more on this story|
+more on this topic|more stories|more headlines|recommended|recommended for you|
+recommended stories|recommended articles|you may also like|you might also like|
+you may be interested in|you might be interested in|editor's picks|editors' picks|
+editor’s picks|don't miss|don’t miss|must read|further reading|in other media|partner news|
+from our partners|around the web|sponsored stories|promoted stories|in case you missed it|
+more videos|top videos|latest stories|latest headlines
+""".replace("\n", "").split("|"))
+
+# Lines that are furniture wherever they stand: buttons, labels, menu words.
+BOILERPLATE = frozenset("""
+share|share this|share this article|share this story|share on facebook|share on twitter|
+share on x|share via email|tweet|email|e-mail|print|print this article|copy link|link copied|
+facebook|twitter|whatsapp|telegram|linkedin|reddit|vk|pinterest|flipboard|comments|comment|
+leave a comment|add a comment|show comments|show more|show less|load more|see more|view more|
+more|continue reading|read full article|read the full article|advertisement|advertising|
+sponsored|sponsored content|ad|loading|please wait|subscribe|subscribe now|sign up|sign in|
+log in|login|register|newsletter|menu|search|go to search|close|skip to content|
+skip to main content|back to top|to top|home|next|previous|prev|next article|previous article|
+photo|photos|video|videos|gallery|photo gallery|infographics|infographic|listen|
+listen to this article|audio|follow us|follow us on|cookie settings|accept|accept all|
+accept cookies|cookie policy|cookies|i agree|got it|ok|privacy policy|terms of use|terms of service|contact us|
+about us|all rights reserved|more news|all news|news feed|latest|latest news|select the city|
+select language|currency converter|use filter|sections|topics|news search|open in app|
+download the app|get the app|now|today|this week|this month|yesterday|edition|change edition|
+""".replace("\n", "").split("|")) - {""}
+
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<%.*?%>|\$\{[^}\n]*\}")
+_LABEL = re.compile(r"^(?:categories|category|tags|tagged|tagged with|topics|filed under|"
+                    r"keywords|related topics|sections?)\s*:", re.I)
+_INLINE_LINK = re.compile(r"^(?:read (?:more|also)|also read|see also|related|more|watch|"
+                          r"listen|recommended|advertisement)\s*[:›»>|–—-]\s*\S", re.I)
+# a cookie notice speaks to the reader; a news story about cookie rules does not
+_COOKIES = re.compile(r"\b(?:we|this (?:web)?site|our (?:web)?site|this page)\s+uses?\s+cookies\b|"
+                      r"\b(?:accept|allow|reject)\s+(?:all\s+)?cookies\b|\bby (?:continuing|using)"
+                      r" (?:to (?:browse|use) )?(?:this|our) (?:web)?site\b", re.I)
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}|\d{4}\s*[-–]\s*\d{4})\b|"
+                        r"\ball rights reserved\b", re.I)
+_COUNTER = re.compile(r"^\d[\d.,]*\s*[kKmM]?\+?\s+[a-z][a-z -]*$")  # "12 comments", "3 min read"
+_TERMINAL = re.compile(r"[.!?…:;][\"”’'»)\]]*$")
+_PARAGRAPH_END = re.compile(r"[.!?…][\"”’'»)\]]*$")
+_KEY_TRIM = " \t:|›»>·•*–—-.…"
+
+# line kinds
+_BLANK, _DROP, _HEADING, _SENTENCE, _FRAGMENT = "blank", "drop", "heading", "sentence", "fragment"
+
+
+def clean_text(text: str) -> str:
+    """The article text with page furniture removed and paragraph breaks kept."""
+    text = (text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+            .replace("\ufeff", "").replace("\u200b", "").replace("\u00ad", ""))
+    raw_lines = text.split("\n")
+    lines = [_TEMPLATE.sub("", line).strip() for line in raw_lines]
+    templated = [bool(_TEMPLATE.search(line)) for line in raw_lines]
+    if _hard_wrapped(lines):
+        lines, templated = _unwrap(lines, templated)
+    kinds = [_kind(line, was_template) for line, was_template in zip(lines, templated)]
+    drop = [k == _DROP for k in kinds]
+    _drop_lists(lines, kinds, drop)
+    _drop_runs(lines, kinds, drop)
+    return _assemble(lines, kinds, drop)
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    """Whether paragraphs are broken into lines of a fixed width (wire copy, e-mail, PDFs).
+
+    Told by lines of a middling length that break mid-sentence, often before a lower-case
+    word; a menu that wraps one item ("You can filter your feed,/by choosing...") has short
+    lines and does not count.
+    """
+    pairs = [(a, b) for a, b in zip(lines, lines[1:]) if a and b]
+    if len(pairs) < 3:
+        return False
+    median = sorted(len(a) for a, _ in pairs)[len(pairs) // 2]
+    lower = sum(1 for _, b in pairs if b[0].islower())
+    unended = sum(1 for a, _ in pairs if len(a) >= 40 and not _TERMINAL.search(a))
+    # paragraphs one per line are long and end in full stops; wrapped lines are of a width
+    return 50 <= median <= 160 and (lower >= 0.2 * len(pairs) or unended >= 0.35 * len(pairs))
+
+
+def _unwrap(lines: list[str], flags: list[bool]) -> tuple[list[str], list[bool]]:
+    """Lines of a hard-wrapped text joined back into paragraphs: a line that runs near the wrap
+    width without ending a sentence, or is followed by a lower-case word, continues on the next.
+    A short unended line ("Image copyright AP") is a caption or heading and stays apart."""
+    lengths = sorted(len(line) for line in lines if line)
+    width = lengths[int(len(lengths) * 0.9)] if lengths else 0
+    out: list[str] = []
+    out_flags: list[bool] = []
+    for line, flag in zip(lines, flags):
+        prev = out[-1] if out else ""
+        if prev and line and (line[0].islower() or (
+                not _TERMINAL.search(prev) and len(prev) >= 0.6 * width)):
+            out[-1] = f"{out[-1]} {line}"
+            out_flags[-1] = out_flags[-1] or flag
+        else:
+            out.append(line)
+            out_flags.append(flag)
+    return out, out_flags
+
+
+def _words(line: str) -> int:
+    return len(line.split())
+
+
+def _kind(line: str, was_template: bool) -> str:
+    if not line:
+        return _DROP if was_template else _BLANK
+    if not any(c.isalpha() for c in line):  # bare numbers, rules, arrows
+        return _DROP
+    key = re.sub(r"\s*\(\d+\)$", "", re.sub(r"\s+", " ", line.lower())).strip(_KEY_TRIM)
+    if key in LIST_HEADINGS:
+        return _HEADING
+    words = _words(line)
+    if (key in BOILERPLATE or (_LABEL.match(line) and words <= 25)
+            or (_INLINE_LINK.match(line) and not _PARAGRAPH_END.search(line))
+            or (_COOKIES.search(line) and words <= 80) or (_COPYRIGHT.search(line) and words <= 20)
+            or (_COUNTER.match(line) and words <= 6)):
+        return _DROP
+    if words >= 20 or (words >= 4 and _TERMINAL.search(line)):
+        return _SENTENCE
+    return _FRAGMENT
+
+
+def _real_paragraph(line: str, kind: str) -> bool:
+    """Where a link list ends: prose, not another headline."""
+    words = _words(line)
+    return kind == _SENTENCE and (words >= 20 or (words >= 8 and bool(_PARAGRAPH_END.search(line))))
+
+
+def _drop_lists(lines: list[str], kinds: list[str], drop: list[bool]) -> None:
+    """Drop each list heading and everything under it until a real paragraph."""
+    n = len(lines)
+    for i, kind in enumerate(kinds):
+        if kind != _HEADING:
+            continue
+        drop[i] = True
+        before = kinds[i - 1] if i else _BLANK
+        after = kinds[i + 1] if i + 1 < n else _BLANK
+        # "Top stories" as the last word of a menu block heads no list of its own
+        if after == _BLANK and before in (_FRAGMENT, _DROP, _HEADING):
+            continue
+        j = i + 1
+        while j < n and not _real_paragraph(lines[j], kinds[j]):
+            drop[j] = True
+            j += 1
+
+
+def _drop_runs(lines: list[str], kinds: list[str], drop: list[bool]) -> None:
+    """Drop runs of short, unpunctuated lines: menus, tag clouds, headline lists."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    last: int | None = None
+    for i, kind in enumerate(kinds):
+        if kind == _BLANK:
+            continue
+        weak = kind in (_FRAGMENT, _DROP, _HEADING) or (drop[i] and kind != _SENTENCE)
+        if not weak:
+            if current:
+                runs.append(current)
+            current, last = [], None
+            continue
+        adjacent = last is not None and (
+            i == last + 1  # no blank line between them; else only very short items link up
+            or (_words(lines[last]) <= 3 and _words(lines[i]) <= 3))
+        if current and not adjacent:
+            runs.append(current)
+            current = []
+        current.append(i)
+        last = i
+    if current:
+        runs.append(current)
+    for run in runs:
+        furniture = any(kinds[i] in (_DROP, _HEADING) for i in run)
+        if len(run) >= 5:  # a menu or a list of links: captions do not come in fives
+            for i in run:
+                drop[i] = True
+        elif len(run) >= 3 or (furniture and len(run) >= 2):
+            # keep longer lines (a headline, a caption with a date and places); drop the rest
+            for i in run:
+                if _words(lines[i]) <= 5:
+                    drop[i] = True
+
+
+def _assemble(lines: list[str], kinds: list[str], drop: list[bool]) -> str:
+    """Kept lines; a blank line wherever a paragraph break or removed furniture was."""
+    out: list[str] = []
+    gap = False
+    for line, kind, dropped in zip(lines, kinds, drop):
+        if kind == _BLANK or dropped:
+            gap = True
+            continue
+        if out and gap:
+            out.append("")
+        out.append(line)
+        gap = False
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Publication date from the text
+
+_MONTH_NUMBERS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+# Capitalised or all capitals only: "may" and "march" in prose are verbs.
+_MONTH = "(?P<mon>" + "|".join(
+    alt for name in sorted(_MONTH_NUMBERS, key=len, reverse=True)
+    for alt in (name.capitalize(), name.upper())) + r")\.?"
+_YEAR = r"(?P<y>(?:19|20)\d{2})"
+_DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
+_WEEKDAY = r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)?"
+_FULL_DATES = (
+    re.compile(r"(?<![\d-])(?P<y>(?:19|20)\d{2})[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)(?![\d-])"),
+    re.compile(rf"\b{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"),
+    re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}\b"),
+    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:19|20)\d{2})\b"),  # 13.06.2019
+    re.compile(r"(?<![\d/])(?P<a>[01]?\d|[0-3]\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d{2})\b"),
+)
+_HEADER = re.compile(  # at the start of a line or after a separator: "By X | Published ..."
+    r"(?:^|[|•·—–]\s*)\W{0,3}\b(?P<kw>date|dated|published|posted|first published|"
+    r"publication date|released|updated|last updated|last modified|modified)"
+    r"(?:\s+on)?\s*[:\-–—]?\s*", re.I)
+_EXTRA_TOKEN = re.compile(  # what may stand beside a date on a line that is only a timestamp
+    r"^(?:\d{1,2}[:.]\d{2}(?::\d{2})?(?:am|pm)?|am|pm|a\.m\.|p\.m\.|at|on|updated|published|"
+    r"posted|last|first|(?:GMT|UTC|BST|CET|CEST|EET|EEST|MSK|EST|EDT|CST|CDT|PST|PDT|ET|PT)"
+    r"(?:[+-]\d{1,2}(?::?\d{2})?)?|[|/•·,.:()\-–—]+)$", re.I)
+# "MOSCOW, June 13. /TASS/." or "BEIJING, Nov. 5 (Xinhua) --": capitals, then the month and day
+_DATELINE = re.compile(
+    rf"^\s*(?P<place>[A-Z][A-Z'’.\- ]+[A-Z.](?:,\s*[A-Z][A-Za-z.'’ ]*)?)\s*,\s*{_MONTH}\s+{_DAY}"
+    rf"(?:,?\s+{_YEAR})?\b", re.M)
+_DATELINE_TITLE = re.compile(  # "Moscow, June 13 (Reuters) -": mixed case needs the agency
+    rf"^\s*(?P<place>[A-Z][a-z]+(?: [A-Z][a-z]+)*)\s*,\s*{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"
+    r"\s*(?:\.\s*)?(?:/[A-Za-z -]+/|\([A-Za-z -]+\)|--|—|–)", re.M)
+_STAMP = re.compile(rf"^\s*{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+\d{{1,2}}:\d{{2}}", re.M)  # "June 13, 14:53"
+_ANY_YEAR = re.compile(r"(?<![\d$£€.,/-])(?:19[5-9]\d|20\d{2})(?![\d%])")
+_FUTURE_CUE = re.compile(r"\b(?:by|until|till|through|to|before|for)\s*$|[-–]\s*$", re.I)
+
+
+def find_published(text: str, *, today: date | None = None) -> date | None:
+    """The publication date stated in an article's own text (header, timestamp, dateline)."""
+    today = today or date.today()
+    lines = text.replace("\r", "\n").split("\n")
+    header = _header_date(lines, today)
+    if header:
+        return header
+    stamp = _timestamp_line(lines, today)
+    if stamp:
+        return stamp
+    return _dateline_date(text, today)
+
+
+def _full_dates(text: str) -> list[tuple[int, int, date]]:
+    """(start, end, date) of every complete date written in text, in order."""
+    found: dict[int, tuple[int, int, date]] = {}
+    for pattern in _FULL_DATES:
+        for m in pattern.finditer(text):
+            if any(s <= m.start() < e for s, e, _ in found.values()):
+                continue
+            parsed = _match_date(m)
+            if parsed:
+                found[m.start()] = (m.start(), m.end(), parsed)
+    return [found[k] for k in sorted(found)]
+
+
+def _match_date(m: re.Match) -> date | None:
+    g = m.groupdict()
+    year = int(g["y"])
+    if g.get("mon"):
+        month = _MONTH_NUMBERS[g["mon"].lower()]
+        day = int(g["d"])
+    elif g.get("a"):
+        a, b = int(g["a"]), int(g["b"])
+        if a > 12 >= b:
+            day, month = a, b
+        elif b > 12 >= a:
+            month, day = a, b
+        else:  # 06/07/2019 is June 7 in one country and July 6 in another
+            return None
+    else:
+        month, day = int(g["m"]), int(g["d"])
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _sane(found: date | None, today: date) -> date | None:
+    """The date, if a publication could bear it: not before 1900, not past next year."""
+    if found and date(1900, 1, 1) <= found <= date(today.year + 1, 12, 31):
+        return found
+    return None
+
+
+def _header_date(lines: list[str], today: date) -> date | None:
+    """'date 2019-06-13', 'Published: 13 June 2019': publication keywords first, 'updated' last."""
+    updated = None
+    for line in lines:
+        m = _HEADER.search(line) if _words(line) <= 15 else None  # a byline, not a sentence
+        if not m:
+            continue
+        dates = [d for s, _, d in _full_dates(line) if s - m.end() <= 12 and s >= m.end()]
+        found = _sane(dates[0] if dates else None, today)
+        if not found:
+            continue
+        if m.group("kw").lower() in ("updated", "last updated", "last modified", "modified"):
+            updated = updated or found
+        else:
+            return found
+    return updated
+
+
+def _timestamp_line(lines: list[str], today: date) -> date | None:
+    """A line near the top that holds nothing but a date (and a weekday, a time, a zone)."""
+    for line in [ln for ln in lines if ln.strip()][:10]:
+        dates = _full_dates(line)
+        if len(dates) != 1:
+            continue
+        start, end, found = dates[0]
+        rest = (line[:start] + " " + line[end:]).split()
+        if all(_EXTRA_TOKEN.match(tok) for tok in rest):
+            return _sane(found, today)
+    return None
+
+
+def _dateline_date(text: str, today: date) -> date | None:
+    """A dateline's month and day, with its year or else the year the text itself implies."""
+    for pattern in (_DATELINE, _DATELINE_TITLE, _STAMP):
+        m = pattern.search(text)
+        if not m:
+            continue
+        month, day = _MONTH_NUMBERS[m.group("mon").lower()], int(m.group("d"))
+        if m.groupdict().get("y"):
+            return _sane(_safe_date(int(m.group("y")), month, day), today)
+        year = _implied_year(text, month, day, today)
+        if year:
+            return _sane(_safe_date(year, month, day), today)
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _implied_year(text: str, month: int, day: int, today: date) -> int | None:
+    """The year of a dateline's day: a full date with the same day, else the latest past year
+    the text mentions (articles cite earlier years, rarely later ones, except targets and
+    plans, which are left out)."""
+    for _, _, found in _full_dates(text):
+        if (found.month, found.day) == (month, day):
+            return found.year
+    years = []
+    for m in _ANY_YEAR.finditer(text):
+        year = int(m.group())
+        before = text[max(0, m.start() - 12):m.start()]
+        if _FUTURE_CUE.search(before):
+            continue  # "by 2030", "until 2025", "2017-2020": targets, not the present
+        if year <= today.year and _safe_date(year, month, day) and date(year, month, day) <= today:
+            years.append(year)
+    return max(years) if years else None
