@@ -53,25 +53,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def toponym_record(t) -> dict:
+    """One toponym as the geoparse output line lists it."""
+    return {"start": t.start, "end": t.end, "name": t.text, "lat": t.place.lat,
+            "lon": t.place.lon, "geonameid": t.place.geonameid, "feature": t.place.feature,
+            "kind": t.kind}
+
+
+def write_geoparse(geoparser, records: list[dict], out, *, tty: bool = False) -> None:
+    """Geoparse {"id", "text"} records into JSON lines {"id", "toponyms"}; demonyms marked."""
+    texts = (r.get("text") or "" for r in records)
+    for n, (record, (_, toponyms)) in enumerate(zip(records, geoparser.pipe(texts)), 1):
+        out.write(json.dumps({"id": record.get("id"), "toponyms": [
+            toponym_record(t) for t in toponyms
+            if t.place is not None and t.kind == "place"]}) + "\n")
+        if tty:
+            print(f"\r{n}/{len(records)} documents", end="", file=sys.stderr)
+    if tty:
+        print(file=sys.stderr)
+
+
 def cmd_geoparse(args: argparse.Namespace) -> int:
     from geo.pipeline import load_geoparser
 
     geoparser = load_geoparser()
     with open(args.input, encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle if line.strip()]
-    tty = sys.stderr.isatty()
     with open(args.output, "w", encoding="utf-8") as out:
-        texts = (r.get("text") or "" for r in records)
-        for n, (record, (_, toponyms)) in enumerate(zip(records, geoparser.pipe(texts)), 1):
-            out.write(json.dumps({"id": record.get("id"), "toponyms": [
-                {"start": t.start, "end": t.end, "name": t.text,
-                 "lat": t.place.lat, "lon": t.place.lon, "geonameid": t.place.geonameid,
-                 "feature": t.place.feature, "kind": t.kind}
-                for t in toponyms if t.place is not None and t.kind == "place"]}) + "\n")
-            if tty:
-                print(f"\r{n}/{len(records)} documents", end="", file=sys.stderr)
-    if tty:
-        print(file=sys.stderr)
+        write_geoparse(geoparser, records, out, tty=sys.stderr.isatty())
     return 0
 
 

@@ -1,0 +1,323 @@
+"""The offline gazetteer and its geopy geocoders: names, ranking, aliases, demonyms, the cache."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from geopy.extra.rate_limiter import RateLimiter
+from geopy.location import Location
+
+from geo import gazetteer as gz
+from geo.gazetteer import (CachedGeocoder, Gazetteer, GazetteerError, OfflineGeocoder, Sources,
+                           haversine_km, location_to_place, make_geocoder, normalize)
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    """The real gazetteer, from the project cache (built on first use, ~15 s; then instant)."""
+    return Gazetteer.load()
+
+
+@pytest.fixture(scope="module")
+def geocoder(gaz: Gazetteer) -> OfflineGeocoder:
+    return OfflineGeocoder(gaz)
+
+
+def _tiny_sources(tmp: Path) -> Sources:
+    """The real small sources, with a hand-made five-city list instead of cities500."""
+    cities = {
+        "361058": ("Alexandria", 31.20176, 29.91582, "EG", 3811516, "06", ["Alexandrie"]),
+        "4314550": ("Alexandria", 31.31129, -92.44514, "US", 47889, "LA", []),
+        "4744091": ("Alexandria", 38.80484, -77.04692, "US", 155810, "VA", []),
+        "2988507": ("Paris", 48.85341, 2.3488, "FR", 2138551, "11", ["Lutetia", "PAR"]),
+        "4717560": ("Paris", 33.66094, -95.55551, "US", 24782, "TX", []),
+    }
+    data = {gid: {"geonameid": int(gid), "name": n, "latitude": la, "longitude": lo,
+                  "countrycode": cc, "population": pop, "admin1code": a1, "alternatenames": alts}
+            for gid, (n, la, lo, cc, pop, a1, alts) in cities.items()}
+    (tmp / "cities.json").write_text(json.dumps(data), encoding="utf-8")
+    real = Sources.default()
+    features = tmp / "features.tsv"
+    shutil.copy(real.features, features)
+    return Sources(cities=tmp / "cities.json", countries=real.countries,
+                   country_extras=real.country_extras, features=features, aliases=real.aliases,
+                   continents=real.continents, subdivisions=real.subdivisions,
+                   subdivision_countries=real.subdivision_countries,
+                   subdivision_points=real.subdivision_points)
+
+
+# -- normalisation --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("a, b", [
+    ("São Paulo", "sao paulo"),
+    ("Nur-Sultan", "Nur Sultan"),
+    ("U.S.", "US"),
+    ("U. S. A.", "usa"),
+    ("St. Petersburg", "Saint Petersburg"),
+    ("the Hague", "The  Hague"),
+    ("People’s Republic of China", "Peoples Republic of China"),
+    ("Chelyabinskaya oblast'", "chelyabinskaya oblast"),
+    ("Łódź", "lodz"),
+    ("Mt. Fuji", "mount fuji"),
+])
+def test_normalize_makes_variants_equal(a: str, b: str) -> None:
+    assert normalize(a) == normalize(b)
+
+
+def test_normalize_keeps_distinct_names_distinct() -> None:
+    assert normalize("Georgia") != normalize("Georgian")
+    assert normalize("the") == "the"  # a lone "the" is not stripped to nothing
+    assert normalize("  Sea of  Japan ") == "sea of japan"
+
+
+# -- resolution -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, lat, lon", [
+    ("Vladivostok", 43.1056, 131.8735),
+    ("Chelyabinsk", 55.1644, 61.4368),
+    ("Astana", 51.1694, 71.4491),
+    ("Nur-Sultan", 51.1694, 71.4491),
+    ("Akmola", 51.1694, 71.4491),
+    ("Beijing", 39.9042, 116.4074),
+    ("Peking", 39.9042, 116.4074),
+    ("Kiev", 50.4501, 30.5234),
+])
+def test_cities_resolve_within_20_km(gaz: Gazetteer, name: str, lat: float, lon: float) -> None:
+    best = gaz.candidates(name)[0]
+    assert best.feature == "city"
+    assert haversine_km(best.lat, best.lon, lat, lon) < 20
+
+
+@pytest.mark.parametrize("name, feature", [
+    ("Sea of Japan", "sea"), ("East Sea", "sea"), ("North Pacific", "ocean"),
+    ("South China Sea", "sea"), ("Sea of Okhotsk", "sea"), ("Shandong peninsula", "peninsula"),
+    ("Korean Peninsula", "peninsula"), ("Strait of Hormuz", "strait"), ("Taiwan Strait", "strait"),
+    ("Persian Gulf", "gulf"), ("Lake Baikal", "lake"), ("Gobi Desert", "desert"),
+    ("Urals", "mountains"), ("Kuril Islands", "island"), ("Siberia", "region"),
+    ("Russian Far East", "region"), ("Middle East", "region"),
+])
+def test_curated_features_resolve(gaz: Gazetteer, name: str, feature: str) -> None:
+    best = gaz.candidates(name)[0]
+    assert best.feature == feature
+    assert best.id.startswith(("cur:", "gn:"))
+
+
+def test_seas_have_points_in_their_waters(gaz: Gazetteer) -> None:
+    sea = gaz.candidates("Sea of Japan")[0]
+    assert 35 < sea.lat < 45 and 130 < sea.lon < 140
+    assert sea.id == "cur:sea-of-japan" and sea.country is None
+
+
+def test_paris_means_france_first(gaz: Gazetteer) -> None:
+    cands = gaz.candidates("Paris")
+    assert cands[0].country == "FR" and cands[0].population > 1_000_000
+    assert any(c.country == "US" for c in cands[1:])
+
+
+def test_georgia_is_a_country_and_a_us_state(gaz: Gazetteer) -> None:
+    cands = gaz.candidates("Georgia")
+    assert (cands[0].feature, cands[0].country) == ("country", "GE")
+    assert any(c.feature == "admin1" and c.country == "US" for c in cands)
+
+
+@pytest.mark.parametrize("name, country", [
+    ("Alberta", "CA"), ("Queensland", "AU"), ("England", "GB"), ("Shandong", "CN"),
+    ("Primorsky Krai", "RU"), ("Primorye", "RU"), ("Xinjiang", "CN"), ("Chelyabinsk Oblast", "RU"),
+    ("Inner Mongolia", "CN"), ("Calif.", "US"), ("N.Y.", "US"), ("Fla.", "US"),
+])
+def test_first_level_divisions(gaz: Gazetteer, name: str, country: str) -> None:
+    best = gaz.candidates(name)[0]
+    assert (best.feature, best.country) == ("admin1", country)
+    assert best.geonameid is not None and best.id == f"gn:{best.geonameid}"
+
+
+def test_a_city_beats_the_division_named_after_it(gaz: Gazetteer) -> None:
+    for name in ("Chelyabinsk", "Moscow", "Tokyo"):
+        cands = gaz.candidates(name)
+        assert cands[0].feature == "city"
+        assert any(c.feature == "admin1" for c in cands)
+
+
+@pytest.mark.parametrize("alias, iso", [
+    ("U.S.", "US"), ("US", "US"), ("USA", "US"), ("America", "US"), ("United States", "US"),
+    ("UK", "GB"), ("Britain", "GB"), ("Great Britain", "GB"), ("Russian Federation", "RU"),
+    ("PRC", "CN"), ("People's Republic of China", "CN"), ("DPRK", "KP"), ("South Korea", "KR"),
+    ("Republic of Korea", "KR"), ("the Netherlands", "NL"), ("Burma", "MM"),
+])
+def test_country_aliases(gaz: Gazetteer, alias: str, iso: str) -> None:
+    best = gaz.candidates(alias)[0]
+    assert (best.feature, best.country) == ("country", iso)
+
+
+@pytest.mark.parametrize("iso, lat, lon", [
+    ("RU", 60, 100), ("CN", 35, 105), ("US", 39.76, -98.5), ("CA", 60.10867, -113.64258),
+    ("IN", 22, 79), ("BR", -10, -55), ("AU", -25, 135),
+])
+def test_country_points_are_geonames_points(gaz: Gazetteer, iso: str, lat: float,
+                                            lon: float) -> None:
+    place = gaz.country(iso)
+    assert place is not None and place.feature == "country"
+    assert (place.lat, place.lon) == pytest.approx((lat, lon), abs=1e-4)
+
+
+def test_every_country_has_a_point_and_id(gaz: Gazetteer) -> None:
+    for iso in ("FR", "JP", "KZ", "XK", "TW", "PS", "AQ"):
+        place = gaz.country(iso)
+        assert place is not None and place.geonameid and -90 <= place.lat <= 90
+    assert gaz.country("zz") is None
+
+
+@pytest.mark.parametrize("word, iso", [
+    ("Chinese", "CN"), ("Russian", "RU"), ("Russians", "RU"), ("American", "US"),
+    ("British", "GB"), ("Irish", "IE"), ("Kazakh", "KZ"), ("North Korean", "KP"),
+    ("South Korean", "KR"), ("Filipino", "PH"), ("Swiss", "CH"), ("Dutch", "NL"),
+    ("Congolese", "CD"), ("Emirati", "AE"),
+])
+def test_demonyms(gaz: Gazetteer, word: str, iso: str) -> None:
+    place = gaz.demonym(word)
+    assert place is not None and (place.feature, place.country) == ("country", iso)
+
+
+def test_non_demonyms(gaz: Gazetteer) -> None:
+    assert gaz.demonym("Moscow") is None
+    assert gaz.demonym("exercise") is None
+
+
+def test_get_round_trips_ids(gaz: Gazetteer) -> None:
+    for name in ("Vladivostok", "Sea of Japan", "Alberta", "Russia"):
+        place = gaz.candidates(name)[0]
+        assert gaz.get(place.id) == place
+    assert gaz.get("gn:0") is None
+
+
+def test_unknown_names_have_no_candidates(gaz: Gazetteer) -> None:
+    assert gaz.candidates("Xqzzyville") == []
+    assert gaz.candidates("") == []
+
+
+def test_names_are_normalised_and_filterable(gaz: Gazetteer) -> None:
+    core = set(gaz.names(alternates=False, abbreviations=False))
+    assert {"sea of japan", "vladivostok", "russia", "us", "alberta"} <= core
+    assert "ill" not in core  # "Ill." (Illinois) is only an abbreviation
+    assert "ill" in set(gaz.names())
+    assert all(n == normalize(n) for n in list(core)[:2000])
+
+
+def test_nearest(gaz: Gazetteer) -> None:
+    place = gaz.nearest(43.12, 131.9, features=["city"])
+    assert place is not None and place.name == "Vladivostok"
+
+
+# -- the geocoder ---------------------------------------------------------------------------------
+
+def test_geocoder_returns_locations(geocoder: OfflineGeocoder) -> None:
+    loc = geocoder.geocode("Vladivostok")
+    assert isinstance(loc, Location)
+    assert loc.address.startswith("Vladivostok") and loc.address.endswith("Russia")
+    assert {"id", "feature", "country", "population", "geonameid", "score"} <= set(loc.raw)
+    assert loc.raw["feature"] == "city" and loc.raw["country"] == "RU"
+    assert location_to_place(loc) == geocoder.gazetteer.candidates("Vladivostok")[0]
+
+
+def test_geocoder_ranks_by_score(geocoder: OfflineGeocoder) -> None:
+    found = geocoder.geocode("Paris", exactly_one=False, limit=3)
+    assert 1 < len(found) <= 3
+    scores = [loc.raw["score"] for loc in found]
+    assert scores == sorted(scores, reverse=True)
+    assert geocoder.geocode("Xqzzyville") is None
+
+
+@pytest.mark.parametrize("near, state", [(["Louisiana"], "US.LA"), (["Virginia"], "US.VA")])
+def test_near_boosts_the_candidate_nearby(geocoder: OfflineGeocoder, near: list[str],
+                                          state: str) -> None:
+    assert geocoder.geocode("Alexandria").raw["country"] == "EG"
+    loc = geocoder.geocode("Alexandria", near=near)
+    assert (loc.raw["country"], loc.raw["admin1"]) == ("US", state)
+
+
+def test_near_by_distance_to_a_city(geocoder: OfflineGeocoder) -> None:
+    loc = geocoder.geocode("Paris", near=["Dallas"])
+    assert loc.raw["country"] == "US" and "Texas" in loc.address
+
+
+def test_reverse_gives_the_nearest_entry(geocoder: OfflineGeocoder) -> None:
+    loc = geocoder.reverse("43.11, 131.88")
+    assert loc.raw["name"] == "Vladivostok"
+    assert geocoder.reverse((40.0, 135.0)).raw["feature"] == "sea"
+
+
+def test_make_geocoder(gaz: Gazetteer) -> None:
+    assert isinstance(make_geocoder("offline", gazetteer=gaz), OfflineGeocoder)
+    with pytest.raises(GazetteerError):
+        make_geocoder("google")
+
+
+class _FakeGeocoder:
+    """Stands in for Nominatim: records calls, never touches the network."""
+
+    def __init__(self, user_agent: str = "") -> None:
+        self.user_agent = user_agent
+        self.calls: list[tuple] = []
+
+    def geocode(self, query: str, exactly_one: bool = True, **kw):
+        self.calls.append((query, exactly_one, kw))
+        if query == "nowhere":
+            return None
+        loc = Location(f"{query}, Somewhere", (1.5, 2.5), {"osm_id": 7, "osm_type": "node"})
+        return loc if exactly_one else [loc]
+
+
+def test_nominatim_is_cached_and_rate_limited(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(gz, "Nominatim", _FakeGeocoder)
+    sleeps: list[float] = []
+    monkeypatch.setattr(RateLimiter, "_sleep", lambda self, s: sleeps.append(s))
+    cache = tmp_path / "nominatim.json"
+    geo = make_geocoder("nominatim", user_agent="test-agent", cache_path=cache)
+    assert isinstance(geo, CachedGeocoder) and geo.inner.user_agent == "test-agent"
+
+    first = geo.geocode("Vladivostok")
+    again = geo.geocode("Vladivostok")
+    assert (again.address, again.point, again.raw) == (first.address, first.point, first.raw)
+    assert len(geo.inner.calls) == 1  # the second answer came from the cache
+    assert geo.geocode("nowhere") is None
+    assert sleeps and 0.5 < max(sleeps) <= 1.0  # the second request waited for the 1 s limit
+
+    # The cache outlives the object: a new geocoder answers without asking.
+    geo2 = make_geocoder("nominatim", user_agent="test-agent", cache_path=cache)
+    assert geo2.geocode("Vladivostok").address == first.address
+    assert geo2.geocode("nowhere") is None
+    assert geo2.inner.calls == []
+    assert location_to_place(first).id == "ext:node7"
+
+
+# -- the index cache ------------------------------------------------------------------------------
+
+def test_index_is_reused_and_rebuilt_when_sources_change(tmp_path: Path) -> None:
+    sources = _tiny_sources(tmp_path)
+    cache = tmp_path / "cache"
+    first = Gazetteer.load(cache, sources=sources)
+    assert first.built and first.path.exists()
+    assert first.candidates("Alexandrie")[0].country == "EG"
+    assert [c.country for c in first.candidates("Paris")] == ["FR", "US"]
+    assert first.candidates("PAR") == []  # airport codes are not names
+
+    second = Gazetteer.load(cache, sources=sources)
+    assert not second.built and second.path == first.path
+
+    with open(sources.features, "a", encoding="utf-8") as handle:
+        handle.write("Test Shoal\t\tisland\t10\t20\t\t\ttest row\n")
+    third = Gazetteer.load(cache, sources=sources)
+    assert third.built and third.path != first.path
+    assert not first.path.exists()  # the stale index is removed
+    assert third.candidates("Test Shoal")[0].feature == "island"
+    for g in (first, second, third):
+        g.close()
+
+
+def test_in_memory_build(tmp_path: Path) -> None:
+    g = Gazetteer.build(_tiny_sources(tmp_path))
+    assert g.path is None and len(g) > 5
+    loc = OfflineGeocoder(g).geocode("Alexandria", near=["Louisiana"])
+    assert loc.raw["id"] == "gn:4314550"
