@@ -152,18 +152,18 @@ def find_dates(text: str, published: date | None = None, *, future: bool = False
     return sorted(found, key=lambda d: d.start)
 
 
-def best_date(mentions: list[DateMention]) -> DateMention | None:
+def best_date(mentions: list[DateMention], *, anchor: int | None = None) -> DateMention | None:
     """The one date an event sentence gives: a stated date over a relative one, the most
-    precise of them, and a lone stated year completed by a month ("Peace Mission-2018 ...
-    in September")."""
+    precise of them, the nearest to the anchor (the trigger word) among equals, and a lone
+    stated year completed by a month ("Peace Mission-2018 ... in September")."""
     if not mentions:
         return None
     rank = ("unknown", "year", "month", "day").index
     stated = [d for d in mentions if not d.relative]
-    best = max(stated or mentions, key=lambda d: rank(d.precision))
+    distance = (lambda d: abs(d.start - anchor)) if anchor is not None else (lambda d: d.start)
+    best = min(stated or mentions, key=lambda d: (-rank(d.precision), distance(d)))
     if best.precision == "year":
-        months = [d for d in mentions if d.month and d.relative and d.year in (best.year, None)
-                  or d.month and d.relative and not d.day]
+        months = [d for d in mentions if d.month and d.relative and not d.day]
         if months:
             return DateMention(best.start, best.end, best.text, best.year, months[0].month)
     return best

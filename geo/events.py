@@ -1,6 +1,7 @@
 """Events from a parsed article: what happened (type), when, where, who took part, which sentence."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -12,6 +13,7 @@ from spacy.vocab import Vocab
 from geo.dates import best_date, find_dates
 from geo.model import Article, Event, EventPlace, Place, Source, Toponym
 
+SERIES = r"^(Vostok|Tsentr|Center|Zapad|Kavkaz|Sever|Selenga|Ocean|Okean|Interaction|Cooperation)"
 # Trigger patterns per type, over lemmas and parts of speech, most telling type first:
 # a sentence about "joint drills during the visit" reports the drills.
 TRIGGERS: dict[str, list[list[dict]]] = {
@@ -24,8 +26,9 @@ TRIGGERS: dict[str, list[list[dict]]] = {
         [{"LOWER": "peace"}, {"LOWER": "mission"}],
         [{"LOWER": "joint"}, {"LOWER": "sea"}, {"IS_PUNCT": True, "OP": "?"}, {"LIKE_NUM": True}],
         [{"LOWER": {"IN": ["northern", "maritime", "naval"]}}, {"LOWER": "interaction"}],
-        [{"TEXT": {"REGEX": r"^(Vostok|Tsentr|Zapad|Kavkaz|Sever|Selenga|Ocean|Okean)(-\d{4})?$"}},
-         {"TEXT": {"REGEX": r"^-?\d{4}$"}, "OP": "?"}],
+        # Series names count with their year ("Vostok-2018"): a bare "Ocean" is no exercise.
+        [{"TEXT": {"REGEX": SERIES + r"-\d{4}$"}}],
+        [{"TEXT": {"REGEX": SERIES + "$"}}, {"TEXT": "-", "OP": "?"}, {"TEXT": {"REGEX": r"^\d{4}$"}}],
     ],
     "patrol": [
         [{"LEMMA": "patrol"}],
@@ -53,17 +56,30 @@ WEAPON_WORDS = {
     "frigate", "warship", "destroyer", "corvette", "drone", "ammunition", "system", "engine",
     "bomber", "radar", "launcher", "rifle", "vessel", "s-400", "s-300", "su-35", "military",
 }
+QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
+# An agreement is an event when it is signed or reached, not when it is discussed.
+AGREEMENT_WORDS = {"agreement", "memorandum", "treaty", "accord", "roadmap", "road", "map"}
+AGREE_VERBS = {"sign", "signed", "conclude", "concluded", "ink", "inked", "agree", "agreed",
+               "adopt", "adopted", "approve", "approved", "reach", "reached", "ratify"}
 # "Studied at an academy" is cooperation in training; "a study found" is not.
 TRAINING_WORDS = {"academy", "school", "college", "university", "institute", "cadet", "officer",
                   "military", "personnel", "troops", "joint"}
 # Prepositions that put the thing they govern at a place.
 LOCATIVE_PREPS = {"in", "at", "near", "off", "on", "over", "across", "around", "inside",
-                  "outside", "within", "throughout", "into", "along", "between", "outside"}
+                  "outside", "within", "throughout", "into", "along"}
+# "in the port city of X", "off the coast of X": nouns through which "of X" still locates.
+PLACE_NOUNS = {"city", "town", "port", "village", "region", "province", "area", "island",
+               "islands", "coast", "waters", "territory", "outskirts", "capital", "shore",
+               "shores", "base", "district", "county", "state", "republic", "peninsula",
+               "suburb", "vicinity", "border", "sea", "gulf", "bay", "mountains", "range",
+               "airspace", "zone", "part", "north", "south", "east", "west", "centre", "center"}
+TERRITORY_WORDS = {"territory", "soil", "waters", "airspace", "land"}
+# "MOSCOW, June 13" / "BEIJING, March 3 (Reuters) --": the date the story was filed.
+DATELINE = re.compile(r"^\s*[A-Z][A-Z .'-]+,\s+[A-Z][a-z]{2,}\.?\s+\d{1,2}\b")
 # Words that make a sentence habitual or generic rather than a report of one occurrence.
 HABITUAL = {"regularly", "routinely", "annually", "usually", "traditionally", "periodically"}
 FUTURE_MARKERS = {"will", "shall", "'ll"}
 PLAN_LEMMAS = {"plan", "schedule", "intend", "expect", "prepare", "propose"}
-JOINT_WORDS = {"joint", "jointly", "bilateral", "together", "both", "two"}
 SPECIFICITY = {"city": 5, "island": 4, "peninsula": 4, "strait": 4, "bay": 4, "gulf": 4,
                "lake": 4, "mountains": 3, "desert": 3, "admin1": 3, "sea": 3, "region": 2,
                "river": 3, "ocean": 1, "country": 0, "continent": -1}
@@ -93,8 +109,16 @@ class EventExtractor:
         for match_id, start, end in self.matcher(doc[sent.start:sent.end]):
             found.append((doc.vocab.strings[match_id], sent[start:end]))
         words = {t.lower_ for t in sent} | {t.lemma_.lower() for t in sent}
+        quoted = [(m.start() + sent.start_char, m.end() + sent.start_char)
+                  for m in QUOTED.finditer(sent.text)]
         kept = []
         for event_type, span in found:
+            # Words inside quotation marks are somebody's view, not the report of an event.
+            if any(a <= span.start_char < b for a, b in quoted):
+                continue
+            if event_type == "other" and span.root.lemma_ in AGREEMENT_WORDS \
+                    and not words & AGREE_VERBS:
+                continue
             if event_type == "arms_deal" and not words & WEAPON_WORDS:
                 continue
             if event_type == "other" and span.root.lemma_ in ("study", "train", "training",
@@ -112,12 +136,15 @@ class EventExtractor:
         event_type, trigger = triggers[0]
         inside = [t for t in toponyms if sent.start_char <= t.start and t.end <= sent.end_char
                   and t.place is not None]
-        places = _event_places(doc, [t for t in inside if t.kind == "place"])
+        places = _event_places(doc, inside)
         if not places:
             return None
         future = any(t.lower_ in FUTURE_MARKERS for t in sent)
         planned = future or _is_planned(sent)
-        when = best_date(find_dates(sent.text, article.published, future=future))
+        dateline = DATELINE.match(sent.text)
+        mentions = [d for d in find_dates(sent.text, article.published, future=future)
+                    if not dateline or d.start >= dateline.end()]
+        when = best_date(mentions, anchor=trigger.start_char - sent.start_char)
         if when is None and article.published is not None:
             year, month, day, precision = article.published.year, article.published.month, None, "month"
         elif when is None:
@@ -153,14 +180,16 @@ def _locative(token: Token) -> bool:
         if token.dep_ in ("conj", "appos", "compound", "npadvmod") and token.head is not token:
             token = token.head
             continue
+        if token.dep_ == "dobj" and token.head.lemma_ in ("visit", "tour", "enter", "reach"):
+            return True
         if token.dep_ == "pobj":
             prep = token.head
             if prep.lower_ in LOCATIVE_PREPS:
                 return True
-            if prep.lower_ == "of" and prep.head.pos_ in ("NOUN", "PROPN"):
+            if prep.lower_ == "of" and prep.head.lemma_.lower() in PLACE_NOUNS:
                 token = prep.head
                 continue
-            if prep.lower_ == "to" and prep.head.lemma_ in ("visit", "trip", "travel", "arrive",
+            if prep.lower_ in ("to", "into") and prep.head.lemma_ in ("visit", "trip", "travel", "arrive",
                                                            "come", "return", "deploy"):
                 return True
         return False
@@ -177,9 +206,17 @@ def _event_places(doc: Doc, toponyms: Sequence[Toponym]) -> list[EventPlace]:
     located = []
     for t in toponyms:
         span = doc.char_span(t.start, t.end, alignment_mode="expand")
-        if span is None or not _locative(span.root):
+        if span is None:
             continue
-        located.append((t, _descriptor(span.root)))
+        if t.kind == "demonym":
+            # "on Russian territory", "in Chinese waters": the country is the place.
+            after = span.end < len(doc) and doc[span.end]
+            if after and after.lemma_.lower() in TERRITORY_WORDS and _locative(after):
+                located.append((replace(t, end=after.idx + len(after.text),
+                                        text=f"{t.text} {after.text}"), False))
+            continue
+        if _locative(span.root):
+            located.append((t, _descriptor(span.root)))
     # A descriptor ("China's", "the Ural Mountains city") yields to the name it describes.
     if any(not d for _, d in located):
         located = [(t, d) for t, d in located if not d]
@@ -211,8 +248,8 @@ def _participants(doc: Doc, sent: Span, toponyms: Sequence[Toponym], context: Co
                 if country_name:
                     named.append(country_name)
     ordered = list(dict.fromkeys(named))
-    if len(ordered) < 2 and any(t.lower_ in JOINT_WORDS for t in sent):
-        # "Joint drills" with one side named: the other is the article's other main country.
+    if len(ordered) < 2:
+        # Cooperation takes two: a side left unnamed is one of the article's main countries.
         for name, _ in context.most_common(3):
             if name not in ordered and len(ordered) < 2:
                 ordered.append(name)

@@ -10,8 +10,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from geo import config
-from geo.gazetteer import Gazetteer
-from geo.model import Place, Toponym
+from geo.gazetteer import Gazetteer, Match
+from geo.model import Toponym
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 DEMONYM_LABELS = {"NORP"}
@@ -26,15 +26,6 @@ FEATURE_WORDS = {
 DIRECTION_WORDS = {"north", "south", "east", "west", "northern", "southern", "eastern",
                    "western", "central", "northeast", "northwest", "southeast", "southwest",
                    "upper", "lower", "greater", "inner", "outer"}
-
-# How much a kind of feature is worth before any context: a country or a sea is
-# a likelier reading of a bare name in news than a village of the same name.
-FEATURE_PRIOR = {
-    "country": 6.0, "continent": 5.0, "ocean": 5.5, "sea": 5.5, "admin1": 4.5,
-    "region": 4.0, "peninsula": 4.0, "strait": 4.0, "gulf": 4.0, "bay": 3.5,
-    "island": 3.5, "mountains": 3.5, "desert": 3.5, "lake": 3.0, "river": 3.0,
-}
-
 
 @dataclass(frozen=True)
 class Mention:
@@ -89,7 +80,7 @@ class Geoparser:
         """Find the place-name mentions of a parsed doc and resolve each in document context."""
         mentions = list(self._mentions(doc))
         demonyms = []
-        places: list[tuple[Mention, list[Place]]] = []
+        places: list[tuple[Mention, list[Match]]] = []
         for m in mentions:
             span = doc[m.start:m.end]
             if m.kind == "demonym":
@@ -98,7 +89,7 @@ class Geoparser:
                     demonyms.append(Toponym(span.start_char, span.end_char, span.text,
                                             country, "demonym"))
                 continue
-            candidates = self.gazetteer.candidates(span.text)
+            candidates = self.gazetteer.lookup(span.text)
             if candidates:
                 places.append((m, candidates))
         context = _DocumentContext.of(places, demonyms)
@@ -108,9 +99,10 @@ class Geoparser:
             following = places[i + 1] if i + 1 < len(places) else None
             within = set()
             if following and following[0].start == m.end + 1 and doc[m.end].text == ",":
-                within = {c.country for c in following[1]
-                          if c.feature in ("country", "admin1") and c.country}
-            best = max(cands, key=lambda c: context.score(c) + (3.0 if c.country in within else 0))
+                within = {c.place.country for c in following[1]
+                          if c.place.feature in ("country", "admin1") and c.place.country}
+            best = max(cands, key=lambda c: context.score(c)
+                       + (3.0 if c.place.country in within else 0)).place
             resolved.append(Toponym(doc[m.start].idx,
                                     doc[m.end - 1].idx + len(doc[m.end - 1].text),
                                     doc[m.start:m.end].text, best))
@@ -151,7 +143,7 @@ class _DocumentContext:
     countries: Counter
 
     @classmethod
-    def of(cls, places: Sequence[tuple[Mention, list[Place]]],
+    def of(cls, places: Sequence[tuple[Mention, list[Match]]],
            demonyms: Sequence[Toponym]) -> _DocumentContext:
         countries: Counter = Counter()
         for t in demonyms:
@@ -159,15 +151,14 @@ class _DocumentContext:
                 countries[t.place.country] += 1
         for _, cands in places:
             # An unambiguous name (one candidate, or a country) tells where the text is.
-            best = cands[0]
-            if len(cands) == 1 or best.feature == "country":
-                if best.country:
-                    countries[best.country] += 2 if best.feature == "country" else 1
+            best = cands[0].place
+            if (len(cands) == 1 or best.feature == "country") and best.country:
+                countries[best.country] += 2 if best.feature == "country" else 1
         return cls(countries)
 
-    def score(self, place: Place) -> float:
-        """Evidence for this candidate: feature, population, the document's countries."""
-        score = FEATURE_PRIOR.get(place.feature, 0.0) + math.log10(place.population + 1) / 2
-        if place.country and place.country in self.countries:
-            score += 2.0 + min(self.countries[place.country], 5) * 0.2
-        return score
+    def score(self, match: Match) -> float:
+        """The gazetteer's prior plus the evidence of the document's countries."""
+        country = match.place.country
+        if country and country in self.countries:
+            return match.score + 2.0 + min(self.countries[country], 5) * 0.2
+        return match.score

@@ -1,0 +1,440 @@
+"""Events on a folium map that works offline: local scripts, a local base layer, escaped text.
+
+folium and its MarkerCluster plugin load Leaflet, jQuery, Bootstrap, Font Awesome and
+friends from CDNs, and streamlit-folium loads exactly the `default_js` / `default_css`
+lists of every element in the map. `build_map` points those lists at the copies under
+./static (see scripts/vendor_static.sh), draws an offline Natural Earth base layer by
+default and keeps online tile layers one click away in the layer control.
+
+Every string that comes from an article is HTML-escaped here, and also made inert
+inside the JavaScript template literals folium wraps popups and tooltips in.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import folium
+from folium.map import Layer
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
+from geo.model import EVENT_TYPES, Event, EventPlace
+
+STATIC_URL = "/app/static"  # Streamlit's static serving: ./static -> /app/static/
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+TYPE_COLOURS: dict[str, str] = {
+    "exercise": "#D55E00",
+    "patrol": "#0072B2",
+    "meeting": "#009E73",
+    "arms_deal": "#CC79A7",
+    "other": "#6B6B6B",
+}
+TYPE_LABELS: dict[str, str] = {
+    "exercise": "Exercise",
+    "patrol": "Joint patrol",
+    "meeting": "Meeting",
+    "arms_deal": "Arms deal",
+    "other": "Other",
+}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "June", "July", "Aug", "Sept", "Oct", "Nov", "Dec")
+FULL_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+
+MAX_ZOOM = 14  # on the Map itself: MarkerCluster needs one and there may be no tile layer
+MIN_ZOOM = 2
+FIT_MAX_ZOOM = 6  # fitting to one marker should not zoom to street level
+EXCERPT_CHARS = 320  # in the popup; the app's details panel shows the whole sentence
+POPUP_SOURCES = 3
+
+COUNTRIES_GEOJSON = "data/countries-110m.geojson"  # relative to the static URL
+# The base layer draws land west of 168°W (Chukotka, the Bering Sea's west) east of the
+# antimeridian, as on an Asia-centred map (scripts/vendor_static.sh); markers follow suit.
+WRAP_WEST_OF = -168.0
+
+# Where streamlit-folium reports a click: the popup's text, which ends with this line.
+_REF_PREFIX = "Event ref"
+_REF_PATTERN = re.compile(re.escape(_REF_PREFIX) + r"\s+([0-9a-f]{16})\b")
+
+# Natural Earth spells a few countries differently from common usage.
+_NATURAL_EARTH_NAMES = {
+    "United States": "United States of America",
+    "USA": "United States of America",
+    "US": "United States of America",
+    "Czech Republic": "Czechia",
+    "North Macedonia": "Macedonia",
+    "Democratic Republic of the Congo": "Dem. Rep. Congo",
+    "Bosnia and Herzegovina": "Bosnia and Herz.",
+    "Central African Republic": "Central African Rep.",
+    "Dominican Republic": "Dominican Rep.",
+    "South Sudan": "S. Sudan",
+    "Eswatini": "eSwatini",
+}
+
+GEONAMES_ATTRIBUTION = (
+    'Places: <a href="https://www.geonames.org/" target="_blank">GeoNames</a> '
+    '(<a href="https://creativecommons.org/licenses/by/4.0/" target="_blank">CC BY 4.0</a>)'
+)
+NATURAL_EARTH_ATTRIBUTION = (
+    'Borders: <a href="https://www.naturalearthdata.com/" target="_blank">Natural Earth</a>'
+)
+
+# folium element class -> the local files that replace its CDN links (paths under static/).
+_VENDOR = "vendor"
+_MAP_JS = [
+    ("leaflet", "leaflet-1.9.4/dist/leaflet.js"),
+    ("jquery", "jquery-3.7.1/dist/jquery.min.js"),
+    ("bootstrap", "bootstrap-5.2.2/dist/js/bootstrap.bundle.min.js"),
+    ("awesome_markers", "leaflet.awesome-markers-2.0.5/dist/leaflet.awesome-markers.js"),
+]
+_MAP_CSS = [
+    ("leaflet_css", "leaflet-1.9.4/dist/leaflet.css"),
+    ("bootstrap_css", "bootstrap-5.2.2/dist/css/bootstrap.min.css"),
+    ("glyphicons_css", "bootstrap-3.4.1/css/glyphicons.css"),
+    ("awesome_markers_font_css", "fontawesome-free-6.2.0/css/all.min.css"),
+    ("awesome_markers_css", "leaflet.awesome-markers-2.0.5/dist/leaflet.awesome-markers.css"),
+    ("awesome_rotate_css", "folium/leaflet.awesome.rotate.min.css"),
+]
+_CLUSTER_JS = [("markerclusterjs", "leaflet.markercluster-1.5.3/dist/leaflet.markercluster.js")]
+_CLUSTER_CSS = [
+    ("markerclustercss", "leaflet.markercluster-1.5.3/dist/MarkerCluster.css"),
+    ("markerclusterdefaultcss", "leaflet.markercluster-1.5.3/dist/MarkerCluster.Default.css"),
+]
+
+# Online base layers: (name, xyzservices provider). Tiles are requested only when
+# the user picks one of these in the layer control.
+ONLINE_TILES = (
+    ("OpenStreetMap (online)", "OpenStreetMap"),
+    ("OpenTopoMap (online)", "OpenTopoMap"),
+    ("Esri World Imagery (online)", "Esri.WorldImagery"),
+)
+
+
+def local_assets(static_url: str = STATIC_URL) -> dict[str, list[tuple[str, str]]]:
+    """The (name, url) lists each element kind loads: 'map_js', 'map_css', 'cluster_js', 'cluster_css'."""
+    base = f"{static_url.rstrip('/')}/{_VENDOR}"
+
+    def urls(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(name, f"{base}/{path}") for name, path in entries]
+
+    return {"map_js": urls(_MAP_JS), "map_css": urls(_MAP_CSS),
+            "cluster_js": urls(_CLUSTER_JS), "cluster_css": urls(_CLUSTER_CSS)}
+
+
+# ---------------------------------------------------------------------------- text
+
+def format_date(event: Event) -> str:
+    """The event's date as precisely as it is known: '13 June 2019', 'Sept 2024', '2005', 'undated'."""
+    if event.year is None or event.precision == "unknown":
+        return "undated"
+    month_ok = event.month is not None and 1 <= event.month <= 12
+    if event.precision == "day" and month_ok and event.day:
+        return f"{event.day} {FULL_MONTHS[event.month - 1]} {event.year}"
+    if event.precision in ("day", "month") and month_ok:
+        return f"{MONTHS[event.month - 1]} {event.year}"
+    return str(event.year)
+
+
+def format_published(published: date | None) -> str:
+    """A publication date as '7 June 2017', or '' when unknown."""
+    return f"{published.day} {FULL_MONTHS[published.month - 1]} {published.year}" if published else ""
+
+
+def type_label(event_type: str) -> str:
+    """The human label of an event type ('arms_deal' -> 'Arms deal')."""
+    return TYPE_LABELS.get(event_type, event_type.replace("_", " ").capitalize())
+
+
+def type_colour(event_type: str) -> str:
+    """The marker colour of an event type (unknown types get the 'other' colour)."""
+    return TYPE_COLOURS.get(event_type, TYPE_COLOURS["other"])
+
+
+def escape(text: object) -> str:
+    """HTML-escape text, and make it inert inside a JavaScript template literal too.
+
+    folium puts popup and tooltip HTML inside backtick strings, where a backtick, a
+    `${` or a backslash in article text would end or alter the string; as HTML
+    character references they render the same and mean nothing to JavaScript.
+    """
+    escaped = html.escape("" if text is None else str(text), quote=True)
+    return escaped.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def popup_html(event: Event, place: EventPlace) -> str:
+    """The popup of one event at one of its places; all article text is escaped."""
+    colour = type_colour(event.type)
+    status = '<span class="ev-status">planned</span>' if event.status == "planned" else ""
+    resolved = ""
+    if place.place.name and place.place.name != place.name:
+        resolved = f' <span class="ev-muted">({escape(place.place.name)})</span>'
+    parts = [
+        '<div class="ev-popup">',
+        f'<div class="ev-head"><span class="ev-dot" style="background:{colour}"></span>'
+        f'<b>{escape(type_label(event.type))}</b> · {escape(format_date(event))}{status}</div>',
+        f'<div class="ev-place">{escape(place.name)}{resolved}'
+        f' <span class="ev-muted">{escape(place.place.feature)}</span></div>',
+    ]
+    if event.excerpt:
+        parts.append(f'<blockquote class="ev-excerpt">{escape(_shorten(event.excerpt, EXCERPT_CHARS))}'
+                     "</blockquote>")
+    for source in event.sources[:POPUP_SOURCES]:
+        bits = [b for b in (source.source, format_published(source.published)) if b]
+        title = source.title or source.article
+        parts.append(f'<div class="ev-src"><span class="ev-title">{escape(title)}</span>'
+                     + (f'<br><span class="ev-muted">{escape(" · ".join(bits))}</span>' if bits else "")
+                     + "</div>")
+    if len(event.sources) > POPUP_SOURCES:
+        parts.append(f'<div class="ev-muted">and {len(event.sources) - POPUP_SOURCES} more sources</div>')
+    parts.append(f'<div class="ev-ref">{_REF_PREFIX} {escape(event.key)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def tooltip_text(event: Event, place: EventPlace) -> str:
+    """The hover text of one marker (escaped HTML)."""
+    return (f"<b>{escape(type_label(event.type))}</b> · {escape(format_date(event))}"
+            f"<br>{escape(place.name)}")
+
+
+def clicked_event_key(clicked_text: str | None) -> str | None:
+    """The event key in the popup text streamlit-folium returns for a click, if any."""
+    if not clicked_text:
+        return None
+    match = _REF_PATTERN.search(clicked_text)
+    return match.group(1) if match else None
+
+
+# ---------------------------------------------------------------------------- elements
+
+class _CountriesLayer(Layer):
+    """The offline base layer: Natural Earth countries fetched from the local static server.
+
+    The layer exists at once (so the layer control can list it) and fills when the
+    file arrives; countries taking part in the shown events are shaded.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON(null, {
+            interactive: false,
+            attribution: {{ this.attribution|tojson }},
+            style: function (feature) {
+                var hit = {{ this.highlight|tojson }}.indexOf(feature.properties.name) >= 0;
+                return {color: "#9aa3ad", weight: 0.7, fillOpacity: 1,
+                        fillColor: hit ? "#efe4cf" : "#fbfaf7"};
+            }
+        });
+        fetch({{ this.url|tojson }})
+            .then(function (response) {
+                if (!response.ok) { throw new Error("HTTP " + response.status); }
+                return response.json();
+            })
+            .then(function (data) { {{ this.get_name() }}.addData(data); })
+            .catch(function (error) { console.warn("offline base layer not loaded:", error); });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, highlight: Iterable[str], *, name: str, show: bool = True) -> None:
+        super().__init__(name=name, overlay=False, control=True, show=show)
+        self._name = "CountriesLayer"
+        self.url = url
+        self.highlight = sorted(set(highlight))
+        self.attribution = NATURAL_EARTH_ATTRIBUTION
+
+
+class _MapDecorations(folium.MacroElement):
+    """The legend, the GeoNames credit and the map's own styles."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            map.attributionControl.addAttribution({{ this.attribution|tojson }});
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "ev-legend");
+                div.innerHTML = {{ this.legend|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            legend.addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend: str, css: str) -> None:
+        super().__init__()
+        self._name = "MapDecorations"
+        self.legend = legend
+        self.css = css
+        self.attribution = GEONAMES_ATTRIBUTION
+
+
+_MAP_CSS_RULES = """
+.leaflet-container { background: #dce8f0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.leaflet-control-attribution { font-size: 11px; }
+.leaflet-control-layers-list { font-size: 13px; }
+.ev-marker { border-radius: 50%; border: 2px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,.35), 0 1px 3px rgba(0,0,0,.4); }
+.ev-marker:hover { transform: scale(1.25); }
+""" + "".join(f".ev-{t} {{ background: {c}; }}\n" for t, c in TYPE_COLOURS.items()) + """
+.marker-cluster.ev-cluster { background: none; }
+.marker-cluster.ev-cluster div.ev-ring { width: 100%; height: 100%; margin: 0; border-radius: 50%;
+  display: flex; align-items: center; justify-content: center; box-shadow: 0 1px 4px rgba(0,0,0,.45); }
+.marker-cluster.ev-cluster span { display: flex; align-items: center; justify-content: center;
+  width: 64%; height: 64%; border-radius: 50%; background: #fff; color: #1f2933;
+  font: 600 12px/1 system-ui, sans-serif; }
+.ev-legend { background: rgba(255,255,255,.92); padding: 6px 9px; border-radius: 6px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 1.5; color: #1f2933; }
+.ev-legend b { display: block; margin-bottom: 2px; }
+.ev-legend .ev-dot, .ev-popup .ev-dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%;
+  margin-right: 6px; border: 1px solid rgba(0,0,0,.25); vertical-align: -1px; }
+.ev-legend .ev-swatch { display: inline-block; width: 14px; height: 9px; margin-right: 4px;
+  background: #efe4cf; border: 1px solid #9aa3ad; vertical-align: -1px; }
+.ev-legend .ev-count { color: #6b7280; }
+.ev-popup { font-size: 13px; line-height: 1.4; color: #1f2933; max-width: 340px; }
+.ev-popup .ev-head { font-size: 14px; margin-bottom: 2px; }
+.ev-popup .ev-status { margin-left: 6px; padding: 0 5px; border-radius: 3px; background: #fff3cd;
+  color: #7a5a00; font-size: 11px; text-transform: uppercase; letter-spacing: .03em; }
+.ev-popup .ev-place { font-weight: 600; margin-bottom: 4px; }
+.ev-popup .ev-muted { color: #6b7280; font-weight: normal; }
+.ev-popup .ev-excerpt { margin: 4px 0 6px; padding: 2px 0 2px 8px; border-left: 3px solid #d1d5db;
+  font-style: italic; font-size: 13px; }
+.ev-popup .ev-src { margin-top: 3px; font-size: 12px; }
+.ev-popup .ev-title { font-weight: 600; }
+.ev-popup .ev-ref { margin-top: 6px; font-size: 10px; color: #9ca3af; font-family: ui-monospace, monospace; }
+"""
+
+# A cluster is a ring divided by the types of the events inside it.
+_CLUSTER_ICON_JS = """
+function (cluster) {
+    var colours = %(colours)s, order = %(order)s, counts = {}, markers = cluster.getAllChildMarkers();
+    markers.forEach(function (m) {
+        var cls = (m.options.icon && m.options.icon.options.className) || "";
+        var hit = / ev-([a-z_]+)/.exec(cls), t = hit && colours[hit[1]] ? hit[1] : "other";
+        counts[t] = (counts[t] || 0) + 1;
+    });
+    var n = markers.length, done = 0, stops = [];
+    order.forEach(function (t) {
+        if (!counts[t]) { return; }
+        stops.push(colours[t] + " " + (done / n * 360) + "deg " + ((done + counts[t]) / n * 360) + "deg");
+        done += counts[t];
+    });
+    var size = n < 10 ? 34 : (n < 100 ? 40 : 48);
+    return L.divIcon({
+        html: '<div class="ev-ring" style="background: conic-gradient(' + stops.join(", ") + ')">'
+            + '<span>' + n + '</span></div>',
+        className: "marker-cluster ev-cluster",
+        iconSize: L.point(size, size)
+    });
+}
+"""
+
+
+def _legend_html(counts: Counter, participants: Sequence[str]) -> str:
+    types = list(EVENT_TYPES) + sorted(t for t in counts if t not in EVENT_TYPES)
+    rows = ["<b>Event type</b>"]
+    for event_type in types:
+        rows.append(f'<div><span class="ev-dot" style="background:{type_colour(event_type)}"></span>'
+                    f'{escape(type_label(event_type))} '
+                    f'<span class="ev-count">{counts.get(event_type, 0)}</span></div>')
+    if participants:
+        rows.append('<div><span class="ev-swatch"></span>participant country</div>')
+    return "".join(rows)
+
+
+def _valid(lat: float, lon: float) -> bool:
+    return (isinstance(lat, (int, float)) and isinstance(lon, (int, float))
+            and math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180)
+
+
+def _display_lon(lon: float) -> float:
+    return lon + 360.0 if lon < WRAP_WEST_OF else lon
+
+
+def _natural_earth_name(country: str) -> str:
+    return _NATURAL_EARTH_NAMES.get(country, country)
+
+
+def _use_local_assets(element: folium.Element, js: list[tuple[str, str]],
+                      css: list[tuple[str, str]]) -> None:
+    # Instance attributes: the class-level CDN lists of folium stay untouched.
+    element.default_js = list(js)
+    element.default_css = list(css)
+
+
+def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> folium.Map:
+    """A folium map of the events, one marker per event place, that loads nothing off-site by default."""
+    assets = local_assets(static_url)
+    points = [(event, place, (place.place.lat, _display_lon(place.place.lon)))
+              for event in events for place in event.places
+              if _valid(place.place.lat, place.place.lon)]
+
+    m = folium.Map(location=(45.0, 100.0), zoom_start=3, tiles=None)
+    m.options["max_zoom"] = MAX_ZOOM
+    m.options["min_zoom"] = MIN_ZOOM
+    _use_local_assets(m, assets["map_js"], assets["map_css"])
+
+    participants = sorted({_natural_earth_name(c) for e in events for c in e.participants})
+    _CountriesLayer(f"{static_url.rstrip('/')}/{COUNTRIES_GEOJSON}", participants,
+                    name="Countries (offline)").add_to(m)
+    for name, provider in ONLINE_TILES:
+        folium.TileLayer(provider, name=name, show=False, overlay=False, control=True,
+                         max_zoom=MAX_ZOOM).add_to(m)
+
+    cluster = MarkerCluster(
+        name="Events", control=False, show_coverage_on_hover=False, max_cluster_radius=40,
+        spiderfy_on_max_zoom=True,
+        icon_create_function=_CLUSTER_ICON_JS % {
+            "colours": _json(TYPE_COLOURS), "order": _json(list(TYPE_COLOURS))},
+    )
+    _use_local_assets(cluster, assets["cluster_js"], assets["cluster_css"])
+    cluster.add_to(m)
+    for event, place, location in points:
+        folium.Marker(
+            location,
+            icon=folium.DivIcon(html="", icon_size=(16, 16), icon_anchor=(8, 8),
+                                popup_anchor=(0, -6), class_name=f"ev-marker ev-{_css_name(event.type)}"),
+            popup=folium.Popup(popup_html(event, place), max_width=360),
+            tooltip=folium.Tooltip(tooltip_text(event, place), sticky=False),
+        ).add_to(cluster)
+
+    counts = Counter(event.type for event in events)
+    _MapDecorations(_legend_html(counts, participants), _MAP_CSS_RULES).add_to(m)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+
+    if points:
+        lats = [lat for _, _, (lat, _) in points]
+        lons = [lon for _, _, (_, lon) in points]
+        m.location = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2]
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]],
+                     padding=(30, 30), max_zoom=FIT_MAX_ZOOM)
+    return m
+
+
+def _css_name(event_type: str) -> str:
+    return event_type if event_type in TYPE_COLOURS else "other"
+
+
+def _json(value: object) -> str:
+    return json.dumps(value)

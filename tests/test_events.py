@@ -1,0 +1,93 @@
+"""Events from articles written for these tests: types, dates, places, participants, merging."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from geo.model import Article
+from geo.pipeline import Pipeline
+
+
+@pytest.fixture(scope="module")
+def pipeline(geoparser):
+    return Pipeline(geoparser)
+
+
+def events_of(pipeline, text: str, published: date | None = date(2021, 3, 3)):
+    return pipeline.process(Article(id="t.txt", text=text, published=published))
+
+
+def one(pipeline, text, published=date(2021, 3, 3)):
+    found = events_of(pipeline, text, published)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_exercise_dateline_and_descriptor_are_not_the_place(pipeline):
+    e = one(pipeline, "BEIJING, March 3 (Reuters) -- Chinese and Russian troops began joint "
+                      "anti-terror drills near the Ural Mountains city of Orenburg on Tuesday, "
+                      "the defence ministry said.")
+    assert e.type == "exercise"
+    assert [p.name for p in e.places] == ["Orenburg"]
+    assert (e.year, e.month, e.day, e.precision) == (2021, 3, 2, "day")
+    assert set(e.participants) >= {"China", "Russia"}
+    assert e.status == "past"
+
+
+def test_patrol_over_two_seas_last_week(pipeline):
+    e = one(pipeline, "Russian and Chinese strategic bombers flew a joint patrol over the "
+                      "Sea of Japan and the East China Sea last week.", date(2022, 5, 30))
+    assert e.type == "patrol"
+    assert {p.place.feature for p in e.places} == {"sea"}
+    assert len(e.places) == 2
+    assert all(25 < p.place.lat < 45 and 120 < p.place.lon < 140 for p in e.places)
+    assert (e.year, e.month) == (2022, 5)
+
+
+def test_planned_visit_next_month(pipeline):
+    e = one(pipeline, "The Chinese defence minister will visit Minsk next month for talks with "
+                      "his Belarusian counterpart.", date(2022, 5, 30))
+    assert e.type == "meeting"
+    assert [p.name for p in e.places] == ["Minsk"]
+    assert (e.year, e.month, e.status) == (2022, 6, "planned")
+    assert set(e.participants) >= {"China", "Belarus"}
+
+
+def test_arms_deal_place_is_where_it_was_signed(pipeline):
+    e = one(pipeline, "Last year Egypt signed a contract in Moscow to buy two dozen Su-35 "
+                      "fighter jets from Russia.", date(2019, 4, 1))
+    assert e.type == "arms_deal"
+    assert [p.name for p in e.places] == ["Moscow"]
+    assert e.year == 2018
+
+
+def test_other_cooperation_with_a_stated_year(pipeline):
+    e = one(pipeline, "In 2015 the two navies signed a cooperation agreement in Vladivostok.")
+    assert e.type == "other" and e.year == 2015 and e.precision == "year"
+    assert abs(e.places[0].place.lat - 43.1) < 0.5
+
+
+def test_no_event_without_a_place_or_for_habits(pipeline):
+    assert events_of(pipeline, "Moscow and Beijing held talks. Russia held drills with China.") == []
+    assert events_of(pipeline, "The two armies regularly hold drills in Siberia.") == []
+
+
+def test_sentences_about_one_exercise_merge_into_one_event(pipeline):
+    text = ("Russian and Chinese warships began a joint exercise in the Sea of Japan on Friday.\n\n"
+            "The drills in the Sea of Japan will last five days, the navy said.")
+    e = one(pipeline, text, date(2021, 7, 12))
+    assert len(e.sources) == 2
+    assert e.sources[1].excerpt.startswith("The drills")
+    assert text[e.sources[0].start:e.sources[0].end] == e.sources[0].excerpt
+
+
+def test_undated_article_keeps_the_event_undated(pipeline):
+    e = one(pipeline, "Chinese and Russian troops held joint drills in Inner Mongolia.", None)
+    assert e.year is None and e.precision == "unknown"
+
+
+def test_organisation_and_person_names_are_not_places(pipeline):
+    found = events_of(pipeline, "Officials of the Shanghai Cooperation Organization met "
+                                "Georgia Smith at a summit in Tashkent.")
+    assert [p.name for e in found for p in e.places] == ["Tashkent"]
