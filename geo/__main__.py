@@ -41,7 +41,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not db.exists():
         raise GeoError(f"no database at {db}: run `python -m geo ingest PATH...` first")
     with Store(db) as store:
-        events = store.events()
+        # Reading order: by article, then where in it the event is first reported.
+        events = sorted(store.events(), key=lambda e: (e.sources[0].article, e.sources[0].start)
+                        if e.sources else ("", 0))
     text = {"jsonl": to_jsonl, "csv": to_csv,
             "geojson": lambda e: json.dumps(to_geojson(e), ensure_ascii=False, indent=1)
             }[args.format](events)

@@ -263,11 +263,15 @@ def _country_name(toponyms: Sequence[Toponym], place: Place) -> str | None:
     return None
 
 
-def _compatible(a: Event, b: Event) -> bool:
+def compatible(a: Event, b: Event) -> bool:
+    """Whether two reports can be one event: same type, compatible dates, agreeing places
+    (or the same named exercise in the same year)."""
     if a.type != b.type:
         return False
     if a.year and b.year and a.year != b.year or a.month and b.month and a.month != b.month:
         return False
+    if a.trigger == b.trigger and a.trigger[:1].isupper() and a.year == b.year:
+        return True  # the same named exercise ("Vostok-2018", "Peace Mission") that year
     ids_a = {p.place.id for p in a.places}
     ids_b = {p.place.id for p in b.places}
     if ids_a & ids_b:
@@ -279,7 +283,8 @@ def _compatible(a: Event, b: Event) -> bool:
                 or countries_b & {p.place.country for p in a.places})
 
 
-def _merge(a: Event, b: Event) -> Event:
+def merge(a: Event, b: Event) -> Event:
+    """One event from two reports of it: the more precise date, every place and source."""
     rank = ("unknown", "year", "month", "day").index
     dated = a if rank(a.precision) >= rank(b.precision) else b
     places = list(a.places) + [p for p in b.places if p.place.id not in {q.place.id for q in a.places}]
@@ -296,8 +301,8 @@ def merge_events(events: Sequence[Event]) -> list[Event]:
     merged: list[Event] = []
     for event in events:
         for i, kept in enumerate(merged):
-            if _compatible(kept, event):
-                merged[i] = _merge(kept, event)
+            if compatible(kept, event):
+                merged[i] = merge(kept, event)
                 break
         else:
             merged.append(event)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from geo import GeoError
 from geo.articles import read_paths
-from geo.events import EventExtractor
+from geo.events import EventExtractor, compatible, merge
 from geo.gazetteer import Gazetteer
 from geo.model import Article, Event, IngestReport, Rejection
 from geo.store import Store
@@ -68,8 +68,9 @@ def ingest(paths: Iterable[str | Path], *, store: Store, geoparser: Geoparser | 
         for start in range(0, total, batch_size):
             batch = pending[start:start + batch_size]
             for article, found in _guarded(pipeline, batch, rejected):
+                found, replacing = _merge_with_stored(found, store)
                 try:
-                    stored = store.add(article, found)
+                    stored = store.add(article, found, replacing=replacing)
                 except GeoError as exc:
                     rejected.append(Rejection(article.path or article.id, str(exc)))
                     continue
@@ -79,6 +80,24 @@ def ingest(paths: Iterable[str | Path], *, store: Store, geoparser: Geoparser | 
             if progress:
                 progress(done, total, batch[-1].id)
     return IngestReport(tuple(added), tuple(unchanged), tuple(rejected), events)
+
+
+def _merge_with_stored(found: list[Event], store: Store) -> tuple[list[Event], dict[str, Event]]:
+    """Split an article's events into new ones and merged versions of events already stored
+    (the same drill reported by another article)."""
+    new: list[Event] = []
+    replacing: dict[str, Event] = {}
+    for event in found:
+        years = (event.year, event.year) if event.year else None
+        stored = [replacing.get(e.key, e) for e in store.events(years=years, types=[event.type],
+                                                                  include_undated=not years)]
+        match = next((e for e in stored if compatible(e, event)), None)
+        if match is None:
+            new.append(event)
+            continue
+        old_key = next((k for k, v in replacing.items() if v is match), match.key)
+        replacing[old_key] = merge(match, event)
+    return new, replacing
 
 
 def _guarded(pipeline: Pipeline, batch: list[Article], rejected: list[Rejection]):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -94,8 +94,11 @@ class Store:
         """Whether an article with this content hash is stored."""
         return self._conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone() is not None
 
-    def add(self, article: Article, events: Sequence[Event]) -> bool:
-        """Store an article and its events in one transaction; False if it was already there."""
+    def add(self, article: Article, events: Sequence[Event], *,
+            replacing: Mapping[str, Event] | None = None) -> bool:
+        """Store an article and its events in one transaction; False if it was already there.
+        `replacing` maps the keys of stored events to their merged versions, which now cite
+        this article too."""
         try:
             with self._lock, self._conn:
                 if self.has_article(article.key):
@@ -106,6 +109,9 @@ class Store:
                      article.published.isoformat() if article.published else None,
                      article.published_how, article.path, article.text,
                      datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                for old_key, event in (replacing or {}).items():
+                    self._conn.execute("DELETE FROM events WHERE key = ?", (old_key,))
+                    self._insert_event(event)
                 for event in events:
                     self._insert_event(event)
         except sqlite3.Error as exc:
