@@ -97,11 +97,34 @@ class EventExtractor:
         """The events an article reports, merged where several sentences report one."""
         context = Counter(t.place.name for t in toponyms
                           if t.place and (t.kind == "demonym" or t.place.feature == "country"))
-        events = []
-        for sent in doc.sents:
-            event = self._sentence_event(article, doc, sent, toponyms, context)
-            if event is not None:
-                events.append(event)
+        sents = list(doc.sents)
+        inside = [[t for t in toponyms if s.start_char <= t.start and t.end <= s.end_char
+                   and t.place is not None] for s in sents]
+        drafts = [self._sentence_event(article, doc, s, found, context)
+                  for s, found in zip(sents, inside)]
+        events: list[Event] = []
+        for i, (draft, stated) in enumerate(d or (None, False) for d in drafts):
+            if draft is None:
+                continue
+            if draft.places:
+                events.append(draft)
+                continue
+            # The place is often in the next sentence: "Drills began on Monday. Ships
+            # practised off the coast of X." Only a dated report borrows a place this way.
+            if stated and i + 1 < len(sents) and drafts[i + 1] is None:
+                places = _event_places(doc, inside[i + 1])
+                if places:
+                    events.append(replace(draft, places=tuple(places), sources=draft.sources
+                                          + (_source(article, sents[i + 1]),)))
+                    continue
+            # Or a neighbouring sentence reports the same event with its place: the
+            # placeless one adds its evidence and, if more precise, its date.
+            for j in (i - 1, i + 1):
+                other = drafts[j][0] if 0 <= j < len(drafts) and drafts[j] else None
+                if other is not None and other.places and compatible_dates(other, draft) \
+                        and other.type == draft.type:
+                    events.append(merge(other, replace(draft, places=other.places)))
+                    break
         return merge_events(events)
 
     def _triggers(self, doc: Doc, sent: Span) -> list[tuple[str, Span]]:
@@ -129,16 +152,15 @@ class EventExtractor:
         return sorted(kept, key=lambda f: TYPE_ORDER.index(f[0]))
 
     def _sentence_event(self, article: Article, doc: Doc, sent: Span,
-                        toponyms: Sequence[Toponym], context: Counter) -> Event | None:
+                        inside: Sequence[Toponym], context: Counter
+                        ) -> tuple[Event, bool] | None:
+        """The event a sentence reports (perhaps without a place yet), and whether the
+        sentence states its date; None when it reports none."""
         triggers = self._triggers(doc, sent)
         if not triggers or any(t.lower_ in HABITUAL for t in sent):
             return None
         event_type, trigger = triggers[0]
-        inside = [t for t in toponyms if sent.start_char <= t.start and t.end <= sent.end_char
-                  and t.place is not None]
         places = _event_places(doc, inside)
-        if not places:
-            return None
         future = any(t.lower_ in FUTURE_MARKERS for t in sent)
         planned = future or _is_planned(sent)
         dateline = DATELINE.match(sent.text)
@@ -154,13 +176,18 @@ class EventExtractor:
         if article.published and year and (year, month or 0) > (article.published.year,
                                                                 article.published.month):
             planned = True
-        text = sent.text.strip()
-        start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-        source = Source(article.id, text, start, start + len(text), article.key, article.title,
-                        article.source, article.published)
-        return Event(event_type, year, month, day, precision, "planned" if planned else "past",
-                     tuple(places), _participants(doc, sent, inside, context), (source,),
-                     trigger.text)
+        event = Event(event_type, year, month, day, precision, "planned" if planned else "past",
+                      tuple(places), _participants(doc, sent, inside, context),
+                      (_source(article, sent),), trigger.text)
+        return event, when is not None
+
+
+def _source(article: Article, sent: Span) -> Source:
+    """The sentence as evidence, stripped, with its offsets in the article text."""
+    text = sent.text.strip()
+    start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+    return Source(article.id, text, start, start + len(text), article.key, article.title,
+                  article.source, article.published)
 
 
 def _is_planned(sent: Span) -> bool:
@@ -263,12 +290,15 @@ def _country_name(toponyms: Sequence[Toponym], place: Place) -> str | None:
     return None
 
 
+def compatible_dates(a: Event, b: Event) -> bool:
+    """Whether two dates can be the same occurrence's: no year or month contradicts."""
+    return not (a.year and b.year and a.year != b.year or a.month and b.month and a.month != b.month)
+
+
 def compatible(a: Event, b: Event) -> bool:
     """Whether two reports can be one event: same type, compatible dates, agreeing places
     (or the same named exercise in the same year)."""
-    if a.type != b.type:
-        return False
-    if a.year and b.year and a.year != b.year or a.month and b.month and a.month != b.month:
+    if a.type != b.type or not compatible_dates(a, b):
         return False
     if a.trigger == b.trigger and a.trigger[:1].isupper() and a.year == b.year:
         return True  # the same named exercise ("Vostok-2018", "Peace Mission") that year
@@ -293,7 +323,7 @@ def merge(a: Event, b: Event) -> Event:
     return replace(a, year=dated.year, month=dated.month, day=dated.day, precision=dated.precision,
                    places=tuple(places),
                    participants=tuple(dict.fromkeys(a.participants + b.participants)),
-                   sources=a.sources + b.sources)
+                   sources=a.sources + tuple(s for s in b.sources if s not in a.sources))
 
 
 def merge_events(events: Sequence[Event]) -> list[Event]:

@@ -91,3 +91,41 @@ def test_organisation_and_person_names_are_not_places(pipeline):
     found = events_of(pipeline, "Officials of the Shanghai Cooperation Organization met "
                                 "Georgia Smith at a summit in Tashkent.")
     assert [p.name for e in found for p in e.places] == ["Tashkent"]
+
+
+def test_place_in_the_next_sentence(pipeline):
+    text = ("Russian and Chinese warships began joint naval drills on Monday.\n"
+            "The ships practised anti-submarine warfare off the coast of Zhejiang province.")
+    e = one(pipeline, text, date(2023, 7, 20))
+    assert e.type == "exercise" and (e.year, e.month, e.day) == (2023, 7, 17)
+    assert "Zhejiang" in e.places[0].name
+    assert [s.excerpt[:9] for s in e.sources] == ["Russian a", "The ships"]
+
+
+def test_date_in_a_neighbouring_sentence_of_the_same_event(pipeline):
+    text = ("Chinese and Russian bombers flew a joint patrol over the East China Sea.\n"
+            "The patrol took place on 24 May 2022, the ministry said.")
+    e = one(pipeline, text, date(2022, 5, 30))
+    assert e.type == "patrol" and (e.year, e.month, e.day) == (2022, 5, 24)
+    assert len(e.sources) == 2
+
+
+def test_undated_talk_next_to_a_place_is_no_event(pipeline):
+    text = ("Officially the drills are described as anti-terror exercises.\n"
+            "Speaking in Bishkek, the minister praised the partnership.")
+    assert events_of(pipeline, text) == []
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("Russia delivered the first batch of S-400 missile systems to China in Beijing in "
+     "April 2018.", date(2018, 5, 2), ("arms_deal", 2018, 4)),
+    ("Chinese cadets began training at a military academy in Saint Petersburg this summer.",
+     date(2016, 9, 1), ("other", 2016, 7)),
+    ("The defence ministers held talks in Singapore in June last year.", date(2020, 3, 1),
+     ("meeting", 2019, 6)),
+    ("The Vostok-2018 exercise took place in eastern Siberia.", date(2019, 1, 10),
+     ("exercise", 2018, None)),
+])
+def test_each_type_and_date_form(pipeline, text, published, expected):
+    e = one(pipeline, text, published)
+    assert (e.type, e.year, e.month) == expected
