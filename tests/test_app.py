@@ -1,0 +1,230 @@
+"""app.py through Streamlit's AppTest: filters, counts, details, uploads and the first-run build."""
+from __future__ import annotations
+
+import re
+import sys
+import types
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from geo import config
+from geo.model import IngestReport, Rejection
+from geo.store import Store
+from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+HOSTILE = ("Drills <script>alert(1)</script> [click](http://evil.example) "
+           "![x](http://evil.example/x.png) near Moscow.")
+
+
+def fill(store: Store) -> None:
+    """Events in 2005, 2012, 2019 and 2024 of every type, one undated, one with hostile text."""
+    plan = [(2005, "exercise", MOSCOW, ("Russia", "China")), (2012, "patrol", SEA, ("Russia", "China")),
+            (2019, "meeting", BEIJING, ("China", "Russia", "Iran")), (2024, "arms_deal", MOSCOW, ("Russia",)),
+            (2024, "other", BEIJING, ("China",)), (None, "exercise", SEA, ("Russia", "China"))]
+    for i, (year, kind, place, participants) in enumerate(plan):
+        article = make_article(f"Story {i} about {place.name}. Second sentence.", id=f"story{i}.txt",
+                               title=f"Story {i}", source="Wire")
+        event = make_event(article, place, type=kind, year=year,
+                           month=None if year is None else 6, participants=participants)
+        store.add(article, [event])
+    article = make_article(HOSTILE + " Tail.", id="hostile.txt", title="<b>Hostile</b>", source="Evil")
+    store.add(article, [make_event(article, MOSCOW, year=2012, excerpt=HOSTILE)])
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "prepared.db"
+    with Store(path) as store:
+        fill(store)
+    monkeypatch.setenv(config.ENV_DB, str(path))
+    st.cache_resource.clear()
+    return path
+
+
+@pytest.fixture
+def fake_pipeline(monkeypatch):
+    """A stand-in for geo.pipeline that records its calls (the real one needs the spaCy model)."""
+    calls: list[dict] = []
+    module = types.ModuleType("geo.pipeline")
+
+    def ingest(paths, *, store, geoparser=None, progress=None):
+        paths = [Path(p) for p in paths]
+        calls.append({"paths": paths, "contents": {p.name: p.read_bytes() for p in paths if p.is_file()},
+                      "geoparser": geoparser})
+        added, unchanged, rejected = [], [], []
+        files = [f for p in paths for f in (sorted(p.iterdir()) if p.is_dir() else [p])][:3]
+        for n, path in enumerate(files, 1):
+            if path.suffix == ".csv":
+                rejected.append(Rejection(str(path), "no text column"))
+                continue
+            article = make_article(f"Uploaded {path.name} mentions Moscow. End.", id=path.name)
+            (added if store.add(article, [make_event(article, MOSCOW, year=2030)]) else unchanged
+             ).append(article.id)
+            if progress:
+                progress(n, len(files), path.name)
+        return IngestReport(tuple(added), tuple(unchanged), tuple(rejected), len(added))
+
+    module.ingest = ingest
+    module.load_geoparser = lambda: "the geoparser"
+    monkeypatch.setitem(sys.modules, "geo.pipeline", module)
+    return calls
+
+
+def run_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown(at: AppTest) -> int:
+    return int(next(m for m in at.metric if m.label == "Events shown").value)
+
+
+def test_page_renders_with_filters_and_counts(db):
+    at = run_app()
+    assert at.slider(key="years").value == (2005, 2024)
+    assert at.multiselect(key="types").value == ["exercise", "patrol", "meeting", "arms_deal", "other"]
+    assert set(at.multiselect(key="countries").options) == {"China", "Iran", "Russia"}
+    assert at.checkbox(key="undated").value is True
+    assert shown(at) == 7
+    assert any("7 of 7 events shown" in c.value for c in at.caption)
+
+
+def test_year_slider_changes_the_count(db):
+    at = run_app()
+    at.slider(key="years").set_value((2012, 2019)).run()
+    assert not at.exception
+    assert shown(at) == 4  # 2012 patrol, 2012 hostile, 2019 meeting, and the undated one
+    at.checkbox(key="undated").uncheck().run()
+    assert shown(at) == 3
+
+
+def test_type_and_country_filters(db):
+    at = run_app()
+    at.multiselect(key="types").set_value(["exercise"]).run()
+    assert shown(at) == 3
+    at.multiselect(key="types").set_value([]).run()
+    assert not at.exception
+    assert shown(at) == 0
+    at.multiselect(key="types").set_value(["exercise", "meeting"]).run()
+    at.multiselect(key="countries").set_value(["Iran"]).run()
+    assert shown(at) == 1
+
+
+def test_details_panel_escapes_article_text(db):
+    with Store(db) as store:
+        hostile = next(e for e in store.events() if e.sources[0].article == "hostile.txt")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["selected"] = hostile.key
+    at.run()
+    assert not at.exception
+    bodies = [m.value for m in at.markdown]
+    excerpt = next(b for b in bodies if "alert" in b)
+    assert "<script>" not in excerpt and "](" not in excerpt
+    assert r"\<script\>" in excerpt
+    assert all(not m.allow_html for m in at.markdown if "alert" in m.value or "Hostile" in m.value)
+    assert any(f"Event ref {hostile.key}" in c.value for c in at.caption)
+    assert any(f"{MOSCOW.lat:.4f}, {MOSCOW.lon:.4f}" in b for b in bodies), "the place's coordinates"
+    assert any("Russia\\, China" in b for b in bodies), "the participants, escaped"
+
+
+def test_no_selection_shows_a_hint(db):
+    at = run_app()
+    assert any("Click a marker" in i.value for i in at.info)
+
+
+def test_empty_database_is_built_from_seeds_with_progress(tmp_path, monkeypatch, fake_pipeline):
+    monkeypatch.setenv(config.ENV_DB, str(tmp_path / "new" / "events.db"))
+    st.cache_resource.clear()
+    at = run_app()
+    assert fake_pipeline and fake_pipeline[0]["paths"] == [Path(config.SEEDS_DIR)]
+    assert fake_pipeline[0]["geoparser"] == "the geoparser"
+    assert at.status and "added" in at.status[0].label
+    assert shown(at) > 0
+    # A second session finds the database filled and does not ingest again.
+    run_app()
+    assert len(fake_pipeline) == 1
+
+
+def test_upload_reports_added_unchanged_and_rejected(db, fake_pipeline):
+    at = run_app()
+    uploader = at.sidebar.file_uploader[0]
+    uploader.set_value([("new.txt", b"Ships near Moscow.", "text/plain"),
+                        ("table.csv", b"a,b\n1,2\n", "text/csv")]).run()
+    at.button(key="ingest").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    call = fake_pipeline[-1]
+    assert sorted(call["contents"]) == ["new.txt", "table.csv"]
+    assert call["contents"]["new.txt"] == b"Ships near Moscow."
+    text = re.sub(r"\\(.)", r"\1", " ".join(m.value for m in at.sidebar.markdown))  # unescaped
+    assert "1 added" in text and "1 rejected" in text
+    assert "new.txt" in text and "table.csv" in text and "no text column" in text
+    assert shown(at) == 8  # the uploaded article's event is in the new year range
+    assert at.slider(key="years").max == 2030
+
+
+def test_export_offers_csv_geojson_and_jsonl_of_the_shown_events(db):
+    at = run_app()
+    assert at.radio(key="export_format").options == ["CSV", "GeoJSON", "JSON Lines"]
+    [button] = at.get("download_button")
+    assert "7 shown events" in button.proto.label
+    at.slider(key="years").set_value((2024, 2024)).run()
+    [button] = at.get("download_button")
+    assert "3 shown events" in button.proto.label
+
+
+def test_single_year_database_has_no_slider(tmp_path, monkeypatch):
+    path = tmp_path / "one.db"
+    with Store(path) as store:
+        article = make_article("Drills near Moscow. End.")
+        store.add(article, [make_event(article, MOSCOW, year=2016)])
+    monkeypatch.setenv(config.ENV_DB, str(path))
+    st.cache_resource.clear()
+    at = run_app()
+    assert not at.slider
+    assert shown(at) == 1
+
+
+def test_events_with_more_places_count_every_place(db):
+    with Store(db) as store:
+        article = make_article("Ships met at Moscow and Beijing. End.", id="two.txt")
+        event = make_event(article, MOSCOW, year=2010)
+        store.add(article, [replace(event, places=event.places + make_event(article, BEIJING).places)])
+    at = run_app()
+    places = int(next(m for m in at.metric if m.label == "Places on the map").value)
+    assert places == shown(at) + 1
+
+
+def test_upload_through_the_real_pipeline(db):
+    """The uploader wired to the real geo.pipeline: sidecars travel with their text, re-uploads
+    are unchanged, bad files are rejected by name with the reader's reason."""
+    text = (b"Russian and Chinese warships held joint naval drills in the Sea of Japan "
+            b"in July 2023, the defence ministry said.")
+    at = run_app()
+    at.sidebar.file_uploader[0].set_value([
+        ("drills.txt", text, "text/plain"),
+        ("drills.meta.json", b'{"title": "Drills", "source": "Wire", "published": "2023-08-01"}',
+         "application/json"),
+        ("bad.csv", b"x,y\n1,2\n", "text/csv"),
+    ]).run()
+    at.button(key="ingest").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    report = at.session_state["last_report"]
+    assert report.added == ("drills.txt",)
+    assert [Path(r.path).name for r in report.rejected] == ["bad.csv"]
+    sidebar = re.sub(r"\\(.)", r"\1", " ".join(m.value for m in at.sidebar.markdown))
+    assert ":green[added] drills.txt" in sidebar and ":red[rejected] bad.csv: CSV" in sidebar
+    with Store(db) as store:
+        assert "drills.txt" in store.facets()["articles"]
+        [stored] = [a for a in store.articles() if a.id == "drills.txt"]
+        assert (stored.title, stored.source) == ("Drills", "Wire")
+
+    at.sidebar.file_uploader[0].set_value([("again.txt", text, "text/plain")]).run()
+    at.button(key="ingest").click().run()
+    assert at.session_state["last_report"].unchanged == ("again.txt",)
