@@ -92,7 +92,9 @@ class Store:
 
     def has_article(self, key: str) -> bool:
         """Whether an article with this content hash is stored."""
-        return self._conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone() is not None
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM articles WHERE key = ?",
+                                      (key,)).fetchone() is not None
 
     def add(self, article: Article, events: Sequence[Event], *,
             replacing: Mapping[str, Event] | None = None) -> bool:
@@ -144,6 +146,8 @@ class Store:
                countries: Collection[str] | None = None,
                include_undated: bool = True) -> list[Event]:
         """The stored events that pass the filters, oldest first, undated last."""
+        if types is not None and not types or countries is not None and not countries:
+            return []
         where, params = [], []
         if years is not None:
             dated = "(year BETWEEN ? AND ?)"
@@ -195,15 +199,20 @@ class Store:
                       tuple(participants[key]), tuple(sources[key]), trigger)
                 for key, type_, year, month, day, precision, status, trigger in rows]
 
+    def _one(self, sql: str) -> tuple:
+        with self._lock:
+            return self._conn.execute(sql).fetchone()
+
     def year_range(self) -> tuple[int, int] | None:
         """The first and last year of the dated events, or None when there are none."""
-        low, high = self._conn.execute("SELECT MIN(year), MAX(year) FROM events").fetchone()
+        low, high = self._one("SELECT MIN(year), MAX(year) FROM events")
         return None if low is None else (low, high)
 
     def facets(self) -> dict[str, list[str]]:
         """The distinct event types, participant countries and article ids stored."""
         def column(sql: str) -> list[str]:
-            return [row[0] for row in self._conn.execute(sql)]
+            with self._lock:
+                return [row[0] for row in self._conn.execute(sql)]
         return {
             "types": column("SELECT DISTINCT type FROM events ORDER BY type"),
             "countries": column("SELECT DISTINCT country FROM event_participants ORDER BY country"),
@@ -212,17 +221,18 @@ class Store:
 
     def articles(self) -> list[Article]:
         """Every stored article, by id."""
-        rows = self._conn.execute(
-            "SELECT id, text, title, source, url, published, published_how, path "
-            "FROM articles ORDER BY id").fetchall()
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, text, title, source, url, published, published_how, path "
+                "FROM articles ORDER BY id").fetchall()
         return [Article(id_, text, title, source, url,
                         date.fromisoformat(published) if published else None, how, path)
                 for id_, text, title, source, url, published, how, path in rows]
 
     def article_count(self) -> int:
         """How many articles are stored."""
-        return self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        return self._one("SELECT COUNT(*) FROM articles")[0]
 
     def event_count(self) -> int:
         """How many events are stored."""
-        return self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        return self._one("SELECT COUNT(*) FROM events")[0]

@@ -82,3 +82,9 @@ def test_file_database_uses_wal_and_is_migrated(tmp_path):
     conn.close()
     with Store(path) as again:  # reopening runs no migration twice
         assert again.article_count() == 1
+
+
+def test_empty_filters_select_nothing(store):
+    article = make_article()
+    store.add(article, [make_event(article)])
+    assert store.events(types=[]) == [] and store.events(countries=[]) == []
