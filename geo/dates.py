@@ -153,17 +153,18 @@ def find_dates(text: str, published: date | None = None, *, future: bool = False
 
 
 def best_date(mentions: list[DateMention], *, anchor: int | None = None) -> DateMention | None:
-    """The one date an event sentence gives: a stated date over a relative one, the most
-    precise of them, the nearest to the anchor (the trigger word) among equals, and a lone
-    stated year completed by a month ("Peace Mission-2018 ... in September")."""
+    """The one date an event sentence gives: the most precise, a stated date over a relative
+    one of the same precision, the nearest to the anchor (the trigger word) among equals. A
+    stated year overrides the year a relative month guessed ("Peace Mission-2018 ... in
+    September" is September 2018)."""
     if not mentions:
         return None
     rank = ("unknown", "year", "month", "day").index
-    stated = [d for d in mentions if not d.relative]
     distance = (lambda d: abs(d.start - anchor)) if anchor is not None else (lambda d: d.start)
-    best = min(stated or mentions, key=lambda d: (-rank(d.precision), distance(d)))
-    if best.precision == "year":
-        months = [d for d in mentions if d.month and d.relative and not d.day]
-        if months:
-            return DateMention(best.start, best.end, best.text, best.year, months[0].month)
+    best = min(mentions, key=lambda d: (-rank(d.precision), d.relative, distance(d)))
+    years = {d.year for d in mentions if not d.relative and d.precision == "year"}
+    if best.relative and len(years) == 1 and best.year not in years:
+        year = years.pop()
+        return DateMention(best.start, best.end, best.text, year, best.month,
+                           best.day and _valid_day(year, best.month, best.day), True)
     return best

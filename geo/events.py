@@ -159,18 +159,22 @@ class EventExtractor:
         triggers = self._triggers(doc, sent)
         if not triggers or any(t.lower_ in HABITUAL for t in sent):
             return None
-        event_type, trigger = triggers[0]
         places = _event_places(doc, inside)
+        event_type, trigger = _nearest_trigger(sent, triggers, places)
         future = any(t.lower_ in FUTURE_MARKERS for t in sent)
         planned = future or _is_planned(sent)
         dateline = DATELINE.match(sent.text)
         mentions = [d for d in find_dates(sent.text, article.published, future=future)
                     if not dateline or d.start >= dateline.end()]
         when = best_date(mentions, anchor=trigger.start_char - sent.start_char)
+        date_source = "text"
         if when is None and article.published is not None:
+            # Nothing stated: news reports what just happened, so assume the publication month.
             year, month, day, precision = article.published.year, article.published.month, None, "month"
+            date_source = "publication"
         elif when is None:
             year, month, day, precision = None, None, None, "unknown"
+            date_source = "none"
         else:
             year, month, day, precision = when.year, when.month, when.day, when.precision
         if article.published and year and (year, month or 0) > (article.published.year,
@@ -178,8 +182,37 @@ class EventExtractor:
             planned = True
         event = Event(event_type, year, month, day, precision, "planned" if planned else "past",
                       tuple(places), _participants(doc, sent, inside, context),
-                      (_source(article, sent),), trigger.text)
+                      (_source(article, sent),), trigger.text, date_source)
         return event, when is not None
+
+
+def _tree_distance(a: Token, b: Token) -> int:
+    """Edges between two tokens in the dependency tree."""
+    up_a = [a, *a.ancestors]
+    up_b = [b, *b.ancestors]
+    common = next((t for t in up_a if t in up_b), None)
+    if common is None:
+        return len(up_a) + len(up_b)
+    return up_a.index(common) + up_b.index(common)
+
+
+def _nearest_trigger(sent: Span, triggers: list[tuple[str, Span]], places: Sequence[EventPlace]
+                     ) -> tuple[str, Span]:
+    """The trigger that governs the place: "travel to X for talks on the delivery of arms" is
+    a meeting. Without a place, or on a tie, the most telling type wins."""
+    if not places:
+        return triggers[0]
+    anchors = []
+    for p in places:
+        start = sent.text.find(p.name)
+        span = sent.char_span(start, start + len(p.name), alignment_mode="expand") \
+            if start >= 0 else None
+        if span is not None:
+            anchors.append(span.root)
+    if not anchors:
+        return triggers[0]
+    return min(triggers, key=lambda t: (min(_tree_distance(t[1].root, a) for a in anchors),
+                                        TYPE_ORDER.index(t[0])))
 
 
 def _source(article: Article, sent: Span) -> Source:
@@ -316,11 +349,17 @@ def compatible(a: Event, b: Event) -> bool:
 def merge(a: Event, b: Event) -> Event:
     """One event from two reports of it: the more precise date, every place and source."""
     rank = ("unknown", "year", "month", "day").index
-    dated = a if rank(a.precision) >= rank(b.precision) else b
+    # The first report's date stands unless it is vaguer than a month: a later sentence
+    # often gives an end date ("the drills will last until May 4").
+    if a.date_source != b.date_source and "text" in (a.date_source, b.date_source):
+        dated = a if a.date_source == "text" else b  # a stated date beats an assumed one
+    else:
+        dated = a if rank(a.precision) >= min(rank(b.precision), rank("month")) else b
     places = list(a.places) + [p for p in b.places if p.place.id not in {q.place.id for q in a.places}]
     inner = {p.place.country for p in places if p.place.feature != "country"}
     places = [p for p in places if not (p.place.feature == "country" and p.place.country in inner)]
     return replace(a, year=dated.year, month=dated.month, day=dated.day, precision=dated.precision,
+                   date_source=dated.date_source,
                    places=tuple(places),
                    participants=tuple(dict.fromkeys(a.participants + b.participants)),
                    sources=a.sources + tuple(s for s in b.sources if s not in a.sources))

@@ -18,6 +18,7 @@ def event_record(event: Event) -> dict:
         "month": event.month,
         "day": event.day,
         "precision": event.precision,
+        "date_source": event.date_source,
         "status": event.status,
         "places": [{"name": ep.name, "lat": ep.place.lat, "lon": ep.place.lon,
                     "gazetteer_id": ep.place.id, "geonameid": ep.place.geonameid,

@@ -94,6 +94,7 @@ class Event:
     participants: tuple[str, ...] = ()  # country names
     sources: tuple[Source, ...] = ()
     trigger: str = ""  # the words that made it an event of this type
+    date_source: str = "text"  # "text" (stated), "publication" (assumed from it) or "none"
 
     @property
     def excerpt(self) -> str:

@@ -49,6 +49,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX event_sources_article ON event_sources(article_key);
     """,
+    """
+    ALTER TABLE events ADD COLUMN date_source TEXT NOT NULL DEFAULT 'text';
+    """,
 )
 
 
@@ -123,9 +126,9 @@ class Store:
     def _insert_event(self, event: Event) -> None:
         key = event.key
         self._conn.execute(
-            "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, event.type, event.year, event.month, event.day, event.precision,
-             event.status, event.trigger))
+             event.status, event.trigger, event.date_source))
         self._conn.executemany(
             "INSERT OR IGNORE INTO event_places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(key, i, ep.name, ep.place.id, ep.place.name, ep.place.lat, ep.place.lon,
@@ -162,7 +165,8 @@ class Store:
             where.append("key IN (SELECT event_key FROM event_participants "
                          f"WHERE country IN ({','.join('?' * len(countries))}))")
             params += list(countries)
-        sql = ("SELECT key, type, year, month, day, precision, status, trigger FROM events"
+        sql = ("SELECT key, type, year, month, day, precision, status, trigger, date_source "
+               "FROM events"
                + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY year IS NULL, year, month, day, key")
         with self._lock:
@@ -196,8 +200,8 @@ class Store:
             sources[key].append(Source(aid, excerpt, start, end, article_key, title, source,
                                        date.fromisoformat(published) if published else None))
         return [Event(type_, year, month, day, precision, status, tuple(places[key]),
-                      tuple(participants[key]), tuple(sources[key]), trigger)
-                for key, type_, year, month, day, precision, status, trigger in rows]
+                      tuple(participants[key]), tuple(sources[key]), trigger, date_source)
+                for key, type_, year, month, day, precision, status, trigger, date_source in rows]
 
     def _one(self, sql: str) -> tuple:
         with self._lock:

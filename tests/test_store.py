@@ -88,3 +88,15 @@ def test_empty_filters_select_nothing(store):
     article = make_article()
     store.add(article, [make_event(article)])
     assert store.events(types=[]) == [] and store.events(countries=[]) == []
+
+
+def test_a_database_of_an_older_schema_is_migrated_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
+    conn.execute("INSERT INTO events VALUES ('k', 'patrol', 2020, 1, NULL, 'month', 'past', 'patrol')")
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        [event] = store.events()
+    assert (event.type, event.year, event.date_source) == ("patrol", 2020, "text")
