@@ -160,6 +160,8 @@ def details_panel(event: Event | None) -> None:
     colour = BADGE_COLOURS.get(event.type, "gray")
     st.markdown(f"### :{colour}[●] {md(type_label(event.type))} · {md(format_date(event))}")
     facts = [f"**Date precision:** {md(event.precision)}", f"**Status:** {md(event.status)}"]
+    if event.date_source == "publication":
+        facts.append("**Date:** not stated in the text; assumed from the publication date")
     if event.trigger:
         facts.append(f"**Trigger:** {md(event.trigger)}")
     st.markdown("  \n".join(facts))
@@ -243,7 +245,8 @@ def selected_event(events: Sequence[Event], map_state: dict | None, table_state)
 
 
 def main() -> None:
-    st.set_page_config(page_title="Russia–China military cooperation map", page_icon="🌏",
+    title = os.environ.get(config.ENV_TITLE) or config.APP_TITLE
+    st.set_page_config(page_title=title, page_icon="🌏",
                        layout="wide", initial_sidebar_state="expanded")
     st.html(PAGE_CSS)
     db_path = Path(os.environ.get(config.ENV_DB) or config.DEFAULT_DB)
@@ -259,8 +262,8 @@ def main() -> None:
             run_ingest([seeds], store, label="Building the event database from the seed articles…")
 
     st.sidebar.title(":material/public: Events map")
-    st.sidebar.caption("Russia–China military cooperation in the news: exercises, joint "
-                       "patrols, meetings and arms deals, placed where they happened.")
+    st.sidebar.caption(f"{md(title)}: exercises, joint patrols, meetings and arms deals, "
+                       "placed where they happened.")
     filters = sidebar_filters(store)
     events = store.events(**filters) if filters["types"] else []
     add_articles(store)
@@ -270,7 +273,7 @@ def main() -> None:
 
     places = sum(len(e.places) for e in events)
     dated = [e.year for e in events if e.year is not None]
-    st.markdown("#### Russia–China military cooperation: events reported in the news")
+    st.markdown(f"#### {md(title)}: events reported in the news")
     metrics = st.columns(4)
     metrics[0].metric("Events shown", len(events), help="Events that pass the filters.")
     metrics[1].metric("Places on the map", places, help="One marker per event place.")

@@ -17,3 +17,6 @@ NLP_BATCH_SIZE = 32
 ENV_DB = "GEO_DB"
 ENV_GEOCODER = "GEO_GEOCODER"  # "offline" (default) or "nominatim"
 ENV_USER_AGENT = "GEO_USER_AGENT"
+
+APP_TITLE = "Military cooperation in the news"  # the dashboard's heading
+ENV_TITLE = "GEO_TITLE"

@@ -137,8 +137,11 @@ def format_date(event: Event) -> str:
     if event.precision == "day" and month_ok and event.day:
         return f"{event.day} {FULL_MONTHS[event.month - 1]} {event.year}"
     if event.precision in ("day", "month") and month_ok:
-        return f"{MONTHS[event.month - 1]} {event.year}"
-    return str(event.year)
+        text = f"{MONTHS[event.month - 1]} {event.year}"
+    else:
+        text = str(event.year)
+    # Not stated in the text: the publication date stands in for it.
+    return f"{text} (publication date)" if event.date_source == "publication" else text
 
 
 def format_published(published: date | None) -> str:
