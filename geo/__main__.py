@@ -63,12 +63,12 @@ def toponym_record(t) -> dict:
 
 
 def write_geoparse(geoparser, records: list[dict], out, *, tty: bool = False) -> None:
-    """Geoparse {"id", "text"} records into JSON lines {"id", "toponyms"}; demonyms marked."""
+    """Geoparse {"id", "text"} records into JSON lines {"id", "toponyms"}; demonyms ("Chinese")
+    are listed with kind "demonym": they name a country but are no place to map."""
     texts = (r.get("text") or "" for r in records)
     for n, (record, (_, toponyms)) in enumerate(zip(records, geoparser.pipe(texts)), 1):
         out.write(json.dumps({"id": record.get("id"), "toponyms": [
-            toponym_record(t) for t in toponyms
-            if t.place is not None and t.kind == "place"]}) + "\n")
+            toponym_record(t) for t in toponyms if t.place is not None]}) + "\n")
         if tty:
             print(f"\r{n}/{len(records)} documents", end="", file=sys.stderr)
     if tty:

@@ -48,5 +48,6 @@ def test_geoparse_writes_offsets(tmp_path, monkeypatch, geoparser):
     source.write_text(json.dumps({"id": "d1", "text": TEXT}) + "\n", encoding="utf-8")
     assert main(["geoparse", "--input", str(source), "--output", str(tmp_path / "o.jsonl")]) == 0
     record = json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8"))
-    names = [TEXT[t["start"]:t["end"]] for t in record["toponyms"]]
-    assert record["id"] == "d1" and names == ["Vladivostok"]
+    found = [(TEXT[t["start"]:t["end"]], t["kind"]) for t in record["toponyms"]]
+    assert record["id"] == "d1"
+    assert found == [("Russian", "demonym"), ("Chinese", "demonym"), ("Vladivostok", "place")]
