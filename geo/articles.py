@@ -835,6 +835,9 @@ def _timestamp_line(lines: list[str], today: date) -> date | None:
         rest = (line[:start] + " " + line[end:]).split()
         if all(_EXTRA_TOKEN.match(tok) for tok in rest):
             return _sane(found, today)
+        # "May 11, 2015 - Warships began ...": a date opening the first paragraph, as a dateline.
+        if not line[:start].strip() and re.match(r"\s*(?:--|—|–|-)\s", line[end:]):
+            return _sane(found, today)
     return None
 
 

@@ -25,7 +25,7 @@ PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compile(rx, re.IG
     ("md", rf"\b{_MONTH}\s+{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\b(?!\s*(?:%|percent))"),
     ("dm", rf"\b{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\s+(?:of\s+)?{_MONTH}\b"),
     ("month_rel", rf"\b(?:in\s+|since\s+|by\s+)?{_MONTH}\s+(?P<rel>this|last|next)\s+year\b"),
-    ("month", rf"\b(?:in|since|by|early|late|mid|until|from|during|of)[\s-]+(?:early\s+|late\s+|mid-?)?{_MONTH}(?![\w.])"),
+    ("month", rf"\b(?:in|since|by|early|late|mid|until|from|during|of|for)[\s-]+(?:early\s+|late\s+|mid-?)?{_MONTH}(?![\w.])"),
     ("year", rf"(?<![\d,.$£€-])(?<!\d-){_YEAR}(?!\s*[-–]\s*(?:19|20)?\d\d\b)(?![\d,.]\d)"),
     ("named_year", rf"(?<=[A-Za-z]-){_YEAR}\b"),
     ("rel_unit", r"\b(?P<rel>last|this|next|past|previous|coming)\s+(?P<unit>week|month|year|weekend)\b"),
@@ -49,6 +49,7 @@ class DateMention:
     month: int | None = None
     day: int | None = None
     relative: bool = False  # resolved against the publication date
+    named: bool = False  # a year inside a name ("Vostok-2018"): says the year, not the day
 
     @property
     def precision(self) -> str:
@@ -148,20 +149,25 @@ def find_dates(text: str, published: date | None = None, *, future: bool = False
                 continue
             year, month, day, relative = resolved
             claimed.append((m.start(), m.end()))
-            found.append(DateMention(m.start(), m.end(), m.group(0), year, month, day, relative))
+            found.append(DateMention(m.start(), m.end(), m.group(0), year, month, day, relative,
+                                     kind == "named_year"))
     return sorted(found, key=lambda d: d.start)
 
 
 def best_date(mentions: list[DateMention], *, anchor: int | None = None) -> DateMention | None:
-    """The one date an event sentence gives: the most precise, a stated date over a relative
-    one of the same precision, the nearest to the anchor (the trigger word) among equals. A
-    stated year overrides the year a relative month guessed ("Peace Mission-2018 ... in
-    September" is September 2018)."""
+    """The one date an event sentence gives. A date of at least month precision nearest the
+    anchor (the trigger word) wins, a stated one over a relative one at the same distance;
+    else the most precise year. A stated year overrides the year a relative month guessed
+    ("Peace Mission-2018 ... in September" is September 2018)."""
     if not mentions:
         return None
     rank = ("unknown", "year", "month", "day").index
     distance = (lambda d: abs(d.start - anchor)) if anchor is not None else (lambda d: d.start)
-    best = min(mentions, key=lambda d: (-rank(d.precision), d.relative, distance(d)))
+    precise = [d for d in mentions if rank(d.precision) >= rank("month")]
+    if precise:
+        best = min(precise, key=lambda d: (distance(d), d.relative))
+    else:
+        best = min(mentions, key=lambda d: (d.named, d.relative, distance(d)))
     years = {d.year for d in mentions if not d.relative and d.precision == "year"}
     if best.relative and len(years) == 1 and best.year not in years:
         year = years.pop()

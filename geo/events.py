@@ -11,8 +11,10 @@ from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from geo.dates import best_date, find_dates
+from geo.gazetteer import haversine_km
 from geo.model import Article, Event, EventPlace, Place, Source, Toponym
 
+NAMED_YEAR = r"^[A-Z][a-z]+-(?:19|20)\d\d$"
 SERIES = r"^(Vostok|Tsentr|Center|Zapad|Kavkaz|Sever|Selenga|Ocean|Okean|Interaction|Cooperation)"
 # Trigger patterns per type, over lemmas and parts of speech, most telling type first:
 # a sentence about "joint drills during the visit" reports the drills.
@@ -28,6 +30,8 @@ TRIGGERS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["northern", "maritime", "naval"]}}, {"LOWER": "interaction"}],
         # Series names count with their year ("Vostok-2018"): a bare "Ocean" is no exercise.
         [{"TEXT": {"REGEX": SERIES + r"-\d{4}$"}}],
+        # Any two-word title with a year: "Joint Sea-2015", "Northern Interaction-2023".
+        [{"IS_TITLE": True}, {"TEXT": {"REGEX": NAMED_YEAR}}],
         [{"TEXT": {"REGEX": SERIES + "$"}}, {"TEXT": "-", "OP": "?"}, {"TEXT": {"REGEX": r"^\d{4}$"}}],
     ],
     "patrol": [
@@ -76,13 +80,19 @@ PLACE_NOUNS = {"city", "town", "port", "village", "region", "province", "area", 
 TERRITORY_WORDS = {"territory", "soil", "waters", "airspace", "land"}
 # "MOSCOW, June 13" / "BEIJING, March 3 (Reuters) --": the date the story was filed.
 DATELINE = re.compile(r"^\s*[A-Z][A-Z .'-]+,\s+[A-Z][a-z]{2,}\.?\s+\d{1,2}\b")
+# "told reporters on Tuesday": the date of the report, not of the event.
+REPORTED = re.compile(r"\b(?:said|says|told(?: \w+){0,2}|announced|reported|stated|added|noted|"
+                      r"confirmed|quoted as saying)\s*(?:,\s*)?$", re.IGNORECASE)
 # Words that make a sentence habitual or generic rather than a report of one occurrence.
 HABITUAL = {"regularly", "routinely", "annually", "usually", "traditionally", "periodically"}
 FUTURE_MARKERS = {"will", "shall", "'ll"}
 PLAN_LEMMAS = {"plan", "schedule", "intend", "expect", "prepare", "propose"}
-SPECIFICITY = {"city": 5, "island": 4, "peninsula": 4, "strait": 4, "bay": 4, "gulf": 4,
-               "lake": 4, "mountains": 3, "desert": 3, "admin1": 3, "sea": 3, "region": 2,
-               "river": 3, "ocean": 1, "country": 0, "continent": -1}
+# A broad place yields to a more specific one inside it: a town over its province, a range
+# or region over its province, anything over its country. Radii stand in for containment.
+BROAD_RADIUS_KM = {"admin2": 150, "admin1": 800, "region": 1500, "mountains": 1500,
+                   "desert": 1500, "country": 20000}
+SPECIFIC = {"city", "island", "strait", "bay", "gulf", "lake", "peninsula", "sea", "admin2",
+            "admin1", "river"}
 
 
 class EventExtractor:
@@ -103,10 +113,19 @@ class EventExtractor:
         drafts = [self._sentence_event(article, doc, s, found, context)
                   for s, found in zip(sents, inside)]
         events: list[Event] = []
-        for i, (draft, stated) in enumerate(d or (None, False) for d in drafts):
-            if draft is None:
+        placed_at: dict[int, int] = {}  # sentence index -> index in events
+        for i, found in enumerate(drafts):
+            if found is None:
+                continue
+            draft, stated, anaphoric = found
+            # "The first stage of the drills was held in X": the drills just reported.
+            earlier = next((k for k in range(len(events) - 1, -1, -1)
+                            if events[k].type == draft.type), None) if anaphoric else None
+            if earlier is not None and compatible_dates(events[earlier], draft):
+                events[earlier] = merge(events[earlier], draft)
                 continue
             if draft.places:
+                placed_at[i] = len(events)
                 events.append(draft)
                 continue
             # The place is often in the next sentence: "Drills began on Monday. Ships
@@ -118,13 +137,21 @@ class EventExtractor:
                                           + (_source(article, sents[i + 1]),)))
                     continue
             # Or a neighbouring sentence reports the same event with its place: the
-            # placeless one adds its evidence and, if more precise, its date.
+            # placeless one adds its evidence and, if more precise, its date. A date far
+            # from the publication is a historical mention, not this report's event.
+            recent = not draft.year or not article.published \
+                or abs(draft.year - article.published.year) <= 1
             for j in (i - 1, i + 1):
                 other = drafts[j][0] if 0 <= j < len(drafts) and drafts[j] else None
-                if other is not None and other.places and compatible_dates(other, draft) \
-                        and other.type == draft.type:
-                    events.append(merge(other, replace(draft, places=other.places)))
-                    break
+                if other is None or not other.places or other.type != draft.type \
+                        or not compatible_dates(other, draft, assumed_yield=recent):
+                    continue
+                merged = merge(other, replace(draft, places=other.places))
+                if j < i and j in placed_at:
+                    events[placed_at[j]] = merged
+                else:
+                    drafts[j] = (merged, *drafts[j][1:])
+                break
         return merge_events(events)
 
     def _triggers(self, doc: Doc, sent: Span) -> list[tuple[str, Span]]:
@@ -153,9 +180,9 @@ class EventExtractor:
 
     def _sentence_event(self, article: Article, doc: Doc, sent: Span,
                         inside: Sequence[Toponym], context: Counter
-                        ) -> tuple[Event, bool] | None:
-        """The event a sentence reports (perhaps without a place yet), and whether the
-        sentence states its date; None when it reports none."""
+                        ) -> tuple[Event, bool, bool] | None:
+        """The event a sentence reports (perhaps without a place yet), whether the sentence
+        states its date, and whether it refers back ("the drills"); None when it reports none."""
         triggers = self._triggers(doc, sent)
         if not triggers or any(t.lower_ in HABITUAL for t in sent):
             return None
@@ -165,7 +192,8 @@ class EventExtractor:
         planned = future or _is_planned(sent)
         dateline = DATELINE.match(sent.text)
         mentions = [d for d in find_dates(sent.text, article.published, future=future)
-                    if not dateline or d.start >= dateline.end()]
+                    if (not dateline or d.start >= dateline.end())
+                    and not REPORTED.search(sent.text[max(0, d.start - 40):d.start])]
         when = best_date(mentions, anchor=trigger.start_char - sent.start_char)
         date_source = "text"
         if when is None and article.published is not None:
@@ -183,7 +211,12 @@ class EventExtractor:
         event = Event(event_type, year, month, day, precision, "planned" if planned else "past",
                       tuple(places), _participants(doc, sent, inside, context),
                       (_source(article, sent),), trigger.text, date_source)
-        return event, when is not None
+        children = list(trigger.root.children)
+        anaphoric = (any(c.dep_ == "det" and c.lower_ in ("the", "these", "this", "those")
+                         for c in children)
+                     and not any(c.pos_ == "PROPN" or c.is_title for c in children if c.dep_ != "det")
+                     and not any(t.text[:1].isupper() for _, t in triggers))
+        return event, when is not None, anaphoric
 
 
 def _tree_distance(a: Token, b: Token) -> int:
@@ -280,15 +313,31 @@ def _event_places(doc: Doc, toponyms: Sequence[Toponym]) -> list[EventPlace]:
     # A descriptor ("China's", "the Ural Mountains city") yields to the name it describes.
     if any(not d for _, d in located):
         located = [(t, d) for t, d in located if not d]
-    places: list[Toponym] = []
+    places: list[EventPlace] = []
     for t, _ in located:
         if all(p.place.id != t.place.id for p in places):
-            places.append(t)
-    # The most specific place wins over a country that contains it.
-    inner_countries = {t.place.country for t in places if t.place.feature != "country"}
-    places = [t for t in places if not (t.place.feature == "country"
-                                        and t.place.country in inner_countries)]
-    return [EventPlace(t.text, t.place) for t in places]
+            places.append(EventPlace(t.text, t.place))
+    return most_specific(places)
+
+
+def _inside(broad: Place, inner: Place) -> bool:
+    """Whether a place plausibly lies within a broader one (same country, within its radius)."""
+    if inner.id == broad.id or inner.feature not in SPECIFIC and broad.feature != "country":
+        return False
+    if broad.feature == "admin1" and inner.feature in ("admin1", "sea"):
+        return False
+    if broad.feature == "country":
+        return inner.country == broad.country and inner.feature != "country"
+    if broad.country and inner.country and broad.country != inner.country:
+        return False
+    return haversine_km(broad.lat, broad.lon, inner.lat, inner.lon) <= BROAD_RADIUS_KM[broad.feature]
+
+
+def most_specific(places: Sequence[EventPlace]) -> list[EventPlace]:
+    """Drop the places that only contain another place of the event."""
+    return [p for p in places
+            if not (p.place.feature in BROAD_RADIUS_KM
+                    and any(_inside(p.place, q.place) for q in places))]
 
 
 def _participants(doc: Doc, sent: Span, toponyms: Sequence[Toponym], context: Counter
@@ -323,8 +372,11 @@ def _country_name(toponyms: Sequence[Toponym], place: Place) -> str | None:
     return None
 
 
-def compatible_dates(a: Event, b: Event) -> bool:
-    """Whether two dates can be the same occurrence's: no year or month contradicts."""
+def compatible_dates(a: Event, b: Event, *, assumed_yield: bool = False) -> bool:
+    """Whether two dates can be the same occurrence's: no year or month contradicts. With
+    assumed_yield, a date assumed from the publication contradicts nothing."""
+    if assumed_yield and "publication" in (a.date_source, b.date_source):
+        return True
     return not (a.year and b.year and a.year != b.year or a.month and b.month and a.month != b.month)
 
 
@@ -355,14 +407,22 @@ def merge(a: Event, b: Event) -> Event:
         dated = a if a.date_source == "text" else b  # a stated date beats an assumed one
     else:
         dated = a if rank(a.precision) >= min(rank(b.precision), rank("month")) else b
-    places = list(a.places) + [p for p in b.places if p.place.id not in {q.place.id for q in a.places}]
-    inner = {p.place.country for p in places if p.place.feature != "country"}
-    places = [p for p in places if not (p.place.feature == "country" and p.place.country in inner)]
+    places = most_specific(list(a.places) + [p for p in b.places
+                                             if p.place.id not in {q.place.id for q in a.places}])
     return replace(a, year=dated.year, month=dated.month, day=dated.day, precision=dated.precision,
                    date_source=dated.date_source,
                    places=tuple(places),
                    participants=tuple(dict.fromkeys(a.participants + b.participants)),
-                   sources=a.sources + tuple(s for s in b.sources if s not in a.sources))
+                   sources=_in_reading_order(a.sources + tuple(s for s in b.sources
+                                                                if s not in a.sources)))
+
+
+def _in_reading_order(sources: tuple[Source, ...]) -> tuple[Source, ...]:
+    """Sources article by article (in the order the articles came), each in text order."""
+    first = {}
+    for s in sources:
+        first.setdefault(s.article_key, len(first))
+    return tuple(sorted(sources, key=lambda s: (first[s.article_key], s.start)))
 
 
 def merge_events(events: Sequence[Event]) -> list[Event]:

@@ -421,3 +421,11 @@ def test_dateline_date_reaches_the_article(tmp_path):
 ])
 def test_parse_date(value, expected):
     assert parse_date(value) == expected
+
+
+def test_date_opening_the_first_paragraph_is_the_publication_date():
+    from datetime import date as _date
+
+    from geo.articles import find_published
+    text = "Navies begin drills\n\nMay 11, 2015 - Warships from two navies began drills on Monday."
+    assert find_published(text) == _date(2015, 5, 11)

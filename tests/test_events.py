@@ -129,3 +129,27 @@ def test_undated_talk_next_to_a_place_is_no_event(pipeline):
 def test_each_type_and_date_form(pipeline, text, published, expected):
     e = one(pipeline, text, published)
     assert (e.type, e.year, e.month) == expected
+
+
+def test_stages_of_one_named_exercise_are_one_event_with_several_places(pipeline):
+    text = ("The Peace Mission 2007 anti-terrorism exercise began on August 9 near Chelyabinsk.\n"
+            "The first stage of the drills was held in Urumqi on August 9-12.")
+    e = one(pipeline, text, date(2007, 8, 17))
+    assert {p.name for p in e.places} == {"Chelyabinsk", "Urumqi"}
+    assert (e.year, e.month) == (2007, 8) and len(e.sources) == 2
+
+
+def test_the_date_a_deal_was_signed_not_the_date_it_was_reported(pipeline):
+    text = ("Russia will deliver the first Su-35 fighter jets to China under a contract signed "
+            "in November 2015, a source told reporters on Tuesday.\n"
+            "The deal for 24 aircraft was signed in Beijing after years of negotiations.")
+    e = one(pipeline, text, date(2016, 6, 14))
+    assert e.type == "arms_deal" and (e.year, e.month) == (2015, 11)
+    assert [p.name for p in e.places] == ["Beijing"]
+    assert e.sources[0].excerpt.startswith("Russia will deliver")
+
+
+def test_a_town_wins_over_its_province(pipeline):
+    e = one(pipeline, "Chinese and Russian navies held drills in the waters off Qingdao, a port "
+                      "city in Shandong Province, on Monday.", date(2019, 4, 29))
+    assert [p.name for p in e.places] == ["Qingdao"]
