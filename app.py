@@ -262,8 +262,8 @@ def main() -> None:
             run_ingest([seeds], store, label="Building the event database from the seed articles…")
 
     st.sidebar.title(":material/public: Events map")
-    st.sidebar.caption(f"{md(title)}: exercises, joint patrols, meetings and arms deals, "
-                       "placed where they happened.")
+    st.sidebar.caption("Exercises, joint patrols, meetings and arms deals reported in news "
+                       "articles, placed where they happened.")
     filters = sidebar_filters(store)
     events = store.events(**filters) if filters["types"] else []
     add_articles(store)
@@ -273,7 +273,7 @@ def main() -> None:
 
     places = sum(len(e.places) for e in events)
     dated = [e.year for e in events if e.year is not None]
-    st.markdown(f"#### {md(title)}: events reported in the news")
+    st.markdown(f"#### {md(title)}")
     metrics = st.columns(4)
     metrics[0].metric("Events shown", len(events), help="Events that pass the filters.")
     metrics[1].metric("Places on the map", places, help="One marker per event place.")
