@@ -88,9 +88,7 @@ def _merge_with_stored(found: list[Event], store: Store) -> tuple[list[Event], d
     new: list[Event] = []
     replacing: dict[str, Event] = {}
     for event in found:
-        years = (event.year, event.year) if event.year else None
-        stored = [replacing.get(e.key, e) for e in store.events(years=years, types=[event.type],
-                                                                  include_undated=not years)]
+        stored = [replacing.get(e.key, e) for e in store.similar(event)]
         match = next((e for e in stored if compatible(e, event)), None)
         if match is None:
             new.append(event)

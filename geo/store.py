@@ -173,6 +173,28 @@ class Store:
             rows = self._conn.execute(sql, params).fetchall()
             return self._assemble(rows)
 
+    def similar(self, event: Event) -> list[Event]:
+        """Stored events that could be the same occurrence: same type and year (or undated),
+        a place in common or in the same country. The candidates for merging."""
+        ids = [p.place.id for p in event.places]
+        countries = [p.place.country for p in event.places if p.place.country]
+        where = ["type = ?"]
+        params: list = [event.type]
+        if event.year is not None:
+            where.append("(year = ? OR year IS NULL)")
+            params.append(event.year)
+        near = [f"place_id IN ({','.join('?' * len(ids))})"] if ids else []
+        if countries:
+            near.append(f"country IN ({','.join('?' * len(countries))})")
+        if near:
+            where.append("key IN (SELECT event_key FROM event_places WHERE "
+                         + " OR ".join(near) + ")")
+            params += ids + countries
+        sql = ("SELECT key, type, year, month, day, precision, status, trigger, date_source "
+               "FROM events WHERE " + " AND ".join(where) + " ORDER BY year, month, day, key")
+        with self._lock:
+            return self._assemble(self._conn.execute(sql, params).fetchall())
+
     def _assemble(self, rows: list[tuple]) -> list[Event]:
         keys = [row[0] for row in rows]
         places: dict[str, list[EventPlace]] = {k: [] for k in keys}

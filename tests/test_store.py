@@ -100,3 +100,12 @@ def test_a_database_of_an_older_schema_is_migrated_in_place(tmp_path):
     with Store(path) as store:
         [event] = store.events()
     assert (event.type, event.year, event.date_source) == ("patrol", 2020, "text")
+
+
+def test_similar_finds_same_type_and_year_sharing_a_place_or_country(store):
+    a1, a2, a3 = (make_article(f"Drills number {i} in Moscow.", id=f"{i}.txt") for i in range(3))
+    store.add(a1, [make_event(a1, MOSCOW, year=2020)])
+    store.add(a2, [make_event(a2, BEIJING, year=2020)])
+    store.add(a3, [make_event(a3, MOSCOW, year=2021)])
+    probe = make_event(make_article("Drills near Moscow.", id="p.txt"), MOSCOW, year=2020)
+    assert [e.sources[0].article for e in store.similar(probe)] == ["0.txt"]
