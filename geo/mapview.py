@@ -262,6 +262,37 @@ class _CountriesLayer(Layer):
         self.attribution = NATURAL_EARTH_ATTRIBUTION
 
 
+class _EventMarkers(folium.MacroElement):
+    """Every event marker in one script over a JSON array: folium objects per marker cost
+    five template compilations each, which made thousands of events take seconds to draw.
+    Popup contents are DOM nodes (as folium makes them), so streamlit-folium reports clicks."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (group, rows) {
+            rows.forEach(function (r) {
+                var node = document.createElement("div");
+                node.innerHTML = r[2];
+                L.marker([r[0], r[1]], {icon: L.divIcon({
+                    html: "", iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -6],
+                    className: r[4]})})
+                    .bindPopup(node, {maxWidth: 360})
+                    .bindTooltip(r[3], {sticky: false})
+                    .addTo(group);
+            });
+        })({{ this._parent.get_name() }}, {{ this.rows }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list]) -> None:
+        super().__init__()
+        self._name = "EventMarkers"
+        # "</" inside a script element would end it: JSON lets it be written "<\/".
+        self.rows = json.dumps(rows, ensure_ascii=False).replace("</", "<\\/")
+
+
 class _MapDecorations(folium.MacroElement):
     """The legend, the GeoNames credit and the map's own styles."""
 
@@ -413,14 +444,9 @@ def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> foliu
     )
     _use_local_assets(cluster, assets["cluster_js"], assets["cluster_css"])
     cluster.add_to(m)
-    for event, place, location in points:
-        folium.Marker(
-            location,
-            icon=folium.DivIcon(html="", icon_size=(16, 16), icon_anchor=(8, 8),
-                                popup_anchor=(0, -6), class_name=f"ev-marker ev-{_css_name(event.type)}"),
-            popup=folium.Popup(popup_html(event, place), max_width=360),
-            tooltip=folium.Tooltip(tooltip_text(event, place), sticky=False),
-        ).add_to(cluster)
+    _EventMarkers([[lat, lon, popup_html(event, place), tooltip_text(event, place),
+                    f"ev-marker ev-{_css_name(event.type)}"]
+                   for event, place, (lat, lon) in points]).add_to(cluster)
 
     counts = Counter(event.type for event in events)
     _MapDecorations(_legend_html(counts, participants), _MAP_CSS_RULES).add_to(m)

@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span
 from geo import config
 import geo.sentences  # noqa: F401 - registers the "datelines" component
 from geo.gazetteer import Gazetteer, Match, haversine_km, normalize
-from geo.model import Toponym
+from geo.model import Place, Toponym
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 DEMONYM_LABELS = {"NORP"}
@@ -57,6 +57,40 @@ _AREA_FEATURES = {"country", "continent", "ocean", "sea", "region", "admin1", "d
                   "mountains", "peninsula"}
 # How far (km) another place of the document lends support to a candidate.
 NEAR_KM = 400.0
+# The head words of streets, buildings and sites ("Royal Street", "Barclays Center", "Cavan Town
+# Hall"): such names are rarely in a gazetteer, but they are places, and they lie in the town the
+# text names around them.
+FACILITY_HEADS = {
+    "bridge", "tunnel", "airport", "airfield", "center", "centre",
+    "stadium", "arena", "park", "square", "plaza", "hospital", "clinic", "school", "academy",
+    "university", "college", "court", "courthouse", "station", "hall", "base", "church",
+    "cathedral", "chapel", "mosque", "synagogue", "temple", "prison", "jail", "penitentiary",
+    "mall", "hotel", "museum", "library", "theatre", "theater", "palace", "tower", "building",
+    "harbour", "harbor", "market", "zoo", "gardens", "cemetery", "campus", "embassy",
+    "consulate", "racecourse", "raceway", "pier", "dam", "canal", "reservoir", "farm",
+    "plantation", "terminal", "gallery", "cemetery", "monument", "memorial", "quay", "wharf",
+}
+# Streets and roads: annotated as toponyms by some corpora (GeoWebNews) and not by others
+# (TR-News); off by default (Geoparser(..., streets=True) takes them).
+STREET_HEADS = {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive",
+                "lane", "highway", "parkway"}
+# Heads that also open a facility's name: "University of Manitoba", "Museum of Ice Cream".
+FACILITY_OPENERS = {"university", "museum", "embassy", "church", "cathedral", "palace",
+                    "college", "bank", "port", "mount", "lake"} & FACILITY_HEADS
+# Words of the names of international bodies and pacts, which are not where they are named
+# after ("Shanghai Cooperation Organization", "Warsaw Pact", "Paris Agreement").
+INTERNATIONAL_WORDS = {"organization", "organisation", "cooperation", "co-operation", "pact",
+                       "treaty", "agreement", "accord", "accords", "summit", "forum",
+                       "declaration", "convention", "protocol", "partnership", "alliance",
+                       "union", "community", "initiative", "group"}
+# A city this big named inside a facility's name is where the facility is ("Toronto General
+# Hospital"); smaller ones only when the text names them as places elsewhere.
+_BIG_CITY = 100_000
+# Places that can stand for the town a facility is in.
+_TOWN_FEATURES = {"city", "admin2"}
+# How many tokens after a facility may name its town: "at the Ramor Theatre, Virginia", "at
+# Seasons restaurant in Washington Township".
+_FACILITY_TOWN_WINDOW = 4
 
 
 @dataclass(frozen=True)
@@ -65,7 +99,7 @@ class Mention:
 
     start: int  # token offsets in the doc
     end: int
-    kind: str  # "place" or "demonym"
+    kind: str  # "place", "demonym" or "facility" (a street or building named in the text)
 
 
 @Language.component("paragraph_breaks")
@@ -102,6 +136,7 @@ class _Place:
     candidates: list[Match]
     within: set[str] = field(default_factory=set)  # admin1 keys / countries named after a comma
     chosen: Match | None = None
+    extent: tuple[int, int] | None = None  # the facility whose name holds this one, if any
 
     def within_keys(self) -> set[str]:
         """The division keys ("US.KY") named after the comma of "City, State"."""
@@ -111,9 +146,10 @@ class _Place:
 class Geoparser:
     """Recognises and resolves toponyms; built once, reused for every text."""
 
-    def __init__(self, nlp: Language, gazetteer: Gazetteer) -> None:
+    def __init__(self, nlp: Language, gazetteer: Gazetteer, *, streets: bool = False) -> None:
         self.nlp = nlp
         self.gazetteer = gazetteer
+        self.streets = streets  # whether street names ("Royal Street") are toponyms
 
     def parse(self, text: str) -> list[Toponym]:
         """The toponyms of one text."""
@@ -129,7 +165,10 @@ class Geoparser:
         """Find the place-name mentions of a parsed doc and resolve each in document context."""
         demonyms: list[Toponym] = []
         places: list[_Place] = []
-        for m in self._mentions(doc):
+        facilities: list[Mention] = []
+        mentions = list(self._mentions(doc))
+        known = {normalize(doc[m.start:m.end].text) for m in mentions if m.kind == "place"}
+        for m in mentions:
             span = doc[m.start:m.end]
             if m.kind == "demonym":
                 country = self.gazetteer.demonym(span.text)
@@ -137,15 +176,60 @@ class Geoparser:
                     demonyms.append(Toponym(span.start_char, span.end_char, span.text,
                                             country, "demonym"))
                 continue
+            if m.kind == "facility":
+                inner = self._inner_place(doc, m.start, m.end, known)
+                if inner is not None:
+                    places.append(_Place(inner[0], inner[1], normalize(doc[inner[0]:inner[1]].text),
+                                         inner[2], extent=(m.start, m.end)))
+                else:
+                    facilities.append(m)
+                continue
             candidates = self.gazetteer.lookup(span.text)
             if candidates:
                 places.append(_Place(m.start, m.end, normalize(span.text), candidates))
+        places.sort(key=lambda p: p.start)
         places = self._city_state(doc, places)
         _resolve(places, demonyms)
-        resolved = [Toponym(doc[p.start].idx, doc[p.end - 1].idx + len(doc[p.end - 1].text),
-                            doc[p.start:p.end].text, p.chosen.place)
-                    for p in places if p.chosen is not None]
+        resolved = []
+        for p in places:
+            if p.chosen is None:
+                continue
+            start, end = p.extent or (p.start, p.end)
+            resolved.append(Toponym(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text),
+                                    doc[start:end].text, p.chosen.place))
+        for m in facilities:
+            town = _enclosing_town(doc, m, places)
+            if town is not None:
+                span = doc[m.start:m.end]
+                resolved.append(Toponym(span.start_char, span.end_char, span.text, town))
         return sorted(resolved + demonyms, key=lambda t: t.start)
+
+    def _inner_place(self, doc: Doc, start: int, end: int, known: set[str]
+                     ) -> tuple[int, int, list[Match]] | None:
+        """The longest place name inside a facility's name: "Belfast" in "Belfast Magistrate's
+        Court", "Cavan" in "Cavan Town Hall". Only a division, a big city or a town the text
+        names elsewhere: small towns share their names with people and words ("Percy French
+        Hotel", "Pearl Harbor"), and an embassy is not in the country it names."""
+        if end - start < 2:
+            return None
+        for width in range(end - start - 1, 0, -1):
+            for i in range(start, end - width + 1):
+                sub = doc[i:i + width]
+                if not sub[0].text[:1].isupper() or normalize(sub.text) in GENERIC_WORDS:
+                    continue
+                if sub[-1].lower_ in FACILITY_HEADS or sub[0].is_stop:
+                    continue
+                matches = self.gazetteer.lookup(sub.text)
+                if not matches or matches[0].matched == "abbrev":
+                    continue
+                best = matches[0].place
+                if best.feature == "country":
+                    continue
+                if (best.feature in ("admin1", "admin2") or normalize(sub.text) in known
+                        or best.feature == "city" and best.population >= _BIG_CITY
+                        and self._agrees(best, known)):
+                    return i, i + width, matches
+        return None
 
     # -- recognition ---------------------------------------------------------------------------
 
@@ -161,8 +245,16 @@ class Geoparser:
             if ent.label_ not in PLACE_LABELS:
                 continue
             start, end = self._widen(doc, ent)
-            if taken.intersection(range(start, end)) or not self._plausible(doc, start, end,
-                                                                             people):
+            if taken.intersection(range(start, end)):
+                continue
+            if not self.gazetteer.lookup(doc[start:end].text):
+                # A site the gazetteer lacks ("the Barclays Center", "Royal Street").
+                fac = self._facility(doc, ent.start, ent.end, ent.label_)
+                if fac is not None:
+                    taken.update(range(*fac))
+                    found.append(Mention(fac[0], fac[1], "facility"))
+                continue
+            if not self._plausible(doc, start, end, people):
                 continue
             taken.update(range(start, end))
             found.append(Mention(start, end, "place"))
@@ -172,8 +264,89 @@ class Geoparser:
                                              for m in found if m.kind == "place"}):
             taken.update(range(start, end))
             found.append(Mention(start, end, "place"))
+        # 3. Streets and buildings the NER labels otherwise: "Hampton Avenue", "Cavan Institute".
+        for start, end, label in _candidate_spans(doc):
+            if taken.intersection(range(start, end)):
+                continue
+            fac = self._facility(doc, start, end, label)
+            if fac is not None and not taken.intersection(range(*fac)):
+                taken.update(range(*fac))
+                found.append(Mention(fac[0], fac[1], "facility"))
+        # 4. Places that open or close an organisation's name: "Kentucky State Police",
+        # "University of Manitoba". They say where the organisation is.
+        known = {normalize(doc[m.start:m.end].text) for m in found if m.kind == "place"}
+        for ent in doc.ents:
+            if ent.label_ == "ORG" and not taken.intersection(range(ent.start, ent.end)):
+                inner = self._embedded(doc, ent.start, ent.end, known)
+                if inner is not None:
+                    taken.update(range(*inner))
+                    found.append(Mention(inner[0], inner[1], "place"))
         found.sort(key=lambda m: m.start)
         yield from found
+
+    def _agrees(self, place: Place, known: set[str]) -> bool:
+        """Whether a place lies in a country the text's other place names point to (or the
+        text names no other place)."""
+        countries = {m[0].place.country for m in (self.gazetteer.lookup(k, limit=1)
+                                                   for k in known) if m}
+        return not countries or place.country in countries
+
+    def _embedded(self, doc: Doc, start: int, end: int, known: set[str]
+                  ) -> tuple[int, int] | None:
+        """The place name opening or closing an organisation's name, if it is a well-known
+        place (a country, a division, a big city) or one the text names elsewhere."""
+        if doc[start].lower_ == "the":
+            start += 1
+        if any(t.lower_ in INTERNATIONAL_WORDS for t in doc[start:end]):
+            return None
+        for width in range(min(3, end - start - 1), 0, -1):
+            for i, j in ((start, start + width), (end - width, end)):
+                sub = doc[i:j]
+                if not sub[0].text[:1].isupper() or sub[0].is_stop or any(
+                        not t.text[:1].isalnum() for t in sub):
+                    continue
+                norm = normalize(sub.text)
+                if norm in GENERIC_WORDS:
+                    continue
+                matches = self.gazetteer.lookup(sub.text)
+                if not matches or matches[0].matched == "abbrev":
+                    continue
+                best = matches[0].place
+                if (best.feature in ("country", "admin1", "admin2") or norm in known
+                        or best.feature == "city" and best.population >= _BIG_CITY):
+                    return i, j
+        return None
+
+    def _facility(self, doc: Doc, start: int, end: int, label: str) -> tuple[int, int] | None:
+        """The extent of a street or building name, or None when the span is none."""
+        if doc[start].lower_ == "the" and end - start > 1:
+            start += 1
+        # "University of California, Los Angeles": the name ends at the comma.
+        end = next((i for i in range(start, end) if doc[i].text == ","), end)
+        while end > start and not doc[end - 1].text[:1].isalnum():
+            end -= 1
+        if end <= start:
+            return None
+        # The NER often leaves the head word out: "Royal" + "Street".
+        if (end < len(doc) and doc[end].lower_.rstrip(".") in FACILITY_HEADS | STREET_HEADS
+                and doc[end].text[:1].isupper()):
+            end += 1
+        head = doc[end - 1].lower_.rstrip(".")
+        opener = doc[start].lower_ in FACILITY_OPENERS and end - start > 2 \
+            and doc[start + 1].lower_ == "of"
+        heads = FACILITY_HEADS | STREET_HEADS if self.streets else FACILITY_HEADS
+        if head in STREET_HEADS and not self.streets:
+            return None
+        if head not in heads and not opener and not (label == "FAC"
+                                                      and _after_preposition(doc, start)):
+            return None
+        if label == "PERSON" or (end - start < 2 and label != "FAC"):
+            return None
+        # Numbered streets and directions belong to the name: "2700 North Fourth Street".
+        while start > 0 and (doc[start - 1].like_num or doc[start - 1].lower_.rstrip(".") in
+                             {"n", "s", "e", "w"}) and doc[start - 1].text[:1].isalnum():
+            start -= 1
+        return start, end
 
     def _plausible(self, doc: Doc, start: int, end: int, people: set[str]) -> bool:
         """Whether an NER place span is a place name here, not a word or a person's name."""
@@ -300,6 +473,52 @@ class Geoparser:
 # ---------------------------------------------------------------------------------------------
 # Recognition helpers
 # ---------------------------------------------------------------------------------------------
+
+def _candidate_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
+    """ORG and unlabelled capitalised runs that may name a site: (start, end, label)."""
+    in_ent = set()
+    for ent in doc.ents:
+        in_ent.update(range(ent.start, ent.end))
+        if ent.label_ in ("ORG", ""):
+            yield ent.start, ent.end, ent.label_
+    i = 0
+    while i < len(doc):
+        if i in in_ent or not (doc[i].text[:1].isupper() and doc[i].is_alpha):
+            i += 1
+            continue
+        j = i
+        while j < len(doc) and j - i < 5 and j not in in_ent and (
+                (doc[j].text[:1].isupper() and any(ch.isalpha() for ch in doc[j].text))
+                or (doc[j].lower_ == "of" and j > i)):
+            j += 1
+        if j - 1 > i and doc[j - 1].lower_ == "of":
+            j -= 1
+        yield i, j, ""
+        i = j
+
+
+def _enclosing_town(doc: Doc, m: Mention, places: Sequence[_Place]) -> Place | None:
+    """The town a facility lies in: one named just after it ("at the Ramor Theatre,
+    Virginia"), else the nearest one named before it, else the first one named after it."""
+    chosen = [p.chosen.place for p in places if p.chosen is not None]
+    # A town in another country than the document's is more likely a misresolved name.
+    countries = Counter(c.country for c in chosen if c.country)
+    main = countries.most_common(1)[0][0] if countries else None
+    towns = [p for p in places if p.chosen is not None
+             and p.chosen.place.feature in _TOWN_FEATURES]
+    if main is not None:
+        towns = [p for p in towns if p.chosen.place.country == main]
+    if not towns:
+        return None
+    after = [p for p in towns if m.end <= p.start <= m.end + _FACILITY_TOWN_WINDOW
+             and doc[m.end:p.start].text.count(".") == 0]
+    if after:
+        return after[0].chosen.place
+    before = [p for p in towns if p.end <= m.start]
+    if before:
+        return before[-1].chosen.place
+    return towns[0].chosen.place
+
 
 def _is_name_token(token) -> bool:
     text = token.text

@@ -1,6 +1,7 @@
 """geo.mapview: the rendered map loads only local files, escapes article text, marks every place."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import date
@@ -109,23 +110,29 @@ def test_class_level_cdn_lists_are_left_alone(events):
     assert folium.Map.default_js[0][1].startswith("https://")
 
 
+def marker_rows(m) -> list[list]:
+    """The [lat, lon, popup, tooltip, class] rows the map's marker script draws."""
+    [layer] = [e for e in walk(m) if type(e).__name__ == "_EventMarkers"]
+    assert isinstance(layer._parent, folium.plugins.MarkerCluster)
+    return json.loads(layer.rows.replace("<\\/", "</"))
+
+
 def test_one_marker_per_event_place(events):
     m, page = rendered(events)
     places = sum(len(e.places) for e in events)
     assert places == 4
-    markers = [e for e in walk(m) if isinstance(e, folium.Marker)]
-    assert len(markers) == places
-    assert page.count("L.marker(") == places
-    assert len(re.findall(r'"className": "ev-marker ev-[a-z_]+"', page)) == places
-    assert isinstance(markers[0]._parent, folium.plugins.MarkerCluster)
+    rows = marker_rows(m)
+    assert len(rows) == places
+    assert all(re.fullmatch(r"ev-marker ev-[a-z_]+", r[4]) for r in rows)
+    assert page.count("L.marker(") == 1  # one loop over the rows, not a script per marker
 
 
 def test_markers_are_coloured_by_type_and_unknown_types_fall_back(events):
     odd = replace(events[0], type="cyber")
-    _, page = rendered(events + [odd])
-    assert '"className": "ev-marker ev-patrol"' in page
-    assert '"className": "ev-marker ev-meeting"' in page
-    assert '"className": "ev-marker ev-other"' in page  # the unknown type
+    m, page = rendered(events + [odd])
+    classes = {r[4] for r in marker_rows(m)}
+    assert {"ev-marker ev-patrol", "ev-marker ev-meeting"} <= classes
+    assert marker_rows(m)[-1][4] == "ev-marker ev-other"  # the unknown type
     for colour in TYPE_COLOURS.values():
         assert colour in page
 
@@ -134,7 +141,7 @@ def test_places_with_impossible_coordinates_are_skipped(events):
     bad = Place("x:1", "Nowhere", float("nan"), 200.0, "city")
     broken = replace(events[0], places=(EventPlace("Nowhere", bad),))
     m, page = rendered([events[0], broken])
-    assert page.count("L.marker(") == 1
+    assert len(marker_rows(m)) == len(events[0].places)
 
 
 def test_hostile_article_text_is_escaped_everywhere():
@@ -267,7 +274,7 @@ def test_markers_west_of_168w_sit_with_chukotka_east_of_the_antimeridian(events)
 
 def test_empty_map_renders_without_markers():
     m, page = rendered([])
-    assert "L.marker(" not in page
+    assert marker_rows(m) == []
     assert "fitBounds" not in page
     assert "Event type" in page
 
@@ -301,17 +308,13 @@ def test_source_without_title_falls_back_to_article_id():
     assert "wire-42.txt" in text
 
 
-def test_many_events_build_quickly():
-    import time
-
+def test_many_events_all_get_a_marker():
     article = make_article("Drills near Moscow. End.")
     many = [replace(make_event(article, MOSCOW), year=1990 + i % 30,
                     sources=(Source("a.txt", f"Sentence {i}.", i, i + 10, f"k{i}"),))
             for i in range(500)]
-    start = time.perf_counter()
     m, page = rendered(many)
-    assert page.count("L.marker(") == 500
-    assert time.perf_counter() - start < 10
+    assert len(marker_rows(m)) == 500  # speed: python benchmarks/bench_store.py
 
 
 def test_static_dir_matches_config():

@@ -129,3 +129,42 @@ def test_pipe_yields_docs_with_sentences_and_toponyms(geoparser):
     assert doc.has_annotation("DEP") and list(doc.sents)
     assert [t.text for t in toponyms] == ["Vladivostok"]
     assert out[1][1] == []
+
+
+def test_a_building_is_placed_in_the_town_the_story_names(geoparser):
+    # "Riverside" is also a big Californian city: the story is in Canada.
+    text = ("A fire broke out in Winnipeg on Friday. Crews were called to the Riverside "
+            "Community Centre, where smoke was seen from the roof.")
+    places = _places(geoparser.parse(text))
+    centre = next(t for name, t in places.items() if "Community Centre" in name)
+    assert _near(centre, 49.90, -97.14)
+
+
+def test_a_building_named_after_its_city_takes_that_city(geoparser):
+    text = "The suspect appeared at Belfast Magistrates Court on Tuesday, police said."
+    found = [t for t in geoparser.parse(text) if t.kind == "place"]
+    court = next(t for t in found if "Court" in t.text)
+    assert court.text.startswith("Belfast") and _near(court, 54.60, -5.93)
+
+
+def test_a_small_namesake_town_inside_a_buildings_name_is_not_taken(geoparser):
+    # "Percy" is also a town in Illinois; the hotel is in the Irish town the story names.
+    text = ("Heating was upgraded in Ballyjamesduff, County Cavan, this winter, including "
+            "the Percy French Hotel and the parish hall.")
+    hotel = [t for t in geoparser.parse(text) if "Hotel" in t.text]
+    assert all(t.place.country == "IE" for t in hotel)
+
+
+def test_streets_are_left_out_unless_asked_for(geoparser):
+    text = "In Toronto, police closed Harbourview Street after the crash."
+    assert not any("Street" in t.text for t in geoparser.parse(text))
+    from geo.toponyms import Geoparser
+    with_streets = Geoparser(geoparser.nlp, geoparser.gazetteer, streets=True)
+    street = next(t for t in with_streets.parse(text) if "Street" in t.text)
+    assert _near(street, 43.70, -79.42)
+
+
+def test_a_place_opening_an_organisations_name(geoparser):
+    text = "Troopers from the Kentucky State Police arrested the driver on Sunday."
+    places = _places(geoparser.parse(text))
+    assert places["Kentucky"].place.feature == "admin1"
