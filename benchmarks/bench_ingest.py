@@ -26,6 +26,7 @@ from geo.store import Store  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--processes", type=int, default=1, help="spaCy worker processes")
     args = parser.parse_args()
     seeds = sorted(config.SEEDS_DIR.glob("*.txt"))
     texts = [p.read_text(encoding="utf-8") for p in seeds]
@@ -43,7 +44,7 @@ def main() -> int:
         loaded = time.perf_counter() - started
         with Store(Path(tmp) / "events.db") as store:
             started = time.perf_counter()
-            report = ingest([folder], store=store, geoparser=geoparser)
+            report = ingest([folder], store=store, geoparser=geoparser, processes=args.processes)
             elapsed = time.perf_counter() - started
             started = time.perf_counter()
             shown = store.events(years=(2010, 2020), types=["exercise", "meeting"])

@@ -23,7 +23,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"\r{done}/{total} articles {name[:40]:40}", end="", file=sys.stderr)
 
     with Store(_db(args)) as store:
-        report = ingest(args.paths, store=store, progress=progress)
+        report = ingest(args.paths, store=store, progress=progress, processes=args.processes)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     for rejection in report.rejected:
@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ingest", help="read articles (files or folders) into the database")
     p.add_argument("paths", nargs="+")
     p.add_argument("--db", help=f"SQLite file (default ${config.ENV_DB} or {config.DEFAULT_DB})")
+    p.add_argument("--processes", type=int, default=1,
+                   help="parse in this many processes (each holds a copy of the model)")
     p.set_defaults(run=cmd_ingest)
     p = sub.add_parser("export", help="write the stored events as jsonl, csv or geojson")
     p.add_argument("--db")

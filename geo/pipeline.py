@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
-from geo import GeoError
+from geo import GeoError, config
 from geo.articles import read_paths
 from geo.events import EventExtractor, compatible, merge
 from geo.gazetteer import Gazetteer
@@ -24,8 +24,9 @@ def load_geoparser() -> Geoparser:
 class Pipeline:
     """The loaded stages, reused for every article."""
 
-    def __init__(self, geoparser: Geoparser) -> None:
+    def __init__(self, geoparser: Geoparser, *, processes: int = 1) -> None:
         self.geoparser = geoparser
+        self.processes = processes  # spaCy worker processes for parsing
 
     @cached_property
     def extractor(self) -> EventExtractor:
@@ -38,12 +39,16 @@ class Pipeline:
     def process_many(self, articles: Iterable[Article]):
         """(article, events) for each article, parsed in batches."""
         articles = list(articles)
-        for article, (doc, toponyms) in zip(articles, self.geoparser.pipe(a.text for a in articles)):
-            yield article, self.extractor(article, doc, toponyms)
+        # Parsing is the costly part and parallel in spaCy; toponyms and events follow here.
+        docs = self.geoparser.nlp.pipe((a.text for a in articles), batch_size=config.NLP_BATCH_SIZE,
+                                       n_process=self.processes if len(articles) > 1 else 1)
+        for article, doc in zip(articles, docs):
+            yield article, self.extractor(article, doc, self.geoparser.toponyms(doc))
 
 
 def ingest(paths: Iterable[str | Path], *, store: Store, geoparser: Geoparser | None = None,
-           progress: Progress | None = None, batch_size: int = 32) -> IngestReport:
+           progress: Progress | None = None, batch_size: int = 64,
+           processes: int = 1) -> IngestReport:
     """Read, extract and store every article under paths; report each as added, unchanged or
     rejected. Each article is stored in its own transaction, so a crash loses at most the one
     being written and a second run picks up where the first stopped."""
@@ -64,7 +69,7 @@ def ingest(paths: Iterable[str | Path], *, store: Store, geoparser: Geoparser | 
     if progress:
         progress(0, total, "")
     if pending:
-        pipeline = Pipeline(geoparser or load_geoparser())
+        pipeline = Pipeline(geoparser or load_geoparser(), processes=processes)
         for start in range(0, total, batch_size):
             batch = pending[start:start + batch_size]
             for article, found in _guarded(pipeline, batch, rejected):

@@ -87,3 +87,14 @@ def test_progress_is_reported(tmp_path, store, geoparser):
     calls = []
     ingest([tmp_path], store=store, geoparser=geoparser, progress=lambda *a: calls.append(a))
     assert calls[0][:2] == (0, 2) and calls[-1][:2] == (2, 2)
+
+
+def test_parsing_in_two_processes_gives_the_same_events(tmp_path, geoparser):
+    write(tmp_path, "a.txt", ANNOUNCED, published="2021-08-20")
+    write(tmp_path, "c.txt", OTHER_YEAR, published="2019-05-10")
+    results = []
+    for processes in (1, 2):
+        with Store(":memory:") as store:
+            ingest([tmp_path], store=store, geoparser=geoparser, processes=processes)
+            results.append(store.events())
+    assert results[0] == results[1] and len(results[0]) == 2
