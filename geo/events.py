@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from spacy.matcher import Matcher
@@ -57,9 +57,11 @@ TYPE_ORDER = ("exercise", "patrol", "arms_deal", "meeting", "other")
 # An arms deal names arms; "buy time" or "a trade deal" does not.
 WEAPON_WORDS = {
     "weapon", "arm", "missile", "fighter", "jet", "aircraft", "helicopter", "tank", "submarine",
-    "frigate", "warship", "destroyer", "corvette", "drone", "ammunition", "system", "engine",
-    "bomber", "radar", "launcher", "rifle", "vessel", "s-400", "s-300", "su-35", "military",
+    "frigate", "warship", "destroyer", "corvette", "drone", "ammunition", "engine",
+    "bomber", "radar", "launcher", "rifle", "military",
 }
+# Weapon designations: "S-400", "Su-35", "Mi-8", "J-20", "Tu-95MS".
+DESIGNATION = re.compile(r"\b[A-Z][A-Za-z]{0,2}-\d{2,3}[A-Z]{0,3}\b")
 QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 # An agreement is an event when it is signed or reached, not when it is discussed.
 AGREEMENT_WORDS = {"agreement", "memorandum", "treaty", "accord", "roadmap", "road", "map"}
@@ -98,7 +100,9 @@ SPECIFIC = {"city", "island", "strait", "bay", "gulf", "lake", "peninsula", "sea
 class EventExtractor:
     """Turns a parsed article and its toponyms into events; built once per vocabulary."""
 
-    def __init__(self, vocab: Vocab) -> None:
+    def __init__(self, vocab: Vocab, *, country: Callable[[str], Place | None] | None = None
+                 ) -> None:
+        self.country = country  # ISO code -> the country's gazetteer entry
         self.matcher = Matcher(vocab)
         for event_type, patterns in TRIGGERS.items():
             self.matcher.add(event_type, patterns)
@@ -122,7 +126,8 @@ class EventExtractor:
             earlier = next((k for k in range(len(events) - 1, -1, -1)
                             if events[k].type == draft.type), None) if anaphoric else None
             if earlier is not None and compatible_dates(events[earlier], draft):
-                events[earlier] = merge(events[earlier], draft)
+                # It adds its places and evidence; who it names may be onlookers.
+                events[earlier] = merge(events[earlier], replace(draft, participants=()))
                 continue
             if draft.places:
                 placed_at[i] = len(events)
@@ -169,7 +174,8 @@ class EventExtractor:
             if event_type == "other" and span.root.lemma_ in AGREEMENT_WORDS \
                     and not words & AGREE_VERBS:
                 continue
-            if event_type == "arms_deal" and not words & WEAPON_WORDS:
+            if event_type == "arms_deal" and not (words & WEAPON_WORDS
+                                                  or DESIGNATION.search(sent.text)):
                 continue
             if event_type == "other" and span.root.lemma_ in ("study", "train", "training",
                                                              "education") \
@@ -209,7 +215,7 @@ class EventExtractor:
                                                                 article.published.month):
             planned = True
         event = Event(event_type, year, month, day, precision, "planned" if planned else "past",
-                      tuple(places), _participants(doc, sent, inside, context),
+                      tuple(places), _participants(doc, sent, inside, context, self.country),
                       (_source(article, sent),), trigger.text, date_source)
         children = list(trigger.root.children)
         anaphoric = (any(c.dep_ == "det" and c.lower_ in ("the", "these", "this", "those")
@@ -340,22 +346,22 @@ def most_specific(places: Sequence[EventPlace]) -> list[EventPlace]:
                     and any(_inside(p.place, q.place) for q in places))]
 
 
-def _participants(doc: Doc, sent: Span, toponyms: Sequence[Toponym], context: Counter
-                  ) -> tuple[str, ...]:
+def _participants(doc: Doc, sent: Span, toponyms: Sequence[Toponym], context: Counter,
+                  country: Callable[[str], Place | None] | None = None) -> tuple[str, ...]:
     """The countries taking part: named, as demonyms, or as capitals acting for them."""
     named: list[str] = []
     for t in toponyms:
         place = t.place
         if t.kind == "demonym" or place.feature == "country":
             named.append(place.name)
-        else:
+        elif place.feature == "city" and place.population > 500_000 and place.country:
             span = doc.char_span(t.start, t.end, alignment_mode="expand")
             # "Moscow and Beijing conducted drills": capitals as subjects stand for states.
-            if span is not None and span.root.dep_ in ("nsubj", "nsubjpass", "conj") \
-                    and place.feature == "city" and place.population > 1_000_000:
-                country_name = _country_name(toponyms, place)
-                if country_name:
-                    named.append(country_name)
+            if span is not None and span.root.dep_ in ("nsubj", "nsubjpass", "conj"):
+                state = _country_name(toponyms, place) or (
+                    country(place.country).name if country and country(place.country) else None)
+                if state:
+                    named.append(state)
     ordered = list(dict.fromkeys(named))
     if len(ordered) < 2:
         # Cooperation takes two: a side left unnamed is one of the article's main countries.

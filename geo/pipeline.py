@@ -30,7 +30,7 @@ class Pipeline:
 
     @cached_property
     def extractor(self) -> EventExtractor:
-        return EventExtractor(self.geoparser.nlp.vocab)
+        return EventExtractor(self.geoparser.nlp.vocab, country=self.geoparser.gazetteer.country)
 
     def process(self, article: Article) -> list[Event]:
         """The events of one article."""

@@ -153,3 +153,26 @@ def test_a_town_wins_over_its_province(pipeline):
     e = one(pipeline, "Chinese and Russian navies held drills in the waters off Qingdao, a port "
                       "city in Shandong Province, on Monday.", date(2019, 4, 29))
     assert [p.name for p in e.places] == ["Qingdao"]
+
+
+def test_capitals_acting_as_states_name_the_participants(pipeline):
+    text = ("Russian and Chinese warships held joint drills in the Yellow Sea on Monday.\n"
+            "Washington and Tokyo held their own naval exercise off Okinawa last month.")
+    found = events_of(pipeline, text, date(2005, 8, 18))
+    by_place = {e.places[0].name: e for e in found}
+    assert set(by_place["Okinawa"].participants) == {"United States", "Japan"}
+    assert set(by_place["Yellow Sea"].participants) == {"Russia", "China"}
+
+
+def test_onlookers_of_the_drills_are_not_participants(pipeline):
+    text = ("Russia and China launched joint military exercises on the Shandong Peninsula on "
+            "Thursday.\nThe United States has expressed concern about the drills.")
+    e = one(pipeline, text, date(2005, 8, 18))
+    assert set(e.participants) == {"Russia", "China"}
+
+
+def test_a_deal_without_arms_is_no_arms_deal(pipeline):
+    assert events_of(pipeline, "India and Russia signed a deal in Moscow on a new payment "
+                               "system for oil trade.") == []
+    e = one(pipeline, "India signed a deal in Moscow to buy more S-400 batteries.")
+    assert e.type == "arms_deal"
