@@ -69,7 +69,7 @@ def run_ingest(paths: Sequence[Path], store: Store, *, label: str) -> IngestRepo
     from geo.pipeline import ingest
 
     with st.status(label, expanded=True) as status:
-        st.write("Loading the language model and gazetteer…")
+        st.write("Loading the language model and gazetteer (the first run also builds the gazetteer index, about 15 s)…")
         geoparser = get_geoparser()
         bar = st.progress(0.0, text="Reading articles…")
 
