@@ -12,6 +12,7 @@ from spacy.vocab import Vocab
 
 from geo.dates import best_date, find_dates
 from geo.gazetteer import haversine_km
+from geo.sentences import dateline_end
 from geo.model import Article, Event, EventPlace, Place, Source, Toponym
 
 NAMED_YEAR = r"^[A-Z][a-z]+-(?:19|20)\d\d$"
@@ -80,8 +81,6 @@ PLACE_NOUNS = {"city", "town", "port", "village", "region", "province", "area", 
                "suburb", "vicinity", "border", "sea", "gulf", "bay", "mountains", "range",
                "airspace", "zone", "part", "north", "south", "east", "west", "centre", "center"}
 TERRITORY_WORDS = {"territory", "soil", "waters", "airspace", "land"}
-# "MOSCOW, June 13" / "BEIJING, March 3 (Reuters) --": the date the story was filed.
-DATELINE = re.compile(r"^\s*[A-Z][A-Z .'-]+,\s+[A-Z][a-z]{2,}\.?\s+\d{1,2}\b")
 # "told reporters on Tuesday": the date of the report, not of the event.
 REPORTED = re.compile(r"\b(?:said|says|told(?: \w+){0,2}|announced|reported|stated|added|noted|"
                       r"confirmed|quoted as saying)\s*(?:,\s*)?$", re.IGNORECASE)
@@ -196,9 +195,10 @@ class EventExtractor:
         event_type, trigger = _nearest_trigger(sent, triggers, places)
         future = any(t.lower_ in FUTURE_MARKERS for t in sent)
         planned = future or _is_planned(sent)
-        dateline = DATELINE.match(sent.text)
+        # "BEIJING, March 3 (Reuters) --" dates the filing, not the event.
+        filed = dateline_end(sent.text)
         mentions = [d for d in find_dates(sent.text, article.published, future=future)
-                    if (not dateline or d.start >= dateline.end())
+                    if d.start >= filed
                     and not REPORTED.search(sent.text[max(0, d.start - 40):d.start])]
         when = best_date(mentions, anchor=trigger.start_char - sent.start_char)
         date_source = "text"

@@ -12,6 +12,14 @@ DATELINE = re.compile(
     r"(?: ?\(?/?[A-Z][A-Za-z-]*/?\)?\.?)?(?: ?(?:--|—|–|-))?(?= )")
 
 
+def dateline_end(text: str, start: int = 0) -> int:
+    """Where a dateline opening text at start ends, or start when there is none."""
+    match = DATELINE.match(text, start)
+    if not match or not re.search(r",|\(|/|--|—", match.group(0)):
+        return start
+    return match.end()
+
+
 @Language.component("datelines")
 def datelines(doc: Doc) -> Doc:
     """A dateline opening a paragraph belongs to the paragraph's first sentence."""
@@ -19,10 +27,10 @@ def datelines(doc: Doc) -> Doc:
         line_start = token.i == 0 or doc[token.i - 1].is_space and "\n" in doc[token.i - 1].text
         if not line_start or not token.is_upper or len(token.text) < 3:
             continue
-        match = DATELINE.match(doc.text, token.idx)
-        if not match or not re.search(r",|\(|/|--|—", match.group(0)):
+        end = dateline_end(doc.text, token.idx)
+        if end == token.idx:
             continue
-        span = doc.char_span(token.idx, match.end(), alignment_mode="expand")
+        span = doc.char_span(token.idx, end, alignment_mode="expand")
         if span is None:
             continue
         for inner in doc[span.start + 1:min(span.end + 1, len(doc))]:
