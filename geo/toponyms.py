@@ -86,6 +86,7 @@ INTERNATIONAL_WORDS = {"organization", "organisation", "cooperation", "co-operat
 # A city this big named inside a facility's name is where the facility is ("Toronto General
 # Hospital"); smaller ones only when the text names them as places elsewhere.
 _BIG_CITY = 100_000
+_WORLD_CITY = 5_000_000
 # Places that can stand for the town a facility is in.
 _TOWN_FEATURES = {"city", "admin2"}
 # How many tokens after a facility may name its town: "at the Ramor Theatre, Virginia", "at
@@ -499,7 +500,7 @@ def _candidate_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
 
 def _enclosing_town(doc: Doc, m: Mention, places: Sequence[_Place]) -> Place | None:
     """The town a facility lies in: one named just after it ("at the Ramor Theatre,
-    Virginia"), else the nearest one named before it, else the first one named after it."""
+    Virginia"), else one named before it in its sentence, else the document's main town."""
     chosen = [p.chosen.place for p in places if p.chosen is not None]
     # A town in another country than the document's is more likely a misresolved name.
     countries = Counter(c.country for c in chosen if c.country)
@@ -514,10 +515,47 @@ def _enclosing_town(doc: Doc, m: Mention, places: Sequence[_Place]) -> Place | N
              and doc[m.end:p.start].text.count(".") == 0]
     if after:
         return after[0].chosen.place
-    before = [p for p in towns if p.end <= m.start]
+    # A town named earlier in the facility's own sentence: "a Montreal-area International
+    # Airport", "Miami Beach's Museum of Ice Cream".
+    # Only one that fits the rest of the document: the nearest name may be a namesake resolved
+    # wrongly ("Franklin", a New Orleans street, as Franklin Square, New York).
+    own, others = _town_support(towns, places)
+    sentence = doc[m.start].sent.start
+    before = [p for p in towns if sentence <= p.start and p.end <= m.start
+              and others[p.chosen.place.id]]
     if before:
         return before[-1].chosen.place
-    return towns[0].chosen.place
+    return _main_town(towns, own, others).chosen.place
+
+
+def _town_support(towns: Sequence[_Place], places: Sequence[_Place]) -> tuple[Counter, Counter]:
+    """For each town chosen: how often it is named ("City, State" counting double), and how many
+    mentions of other places lie in its division or within NEAR_KM of it."""
+    own: Counter = Counter()
+    others: Counter = Counter()
+    for town in {p.chosen.place.id: p.chosen for p in towns}.values():
+        key = town.place.id
+        for q in places:
+            c = q.chosen
+            if c is None:
+                continue
+            if c.place.id == key:
+                own[key] += 2 if q.within else 1
+            elif c.place.feature != "country" and (
+                    (town.admin1 and c.admin1 == town.admin1)
+                    or haversine_km(c.place.lat, c.place.lon, town.place.lat,
+                                    town.place.lon) <= NEAR_KM):
+                others[key] += 1
+    return own, others
+
+
+def _main_town(towns: Sequence[_Place], own: Counter, others: Counter) -> _Place:
+    """The town the document is about: the one its place names support most (its own mentions
+    and those of places around it), the biggest on a tie. Nearness in the text misleads: a
+    facility's paragraph often names some other town, or a namesake resolved wrongly."""
+    population = {p.chosen.place.id: p.chosen.place.population for p in towns}
+    best = max(population, key=lambda k: (own[k] + others[k], population[k]))
+    return next(p for p in towns if p.chosen.place.id == best)
 
 
 def _is_name_token(token) -> bool:
@@ -609,10 +647,10 @@ def _resolve(places: list[_Place], demonyms: Sequence[Toponym]) -> None:
                 # named alike are everywhere, and their neighbours pull by distance instead).
                 if c.admin1 and c.place.feature in ("admin1", "admin2"):
                     admin1[c.admin1] += 2 if c.place.feature == "admin1" else 1
-            for key in p.within_keys():
-                admin1[key] += 2
                 if c.place.feature not in _AREA_FEATURES:
                     anchors.append(c)
+            for key in p.within_keys():
+                admin1[key] += 2
             choices.append(_choose(p, ctry, admin1, anchors))
         for i, (p, (c, conf)) in enumerate(zip(places, choices)):
             p.chosen, confidence[i] = c, conf
@@ -659,6 +697,10 @@ def _score(c: Match, p: _Place, countries: Counter, admin1: Counter,
             score += 4.0
     if place.country and countries.get(place.country):
         score += 2.0 + min(countries[place.country], 5) * 0.2
+    # A world city (London, Tokyo) is what the news means even in a story set elsewhere: a
+    # country named around it must not pull the name to a small namesake town.
+    if place.feature == "city" and place.population >= _WORLD_CITY:
+        score += 1.0
     if c.admin1 and admin1.get(c.admin1):
         score += 1.5 + min(admin1[c.admin1], 4) * 0.25
     if place.feature not in _AREA_FEATURES and anchors:

@@ -321,3 +321,8 @@ def test_in_memory_build(tmp_path: Path) -> None:
     assert g.path is None and len(g) > 5
     loc = OfflineGeocoder(g).geocode("Alexandria", near=["Louisiana"])
     assert loc.raw["id"] == "gn:4314550"
+
+
+def test_eu_named_as_a_place_is_europe_not_the_town_of_eu(gaz: Gazetteer) -> None:
+    best = gaz.lookup("EU")[0].place
+    assert best.feature == "continent" and best.geonameid == 6255148

@@ -168,3 +168,30 @@ def test_a_place_opening_an_organisations_name(geoparser):
     text = "Troopers from the Kentucky State Police arrested the driver on Sunday."
     places = _places(geoparser.parse(text))
     assert places["Kentucky"].place.feature == "admin1"
+
+
+def test_neighbouring_towns_pull_a_namesake_towards_them(geoparser):
+    # Greenville, North Carolina is the bigger namesake; Columbia, Spartanburg and Charleston
+    # put this one in South Carolina.
+    text = ("Flooding closed roads around Columbia on Tuesday. Rescue crews from Greenville, "
+            "Spartanburg and Charleston were sent to help.")
+    assert _near(_places(geoparser.parse(text))["Greenville"], 34.85, -82.40)
+
+
+def test_a_building_goes_to_the_storys_main_town_not_the_last_town_named(geoparser):
+    # "Lafayette" (a street name here, resolved as the Louisiana city) is the town named last
+    # before the church, but the story is about New Orleans.
+    text = ("NEW ORLEANS — Crowds gathered in New Orleans on Saturday. Louisiana police closed "
+            "streets near Baton Rouge and New Orleans. The old street was once called Franklin, "
+            "and later Lafayette. Volunteers repainted the Holy Redeemer Church last spring.")
+    places = _places(geoparser.parse(text))
+    church = next(t for name, t in places.items() if "Church" in name)
+    assert _near(church, 29.95, -90.07, km=50)
+
+
+def test_a_world_city_is_not_pulled_to_a_small_namesake_by_the_storys_country(geoparser):
+    # London, Ohio and London, Kentucky share the name; a US story flying to London means England.
+    text = ("The U.S. senator left Washington for Nevada, Texas and the U.S. Virgin Islands, "
+            "then flew to London on Thursday. Aides in Chicago and Boston said she would return from London "
+            "next week.")
+    assert _near(_places(geoparser.parse(text))["London"], 51.51, -0.13)
