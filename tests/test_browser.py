@@ -239,3 +239,29 @@ def test_map_works_offline_end_to_end(server, browser_page):
     assert any("/app/static/data/countries-110m.geojson" in u for u in record["requests"])
     assert not record["errors"], record["errors"]
     print(f"\nfirst build and map: {build_s:.1f} s; whole test: {time.monotonic() - started:.1f} s")
+
+
+def test_uploading_articles_adds_their_events_and_names_rejections(server, browser_page, tmp_path):
+    page, record = browser_page
+    wait_idle(page)
+
+    def stored_articles() -> int:  # the sidebar's database line: "… · N articles · M events"
+        return int(re.search(r"(\d+) articles · \d+ events", page.inner_text("body")).group(1))
+
+    articles_before = stored_articles()
+    good = tmp_path / "upload-drill.txt"
+    good.write_text("Russian and Chinese warships held joint naval drills in the Yellow Sea "
+                    "in May 2011, the navy said.", encoding="utf-8")
+    bad = tmp_path / "broken.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    page.get_by_text("Add articles").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(good), str(bad)])
+    ingest = page.get_by_role("button", name="Ingest")
+    expect(ingest).to_be_enabled(timeout=30_000)
+    ingest.click()
+    expect(page.get_by_text("1 added", exact=True)).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("upload-drill.txt").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"broken\.jsonl.*line 1")).first).to_be_visible()
+    wait_idle(page)
+    assert stored_articles() == articles_before + 1
+    assert not record["errors"], record["errors"]
