@@ -151,7 +151,18 @@ def event_table(events: Sequence[Event]) -> pd.DataFrame:
     })
 
 
-def details_panel(event: Event | None) -> None:
+def paragraphs(text: str) -> str:
+    """Article text made literal for st.markdown, keeping its paragraph breaks."""
+    return "\n\n".join(md(p) for p in re.split(r"\n\s*\n", text))
+
+
+def highlighted(text: str, start: int, end: int) -> str:
+    """The whole article, escaped, with the evidence sentence marked."""
+    return (paragraphs(text[:start]) + " :orange-background[" + md(text[start:end]) + "] "
+            + paragraphs(text[end:]))
+
+
+def details_panel(event: Event | None, store: Store) -> None:
     """Everything known about the selected event, article text escaped."""
     if event is None:
         st.info("Click a marker on the map, or a row of the table below, to see the event "
@@ -179,6 +190,10 @@ def details_panel(event: Event | None) -> None:
             meta = [source.source, format_published(source.published)]
             st.markdown(f"**{md(source.title or source.article)}**  \n"
                         + md(" · ".join(m for m in meta if m)) + f"  \n:gray[{md(source.article)}]")
+            text = store.article_text(source.article_key)
+            if text:
+                with st.expander("Read the article, sentence marked"):
+                    st.markdown(highlighted(text, source.start, source.end))
     st.caption(f"Event ref {event.key}")
 
 
@@ -295,7 +310,7 @@ def main() -> None:
         table_state = st.dataframe(event_table(events), hide_index=True, width="stretch",
                                    on_select="rerun", selection_mode="single-row", key="table")
     with right:
-        details_panel(selected_event(events, map_state, table_state))
+        details_panel(selected_event(events, map_state, table_state), store)
 
 
 main()

@@ -255,6 +255,12 @@ class Store:
                         date.fromisoformat(published) if published else None, how, path)
                 for id_, text, title, source, url, published, how, path in rows]
 
+    def article_text(self, key: str) -> str | None:
+        """The stored text of the article with this content hash."""
+        with self._lock:
+            row = self._conn.execute("SELECT text FROM articles WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
     def article_count(self) -> int:
         """How many articles are stored."""
         return self._one("SELECT COUNT(*) FROM articles")[0]

@@ -228,3 +228,19 @@ def test_upload_through_the_real_pipeline(db):
     at.sidebar.file_uploader[0].set_value([("again.txt", text, "text/plain")]).run()
     at.button(key="ingest").click().run()
     assert at.session_state["last_report"].unchanged == ("again.txt",)
+
+
+def test_details_panel_offers_the_whole_article_with_the_sentence_marked(db):
+    with Store(db) as store:
+        hostile = next(e for e in store.events() if e.sources[0].article == "hostile.txt")
+        text = store.article_text(hostile.sources[0].article_key)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["selected"] = hostile.key
+    at.run()
+    assert not at.exception
+    assert any("Read the article" in e.label for e in at.expander)
+    marked = next(m.value for m in at.markdown if ":orange-background[" in m.value)
+    after = text[hostile.sources[0].end:].strip()
+    assert after and after.rstrip(".") in marked.split("] ", 1)[1]  # the rest of the article
+    assert "<script>" not in marked and not any(m.allow_html for m in at.markdown
+                                               if m.value == marked)

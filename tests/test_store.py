@@ -109,3 +109,10 @@ def test_similar_finds_same_type_and_year_sharing_a_place_or_country(store):
     store.add(a3, [make_event(a3, MOSCOW, year=2021)])
     probe = make_event(make_article("Drills near Moscow.", id="p.txt"), MOSCOW, year=2020)
     assert [e.sources[0].article for e in store.similar(probe)] == ["0.txt"]
+
+
+def test_article_text_by_content_key(store):
+    article = make_article("Ships met near Moscow. More.")
+    store.add(article, [])
+    assert store.article_text(article.key) == article.text
+    assert store.article_text("nope") is None
