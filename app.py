@@ -152,8 +152,8 @@ def event_table(events: Sequence[Event]) -> pd.DataFrame:
 
 
 def paragraphs(text: str) -> str:
-    """Article text made literal for st.markdown, keeping its paragraph breaks."""
-    return "\n\n".join(md(p) for p in re.split(r"\n\s*\n", text))
+    """Article text made literal for st.markdown, keeping its line and paragraph breaks."""
+    return "\n\n".join(md(p) for p in re.split(r"\s*\n\s*", text))
 
 
 def highlighted(text: str, start: int, end: int) -> str:
