@@ -124,9 +124,12 @@ class EventExtractor:
             # "The first stage of the drills was held in X": the drills just reported.
             earlier = next((k for k in range(len(events) - 1, -1, -1)
                             if events[k].type == draft.type), None) if anaphoric else None
-            if earlier is not None and compatible_dates(events[earlier], draft):
-                # It adds its places and evidence; who it names may be onlookers.
-                events[earlier] = merge(events[earlier], replace(draft, participants=()))
+            if earlier is not None:
+                # It adds its places and evidence; who it names may be onlookers. When its
+                # date disagrees, the date and places belong to something else in the sentence
+                # ("the exercise comes after a tribunal in The Hague ruled in July").
+                if compatible_dates(events[earlier], draft):
+                    events[earlier] = merge(events[earlier], replace(draft, participants=()))
                 continue
             if draft.places:
                 placed_at[i] = len(events)
@@ -178,8 +181,8 @@ class EventExtractor:
                 continue
             if event_type == "other" and span.root.lemma_ in ("study", "train", "training",
                                                              "education") \
-                    and not words & TRAINING_WORDS:
-                continue
+                    and (not words & TRAINING_WORDS or span.root.dep_ in ("compound", "amod")):
+                continue  # "the Matybulak training ground" is a place, not a course
             kept.append((event_type, span))
         return sorted(kept, key=lambda f: TYPE_ORDER.index(f[0]))
 
@@ -215,7 +218,8 @@ class EventExtractor:
                                                                 article.published.month):
             planned = True
         event = Event(event_type, year, month, day, precision, "planned" if planned else "past",
-                      tuple(places), _participants(doc, sent, inside, context, self.country),
+                      tuple(places), _participants(doc, sent, inside, context, self.country,
+                                                  places),
                       (_source(article, sent),), trigger.text, date_source)
         children = list(trigger.root.children)
         anaphoric = (any(c.dep_ == "det" and c.lower_ in ("the", "these", "this", "those")
@@ -347,7 +351,8 @@ def most_specific(places: Sequence[EventPlace]) -> list[EventPlace]:
 
 
 def _participants(doc: Doc, sent: Span, toponyms: Sequence[Toponym], context: Counter,
-                  country: Callable[[str], Place | None] | None = None) -> tuple[str, ...]:
+                  country: Callable[[str], Place | None] | None = None,
+                  places: Sequence[EventPlace] = ()) -> tuple[str, ...]:
     """The countries taking part: named, as demonyms, or as capitals acting for them."""
     named: list[str] = []
     for t in toponyms:
@@ -363,6 +368,12 @@ def _participants(doc: Doc, sent: Span, toponyms: Sequence[Toponym], context: Co
                 if state:
                     named.append(state)
     ordered = list(dict.fromkeys(named))
+    if len(ordered) < 2 and country:
+        # The host takes part: "Russia's minister will visit Beijing" is with China.
+        for host in dict.fromkeys(p.place.country for p in places if p.place.country):
+            entry = country(host)
+            if entry and entry.name not in ordered and len(ordered) < 2:
+                ordered.append(entry.name)
     if len(ordered) < 2:
         # Cooperation takes two: a side left unnamed is one of the article's main countries.
         for name, _ in context.most_common(3):

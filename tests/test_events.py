@@ -176,3 +176,24 @@ def test_a_deal_without_arms_is_no_arms_deal(pipeline):
                                "system for oil trade.") == []
     e = one(pipeline, "India signed a deal in Moscow to buy more S-400 batteries.")
     assert e.type == "arms_deal"
+
+
+def test_a_training_ground_is_a_place_not_a_training_event(pipeline):
+    e = one(pipeline, "Some 5,000 troops will take part in the Peace Mission-2010 exercise at the "
+                      "Matybulak training ground near Almaty from September 9 to 25.",
+            date(2010, 9, 1))
+    assert e.type == "exercise" and (e.year, e.month) == (2010, 9)
+
+
+def test_a_clause_about_something_else_adds_no_event(pipeline):
+    text = ("The Russian and Chinese navies started a joint exercise off the coast of Zhanjiang "
+            "on Monday.\nThe eight-day exercise comes after a tribunal in The Hague ruled on "
+            "maritime claims in July.")
+    e = one(pipeline, text, date(2016, 9, 12))
+    assert [p.name for p in e.places] == ["Zhanjiang"]
+
+
+def test_the_host_country_takes_part(pipeline):
+    e = one(pipeline, "The Russian defence minister will visit Beijing next week for talks.",
+            date(2010, 9, 9))
+    assert set(e.participants) == {"Russia", "China"}
