@@ -260,6 +260,13 @@ def _nearest_trigger(sent: Span, triggers: list[tuple[str, Span]], places: Seque
 
 def _source(article: Article, sent: Span) -> Source:
     """The sentence as evidence, stripped, with its offsets in the article text."""
+    doc = sent.doc
+    if sent.start > 0 and sent.text.lstrip()[:1] in (",", "(", "/", "-", "—", "–"):
+        # The parser cut a dateline off ("ALMATY | , Sept 9 (RIA Novosti) - Some ..."): the
+        # city belongs to this sentence.
+        before = doc[sent.start - 1].sent
+        if len(before) <= 4 and before.text.strip().isupper():
+            sent = doc[before.start:sent.end]
     text = sent.text.strip()
     start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
     return Source(article.id, text, start, start + len(text), article.key, article.title,

@@ -197,3 +197,11 @@ def test_the_host_country_takes_part(pipeline):
     e = one(pipeline, "The Russian defence minister will visit Beijing next week for talks.",
             date(2010, 9, 9))
     assert set(e.participants) == {"Russia", "China"}
+
+
+def test_the_excerpt_keeps_its_dateline_city(pipeline):
+    text = ("Troops to hold drills\n\nALMATY, Sept 9 (RIA Novosti) - Some 5,000 troops will take "
+            "part in the Peace Mission-2010 exercise near Almaty from September 9 to 25.")
+    [e] = events_of(pipeline, text, date(2010, 9, 9))
+    assert any(s.excerpt.startswith("ALMATY, Sept 9") for s in e.sources)
+    assert all(text[s.start:s.end] == s.excerpt for s in e.sources)
