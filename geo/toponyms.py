@@ -39,6 +39,10 @@ FEATURE_WORDS = {
 DIRECTION_WORDS = {"north", "south", "east", "west", "northern", "southern", "eastern",
                    "western", "central", "northeast", "northwest", "southeast", "southwest",
                    "upper", "lower", "greater", "inner", "outer"}
+# Words that follow the name of a division or a settlement ("Oaxaca State", "Guma LGA").
+DIVISION_WORDS = {"state", "province", "region", "governorate", "district", "county", "prefecture",
+                  "municipality", "village", "town", "city", "lga", "parish"}
+_SETTLEMENT_WORDS = {"village", "town", "city"}
 # Prepositions that make the next proper name a location ("born in Cairns", "near Ahar").
 LOCATIVE_PREPOSITIONS = {"in", "at", "near", "from", "outside", "across", "around", "into",
                          "towards", "toward", "via", "throughout", "within", "to"}
@@ -52,6 +56,12 @@ GENERIC_WORDS = {"west", "east", "north", "south", "centre", "center", "central"
 # A name outside the NER's place labels is taken only if its best candidate is at least this
 # kind of place: a country, a division, a physical feature, or a town of this population.
 MIN_POPULATION_UNLABELLED = 1_000
+# Prepositions before a street named as a location: "on Collins Avenue", "along Kingsley Road".
+_STREET_PREPOSITIONS = {"on", "at", "along", "off", "onto"}
+# Words that join the names of a list: "Zilina, Nitra and Kosice".
+_LIST_JOINERS = {",", "and", "or", "&"}
+# Divisions: a name of one after "<Name>, " says where the name before it lies.
+_DIVISIONS = {"admin1", "admin2"}
 _DATELINE_DASHES = {"—", "–", "-", "--", ",", "(", ":"}
 _AREA_FEATURES = {"country", "continent", "ocean", "sea", "region", "admin1", "desert",
                   "mountains", "peninsula"}
@@ -101,6 +111,7 @@ class Mention:
     start: int  # token offsets in the doc
     end: int
     kind: str  # "place", "demonym" or "facility" (a street or building named in the text)
+    core: tuple[int, int] | None = None  # the part the gazetteer knows ("Wales" in "West Wales")
 
 
 @Language.component("paragraph_breaks")
@@ -185,6 +196,11 @@ class Geoparser:
                 else:
                     facilities.append(m)
                 continue
+            if m.core is not None:
+                core = doc[m.core[0]:m.core[1]]
+                places.append(_Place(m.core[0], m.core[1], normalize(core.text),
+                                     self.gazetteer.lookup(core.text), extent=(m.start, m.end)))
+                continue
             candidates = self.gazetteer.lookup(span.text)
             if candidates:
                 places.append(_Place(m.start, m.end, normalize(span.text), candidates))
@@ -254,6 +270,16 @@ class Geoparser:
                 if fac is not None:
                     taken.update(range(*fac))
                     found.append(Mention(fac[0], fac[1], "facility"))
+                    continue
+                core = self._core(doc, start, end)
+                if core is not None and self._plausible(doc, core[0], core[1], people):
+                    taken.update(range(start, end))
+                    found.append(Mention(start, end, "place", core))
+                elif self._local_name(doc, start, end, people):
+                    # A village or district the gazetteer lacks ("Khayelitsha"): it lies in
+                    # the town the text is about.
+                    taken.update(range(start, end))
+                    found.append(Mention(start, end, "facility"))
                 continue
             if not self._plausible(doc, start, end, people):
                 continue
@@ -261,8 +287,7 @@ class Geoparser:
             found.append(Mention(start, end, "place"))
         # 2. Names the NER labels otherwise (or not at all) but the text says are places.
         for start, end in self._other_names(doc, taken, people,
-                                            {normalize(doc[m.start:m.end].text)
-                                             for m in found if m.kind == "place"}):
+                                            [m for m in found if m.kind == "place"]):
             taken.update(range(start, end))
             found.append(Mention(start, end, "place"))
         # 3. Streets and buildings the NER labels otherwise: "Hampton Avenue", "Cavan Institute".
@@ -335,8 +360,8 @@ class Geoparser:
         head = doc[end - 1].lower_.rstrip(".")
         opener = doc[start].lower_ in FACILITY_OPENERS and end - start > 2 \
             and doc[start + 1].lower_ == "of"
-        heads = FACILITY_HEADS | STREET_HEADS if self.streets else FACILITY_HEADS
-        if head in STREET_HEADS and not self.streets:
+        heads = FACILITY_HEADS | STREET_HEADS
+        if head in STREET_HEADS and not (self.streets or _street_context(doc, start)):
             return None
         if head not in heads and not opener and not (label == "FAC"
                                                       and _after_preposition(doc, start)):
@@ -367,8 +392,11 @@ class Geoparser:
         return True
 
     def _other_names(self, doc: Doc, taken: set[int], people: set[str],
-                     known: set[str]) -> Iterator[tuple[int, int]]:
+                     places: Sequence[Mention]) -> Iterator[tuple[int, int]]:
         """Spans outside the NER's place labels that the document shows to be places."""
+        known = {normalize(doc[m.start:m.end].text) for m in places}
+        by_start = {m.start: m for m in places}
+        by_end = {m.end: m for m in places}
         spans: list[tuple[int, int, str]] = []  # (start, end, label)
         for ent in doc.ents:
             if ent.label_ in OTHER_LABELS:
@@ -413,9 +441,65 @@ class Geoparser:
                         or _is_dateline(doc, start, end)
                         or self._before_state(doc, end, matches)
                         or (label != "" and _after_preposition(doc, start)
-                            and not (end - start == 1 and norm in people)))
+                            and not (end - start == 1 and norm in people))
+                        or self._coordinated(doc, start, end, matches, by_start, by_end)
+                        or _after_comma(doc, start) and matches[0].place.feature in _DIVISIONS)
             if evidence:
+                by_start[start] = by_end[end] = Mention(start, end, "place")
                 yield start, end
+
+    def _local_name(self, doc: Doc, start: int, end: int, people: set[str]) -> bool:
+        """Whether an NER place span unknown to the gazetteer looks like a local place name."""
+        span = doc[start:end]
+        return (all(t.text[:1].isupper() and t.is_alpha for t in span)
+                and not any(t.lower_ in INTERNATIONAL_WORDS or normalize(t.text) in GENERIC_WORDS
+                            for t in span)
+                and not (end - start == 1 and normalize(span.text) in people)
+                and not any(t.lower_.rstrip(".") in FACILITY_HEADS | STREET_HEADS for t in span)
+                and self.gazetteer.demonym(span.text) is None
+                and _after_preposition(doc, start))
+
+    def _core(self, doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+        """The known name inside a place name the gazetteer lacks: "Wales" in "West Wales",
+        "Oaxaca" in "Oaxaca State", "Torkula" in "Torkula village"."""
+        i, j = start, end
+        if j - i > 1 and doc[i].lower_ in DIRECTION_WORDS:
+            i += 1
+        if j - i > 1 and doc[j - 1].lower_ in DIVISION_WORDS:
+            j -= 1
+        if (i, j) == (start, end) or not doc[i].text[:1].isupper():
+            return None
+        matches = self.gazetteer.lookup(doc[i:j].text)
+        if not matches or matches[0].matched == "abbrev":
+            return None
+        if doc[end - 1].lower_ in DIVISION_WORDS and doc[end - 1].lower_ not in _SETTLEMENT_WORDS:
+            # "Oaxaca State" is the division, not the city named like it.
+            if not any(m.place.feature in ("admin1", "admin2") for m in matches):
+                return None
+        return i, j
+
+    def _coordinated(self, doc: Doc, start: int, end: int, matches: Sequence[Match],
+                     by_start: dict[int, Mention], by_end: dict[int, Mention]) -> bool:
+        """Whether the name stands in a list with a place of the same country: "Zilina,
+        Nitra and Kosice", "stops in Hilversum and Almelo"."""
+        neighbours = []
+        j = start - 1
+        if j >= 1 and doc[j].lower_ in _LIST_JOINERS:
+            if doc[j].lower_ in ("and", "or") and j >= 2 and doc[j - 1].text == ",":
+                j -= 1
+            neighbours.append(by_end.get(j))
+        if end + 1 < len(doc) and doc[end].lower_ in _LIST_JOINERS:
+            neighbours.append(by_start.get(end + 1))
+            if doc[end].text == "," and end + 2 < len(doc) and doc[end + 1].lower_ in ("and", "or"):
+                neighbours.append(by_start.get(end + 2))
+        countries = set()
+        for m in neighbours:
+            if m is None:
+                continue
+            best = self.gazetteer.lookup(doc[m.start:m.end].text, limit=1)
+            if best and best[0].place.feature not in ("country", "continent") and best[0].place.country:
+                countries.add(best[0].place.country)
+        return any(m.place.country in countries for m in matches[:3] if _substantial(m))
 
     def _before_state(self, doc: Doc, end: int, matches: Sequence[Match]) -> bool:
         """Whether ", <division or country>" follows and has one of the name's candidates."""
@@ -572,6 +656,25 @@ def _person_words(doc: Doc) -> set[str]:
         if ent.label_ == "PERSON" and len(ent) > 1:
             words.update(normalize(t.text) for t in ent if t.is_alpha and t.text[:1].isupper())
     return words
+
+
+def _street_context(doc: Doc, start: int) -> bool:
+    """Whether a street is named as an address: after a house number or "block of" ("2700 North
+    Fourth Street", "the 400 block of Assiniboine Avenue") or after "on", "at" or "along"."""
+    j = start - 1
+    while j >= 0 and doc[j].lower_.rstrip(".") in {"n", "s", "e", "w", "north", "south", "east",
+                                                   "west"}:
+        j -= 1
+    if j < 0:
+        return False
+    return (doc[j].like_num or doc[j].lower_ in _STREET_PREPOSITIONS
+            or doc[j].lower_ == "of" and j >= 1 and doc[j - 1].lower_ == "block")
+
+
+def _after_comma(doc: Doc, start: int) -> bool:
+    """Whether the name follows "<Name>, ": the second part of "Knockhill, Fife"."""
+    return (start >= 2 and doc[start - 1].text == "," and doc[start - 2].text[:1].isupper()
+            and doc[start - 2].is_alpha)
 
 
 def _after_preposition(doc: Doc, start: int) -> bool:

@@ -195,3 +195,37 @@ def test_a_world_city_is_not_pulled_to_a_small_namesake_by_the_storys_country(ge
             "then flew to London on Thursday. Aides in Chicago and Boston said she would return from London "
             "next week.")
     assert _near(_places(geoparser.parse(text))["London"], 51.51, -0.13)
+
+
+def test_names_listed_with_a_place_are_places(geoparser):
+    text = ("The grocer sold its stores in Bratislava, Nitra, Presov and Kosice last year. "
+            "Trains from Amsterdam stop in Hilversum and Almelo.")
+    places = _places(geoparser.parse(text))
+    for name in ("Nitra", "Kosice", "Almelo"):
+        assert name in places and places[name].place.country in ("SK", "NL")
+
+
+def test_division_after_a_comma(geoparser):
+    places = _places(geoparser.parse("Race calendar. 7 April: Brands Hatch Indy, Kent. "
+                                     "25 August: Knockhill, Fife."))
+    assert places["Kent"].place.country == "GB"
+    assert places["Fife"].place.country == "GB"
+
+
+def test_place_name_with_a_direction_or_division_word(geoparser):
+    places = _places(geoparser.parse("Two walkers were found on a coastal path in West Wales. "
+                                     "Migrants camped in a town in Oaxaca State, Mexico."))
+    assert places["West Wales"].place.name == "Wales"
+    assert places["Oaxaca State"].place.feature == "admin1"
+
+
+def test_street_named_as_an_address(geoparser):
+    text = ("Fire crews in Winnipeg were called to the 400 block of Assiniboine Avenue on "
+            "Friday night. Winnipeg police said nobody was hurt.")
+    places = _places(geoparser.parse(text))
+    assert _near(places["Assiniboine Avenue"], 49.9, -97.14)
+
+
+def test_street_without_address_context_is_not_taken(geoparser):
+    text = "Winnipeg officials said Assiniboine Avenue will be repaved next year."
+    assert "Assiniboine Avenue" not in _places(geoparser.parse(text))
