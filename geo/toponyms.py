@@ -62,6 +62,9 @@ _STREET_PREPOSITIONS = {"on", "at", "along", "off", "onto"}
 _LIST_JOINERS = {",", "and", "or", "&"}
 # Divisions: a name of one after "<Name>, " says where the name before it lies.
 _DIVISIONS = {"admin1", "admin2"}
+# What a full name tagged PERSON may be taken as when the document is about its country.
+_DIVISION_LIKE = {"admin1", "admin2", "region", "island"}
+_SAINT_WORDS = {"st", "saint", "ste", "sainte"}
 _DATELINE_DASHES = {"—", "–", "-", "--", ",", "(", ":"}
 _AREA_FEATURES = {"country", "continent", "ocean", "sea", "region", "admin1", "desert",
                   "mountains", "peninsula"}
@@ -413,6 +416,7 @@ class Geoparser:
                 j += 1
             spans.append((i, j, ""))
             i = j
+        doc_countries: set[str] | None = None
         # Longer entities (ORG, PERSON, ...) that contain a span: a name inside them is theirs.
         for start, end, label in spans:
             if taken.intersection(range(start, end)):
@@ -428,14 +432,27 @@ class Geoparser:
             norm = normalize(text)
             if not norm or norm in GENERIC_WORDS or len(norm) < 3 and not text.isupper():
                 continue
-            if label == "PERSON" and end - start > 1:
-                continue  # "Matias Romero" is a person even if a town bears the name
             if label == "NORP" and self.gazetteer.demonym(text) is not None:
                 continue
             matches = self.gazetteer.lookup(text)
             if not matches or not _substantial(matches[0]):
                 continue
             if any(m.matched == "abbrev" for m in matches[:1]):
+                continue
+            if label == "PERSON" and end - start > 1:
+                # A full name is a person's even if a town bears it ("Matias Romero"), unless the
+                # text places it ("Matias Romero, Oaxaca") or it names a division of a country the
+                # document is about ("Tamil Nadu" beside Karnataka).
+                if doc_countries is None:
+                    doc_countries = self._countries_of(doc, places)
+                if doc[start].lower_.rstrip(".") in _SAINT_WORDS:
+                    continue  # "St. Peter": the saint (of a church), not the parish
+                if not (self._before_state(doc, end, matches)
+                        or matches[0].place.feature in _DIVISION_LIKE
+                        and matches[0].place.country in doc_countries):
+                    continue
+                by_start[start] = by_end[end] = Mention(start, end, "place")
+                yield start, end
                 continue
             evidence = (norm in known
                         or _is_dateline(doc, start, end)
@@ -447,6 +464,17 @@ class Geoparser:
             if evidence:
                 by_start[start] = by_end[end] = Mention(start, end, "place")
                 yield start, end
+
+    def _countries_of(self, doc: Doc, places: Sequence[Mention]) -> set[str]:
+        """The countries of the best candidates of the place names the NER found."""
+        countries = set()
+        for m in places:
+            if m.kind != "place":
+                continue
+            best = self.gazetteer.lookup(doc[m.start:m.end].text, limit=1)
+            if best and best[0].place.country:
+                countries.add(best[0].place.country)
+        return countries
 
     def _local_name(self, doc: Doc, start: int, end: int, people: set[str]) -> bool:
         """Whether an NER place span unknown to the gazetteer looks like a local place name."""

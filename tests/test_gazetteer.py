@@ -326,3 +326,18 @@ def test_in_memory_build(tmp_path: Path) -> None:
 def test_eu_named_as_a_place_is_europe_not_the_town_of_eu(gaz: Gazetteer) -> None:
     best = gaz.lookup("EU")[0].place
     assert best.feature == "continent" and best.geonameid == 6255148
+
+
+@pytest.mark.parametrize("name, country, lat, lon", [
+    ("Northamptonshire", "GB", 52.3, -0.9), ("Berkshire", "GB", 51.45, -1.1),
+    ("Yorkshire", "GB", 54.0, -1.5), ("Greater Manchester", "GB", 53.48, -2.25),
+    ("County Tyrone", "GB", 54.6, -7.1), ("Connaught", "IE", 53.7, -9.0),
+    ("Oahu", "US", 21.47, -157.98), ("Big Island", "US", 19.6, -155.5),
+    ("Cape Breton", "CA", 46.2, -60.8), ("Mallorca", "ES", 39.6, 3.0),
+    ("Transylvania", "RO", 46.5, 24.5),
+])
+def test_counties_islands_and_historic_regions(gaz: Gazetteer, name: str, country: str,
+                                               lat: float, lon: float) -> None:
+    best = gaz.candidates(name)[0]
+    assert best.country == country
+    assert haversine_km(best.lat, best.lon, lat, lon) < 100

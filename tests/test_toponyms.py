@@ -229,3 +229,35 @@ def test_street_named_as_an_address(geoparser):
 def test_street_without_address_context_is_not_taken(geoparser):
     text = "Winnipeg officials said Assiniboine Avenue will be repaved next year."
     assert "Assiniboine Avenue" not in _places(geoparser.parse(text))
+
+
+def test_county_tagged_as_a_person_after_a_comma(geoparser):
+    text = "The race moves to Brackley, Northamptonshire, next month. Entries close on Friday."
+    places = _places(geoparser.parse(text))
+    assert "Northamptonshire" in places
+    assert _near(places["Northamptonshire"], 52.3, -0.9)
+
+
+def test_full_name_that_is_a_division_of_the_documents_country(geoparser):
+    text = ("Farmers in India are angry. Tamil Nadu and Karnataka have argued over the river's "
+            "water for years, and Tamil Nadu has asked the court in New Delhi to step in.")
+    places = _places(geoparser.parse(text))
+    assert "Tamil Nadu" in places and places["Tamil Nadu"].place.country == "IN"
+
+
+def test_full_name_of_a_person_stays_a_person(geoparser):
+    text = "Matias Romero said on Monday that the talks in Madrid had gone well."
+    assert "Matias Romero" not in _places(geoparser.parse(text))
+
+
+def test_town_tagged_as_a_person_before_its_state(geoparser):
+    text = "Hundreds of migrants camped in Matias Romero, Oaxaca, on Wednesday."
+    places = _places(geoparser.parse(text))
+    assert "Matias Romero" in places and places["Matias Romero"].place.country == "MX"
+
+
+def test_saint_of_a_church_is_not_a_parish(geoparser):
+    text = "The bomb hit the church of St. Peter and St. Paul in Lahore, Pakistan, on Sunday."
+    places = _places(geoparser.parse(text))
+    # The NER tags "St. Paul" a person here; as a full name it is the saint, not Antigua's parish.
+    assert "St. Paul" not in places
