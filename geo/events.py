@@ -332,8 +332,12 @@ def _event_places(doc: Doc, toponyms: Sequence[Toponym]) -> list[EventPlace]:
         located = [(t, d) for t, d in located if not d]
     places: list[EventPlace] = []
     for t, _ in located:
-        if all(p.place.id != t.place.id for p in places):
+        same = next((i for i, p in enumerate(places) if p.place.id == t.place.id), None)
+        if same is None:
             places.append(EventPlace(t.text, t.place))
+        elif t.text.casefold() == t.place.name.casefold():
+            # "the X Academy in Moscow": both mean Moscow; show the name that says so.
+            places[same] = EventPlace(t.text, t.place)
     return most_specific(places)
 
 
