@@ -38,7 +38,7 @@ from geo.model import Place
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 FEATURES = ("country", "admin1", "admin2", "city", "continent", "sea", "ocean", "strait", "gulf", "bay",
             "peninsula", "island", "mountains", "desert", "lake", "river", "region")
@@ -572,7 +572,12 @@ def _add_aliases(b: _Builder, path: Path) -> None:
         rowid = (b.by_id.get(target) or b.admin1_rows.get(target) or b.country_rows.get(target))
         if rowid is None:  # a target the current sources lack (e.g. a test's small city list)
             continue
-        b.name(rowid, row["alias"], ABBREV if row["kind"].strip() == "abbrev" else ALIAS)
+        kind = row["kind"].strip()
+        if kind == "demonym":
+            # A continent's adjective ("European"); a country's demonym, from countries.tsv, wins.
+            b.demonyms.setdefault(normalize(row["alias"]), rowid)
+            continue
+        b.name(rowid, row["alias"], ABBREV if kind == "abbrev" else ALIAS)
 
 
 # ---------------------------------------------------------------------------------------------

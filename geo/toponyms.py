@@ -390,8 +390,11 @@ class Geoparser:
         # An abbreviation alone ("P.A.", "M.D.") is a state only after "City,".
         matches = self.gazetteer.lookup(span.text)
         if matches and all(m.matched == "abbrev" for m in matches):
+            # Not after a firm's or a person's full name: "Dimond Kaplan & Rothstein, P.A.",
+            # "Charles W. Murphy, M.D." (a one-word entity may be a town: "COLUMBIA, Ky.").
             return (start >= 2 and doc[start - 1].text == ","
-                    and doc[start - 2].text[:1].isupper())
+                    and doc[start - 2].text[:1].isupper()
+                    and not _after_full_name(doc, start - 1))
         return True
 
     def _other_names(self, doc: Doc, taken: set[int], people: set[str],
@@ -550,6 +553,15 @@ class Geoparser:
         start, end = ent.start, ent.end
         if doc[start].lower_ == "the" and end - start > 1:
             start += 1
+        # A name the NER split at its "and": "Trinidad" + "and" + "Tobago".
+        if end < len(doc) and doc[end].lower_ in ("and", "&"):
+            for width in (2, 1):
+                if end + 1 + width <= len(doc) and all(
+                        t.text[:1].isupper() and t.is_alpha for t in doc[end + 1:end + 1 + width]):
+                    whole = self.gazetteer.lookup(doc[start:end + 1 + width].text, limit=1)
+                    if whole and whole[0].matched != "abbrev":
+                        end += 1 + width
+                        break
         if end < len(doc) and doc[end].lower_ in FEATURE_WORDS:
             if self.gazetteer.candidates(doc[start:end + 1].text):
                 end += 1
@@ -697,6 +709,13 @@ def _street_context(doc: Doc, start: int) -> bool:
         return False
     return (doc[j].like_num or doc[j].lower_ in _STREET_PREPOSITIONS
             or doc[j].lower_ == "of" and j >= 1 and doc[j - 1].lower_ == "block")
+
+
+def _after_full_name(doc: Doc, comma: int) -> bool:
+    """Whether a person's or an organisation's name of several words ends just before `comma`."""
+    ent = next((e for e in doc.ents if e.end == comma), None)
+    return (ent is not None and ent.label_ in ("ORG", "PERSON") and len(ent) > 1
+            and not ent.text.isupper())
 
 
 def _after_comma(doc: Doc, start: int) -> bool:

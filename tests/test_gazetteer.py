@@ -341,3 +341,16 @@ def test_counties_islands_and_historic_regions(gaz: Gazetteer, name: str, countr
     best = gaz.candidates(name)[0]
     assert best.country == country
     assert haversine_km(best.lat, best.lon, lat, lon) < 100
+
+
+@pytest.mark.parametrize("word,continent", [("European", "Europe"), ("Africans", "Africa"),
+                                            ("Asian", "Asia")])
+def test_continent_adjectives_name_their_continent(gaz: Gazetteer, word: str,
+                                                   continent: str) -> None:
+    place = gaz.demonym(word)
+    assert place is not None and (place.feature, place.name) == ("continent", continent)
+
+
+def test_a_country_demonym_is_not_taken_by_a_continent(gaz: Gazetteer) -> None:
+    place = gaz.demonym("American")
+    assert place is not None and (place.feature, place.country) == ("country", "US")

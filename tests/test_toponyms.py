@@ -261,3 +261,25 @@ def test_saint_of_a_church_is_not_a_parish(geoparser):
     places = _places(geoparser.parse(text))
     # The NER tags "St. Paul" a person here; as a full name it is the saint, not Antigua's parish.
     assert "St. Paul" not in places
+
+
+def test_continent_adjective_is_a_demonym_of_the_continent(geoparser):
+    found = geoparser.parse("Ministers agreed that European airlines must cut their emissions.")
+    demonyms = {t.text: t for t in found if t.kind == "demonym"}
+    assert demonyms["European"].place.feature == "continent"
+    assert demonyms["European"].place.name == "Europe"
+
+
+def test_country_named_with_and_is_one_place(geoparser):
+    found = geoparser.parse("The minister said that Trinidad and Tobago would send a "
+                            "delegation to the talks in Kingston next week.")
+    places = _places(found)
+    assert places["Trinidad and Tobago"].place.feature == "country"
+    assert "Tobago" not in places and "Trinidad" not in places
+
+
+def test_state_abbreviation_after_a_persons_name_is_a_title(geoparser):
+    found = geoparser.parse("The clinic in Baltimore hired Dr. Helen Q. Marsh, M.D., who "
+                            "trained at a hospital in Ohio.")
+    assert not any(t.text.startswith("M.D") for t in found)
+    assert "Baltimore" in _places(found)
