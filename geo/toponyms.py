@@ -61,7 +61,10 @@ _STREET_PREPOSITIONS = {"on", "at", "along", "off", "onto"}
 # Words that join the names of a list: "Zilina, Nitra and Kosice".
 _LIST_JOINERS = {",", "and", "or", "&"}
 # Divisions: a name of one after "<Name>, " says where the name before it lies.
-_DIVISIONS = {"admin1", "admin2"}
+_DIVISIONS = {"admin1", "admin2", "region"}
+# Divisions known by a point only, and how far from it a place may lie to be inside.
+_COUNTY_LIKE = {"admin2", "region"}
+_COUNTY_KM = 120.0
 # What a full name tagged PERSON may be taken as when the document is about its country.
 _DIVISION_LIKE = {"admin1", "admin2", "region", "island"}
 _SAINT_WORDS = {"st", "saint", "ste", "sainte"}
@@ -83,6 +86,17 @@ FACILITY_HEADS = {
     "consulate", "racecourse", "raceway", "pier", "dam", "canal", "reservoir", "farm",
     "plantation", "terminal", "gallery", "cemetery", "monument", "memorial", "quay", "wharf",
 }
+# Facility heads that are not also common surnames or given names. Universities and schools
+# are left out: named after people, they act as organisations.
+_SITE_HEADS = {"airport", "airfield", "stadium", "arena", "hospital", "clinic", "courthouse",
+               "station", "cathedral", "mosque", "synagogue", "prison", "jail", "penitentiary", "mall", "hotel", "museum",
+               "library", "theatre", "theater", "embassy", "consulate", "racecourse", "raceway",
+               "cemetery", "terminal", "zoo", "plaza"}
+# Words of the titles of courts that name no place: "Supreme Court", "Court of Appeal".
+_TITLE_WORDS = {"supreme", "high", "federal", "constitutional", "appeals", "appellate",
+                "superior", "circuit", "district", "county", "state", "national", "international",
+                "criminal", "magistrates", "magistrate's", "crown", "family", "juvenile", "us",
+                "u.s.", "of", "appeal"}
 # Streets and roads: annotated as toponyms by some corpora (GeoWebNews) and not by others
 # (TR-News); off by default (Geoparser(..., streets=True) takes them).
 STREET_HEADS = {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive",
@@ -257,6 +271,7 @@ class Geoparser:
         taken: set[int] = set()
         found: list[Mention] = []
         people = _person_words(doc)
+        teams = _organisation_names(doc)
         # 1. The NER's places, and demonyms.
         for ent in doc.ents:
             if ent.label_ in DEMONYM_LABELS and self.gazetteer.demonym(ent.text) is not None:
@@ -285,6 +300,12 @@ class Geoparser:
                     found.append(Mention(start, end, "facility"))
                 continue
             if not self._plausible(doc, start, end, people):
+                continue
+            # A small town's name the NER mostly tags an organisation ("Notre Dame's coach": a
+            # team or a university) is one here too, unless a preposition makes it a location.
+            # A capital or a big city so tagged is its government ("Ottawa said"), still a place.
+            if (normalize(doc[start:end].text) in teams and not _after_preposition(doc, start)
+                    and _small_town(self.gazetteer.lookup(doc[start:end].text, limit=1))):
                 continue
             taken.update(range(start, end))
             found.append(Mention(start, end, "place"))
@@ -369,7 +390,14 @@ class Geoparser:
         if head not in heads and not opener and not (label == "FAC"
                                                       and _after_preposition(doc, start)):
             return None
-        if label == "PERSON" or (end - start < 2 and label != "FAC"):
+        # A name tagged PERSON is a site only by a head no one bears as a surname: "Karl
+        # Bremer Hospital" but not "Graham Hall" or "Tony Park".
+        if (label == "PERSON" and head not in _SITE_HEADS) or (end - start < 2
+                                                               and label != "FAC"):
+            return None
+        # An institution named by its title alone ("the Supreme Court", "the High Court") is
+        # the institution, not a building in the town of the story.
+        if all(t.lower_ in _TITLE_WORDS for t in doc[start:end - 1]) and head == "court":
             return None
         # Numbered streets and directions belong to the name: "2700 North Fourth Street".
         while start > 0 and (doc[start - 1].like_num or doc[start - 1].lower_.rstrip(".") in
@@ -542,9 +570,15 @@ class Geoparser:
             after = doc[end + 1:end + 1 + width]
             if not after[0].text[:1].isupper():
                 break
-            outer = [m for m in self.gazetteer.lookup(after.text)
-                     if m.place.feature in ("admin1", "country")]
-            if any(_inside(m, o) for m in matches for o in outer):
+            outer = self.gazetteer.lookup(after.text)
+            if any(_inside(m, o) for m in matches for o in outer
+                   if o.place.feature in ("admin1", "country")):
+                return True
+            # A county or region ("Croft, Yorkshire"): the gazetteer has its point, not its
+            # bounds, so a candidate near that point lies in it.
+            if any(o.place.feature in _COUNTY_LIKE and m.place.country == o.place.country
+                   and m.place.id != o.place.id and haversine_km(m.place.lat, m.place.lon, o.place.lat, o.place.lon) <= _COUNTY_KM
+                   for m in matches[:5] for o in outer[:3]):
                 return True
         return False
 
@@ -583,6 +617,15 @@ class Geoparser:
                 if outer:
                     p.within = {o.admin1 if o.place.feature == "admin1" else o.place.country
                                 for o in outer if o.admin1 or o.place.country}
+                elif nxt.candidates[0].place.feature in _COUNTY_LIKE:
+                    # "Croft, Yorkshire": keep the candidates that lie in the county.
+                    county = nxt.candidates[0].place
+                    near = [c for c in p.candidates if c.place.id != county.id
+                            and c.place.country == county.country
+                            and haversine_km(c.place.lat, c.place.lon, county.lat,
+                                             county.lon) <= _COUNTY_KM]
+                    if near:
+                        p.candidates = near
                 elif nxt.candidates[0].place.id in inner_ids:
                     p.end = nxt.end
                     p.candidates = [c for c in p.candidates
@@ -604,7 +647,7 @@ def _candidate_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
     in_ent = set()
     for ent in doc.ents:
         in_ent.update(range(ent.start, ent.end))
-        if ent.label_ in ("ORG", ""):
+        if ent.label_ in ("ORG", "") or ent.label_ == "PERSON" and len(ent) > 1:
             yield ent.start, ent.end, ent.label_
     i = 0
     while i < len(doc):
@@ -696,6 +739,25 @@ def _person_words(doc: Doc) -> set[str]:
         if ent.label_ == "PERSON" and len(ent) > 1:
             words.update(normalize(t.text) for t in ent if t.is_alpha and t.text[:1].isupper())
     return words
+
+
+def _small_town(matches: Sequence[Match]) -> bool:
+    """Whether the best candidate is a town smaller than a big city."""
+    return bool(matches) and matches[0].place.feature == "city" \
+        and matches[0].place.population < _BIG_CITY
+
+
+def _organisation_names(doc: Doc) -> set[str]:
+    """Names the NER tags ORG at least twice and more often than it tags them a place."""
+    org: Counter[str] = Counter()
+    place: Counter[str] = Counter()
+    for ent in doc.ents:
+        span = ent[1:] if ent[0].lower_ == "the" and len(ent) > 1 else ent
+        if ent.label_ == "ORG":
+            org[normalize(span.text)] += 1
+        elif ent.label_ in PLACE_LABELS:
+            place[normalize(span.text)] += 1
+    return {name for name, n in org.items() if n >= 2 and n > place[name]}
 
 
 def _street_context(doc: Doc, start: int) -> bool:

@@ -283,3 +283,25 @@ def test_state_abbreviation_after_a_persons_name_is_a_title(geoparser):
                             "trained at a hospital in Ohio.")
     assert not any(t.text.startswith("M.D") for t in found)
     assert "Baltimore" in _places(found)
+
+
+def test_a_court_named_by_its_title_alone_is_not_placed(geoparser):
+    names = {t.text for t in geoparser.parse(
+        "Farmers in Chennai, India, petitioned the Supreme Court on Monday, and the Supreme Court "
+        "agreed to hear them.")}
+    assert "Supreme Court" not in names
+    assert "Chennai" in names
+
+
+def test_a_small_towns_name_used_for_its_team_is_not_a_place(geoparser):
+    names = [t.text for t in geoparser.parse(
+        "Notre Dame beat Baylor on Sunday. Notre Dame coach Anna Bell praised the defence, "
+        "and Notre Dame's guard scored 20 points.")]
+    assert "Notre Dame" not in names
+
+
+def test_town_county_keeps_the_town_in_that_county(geoparser):
+    tops = {t.text: t for t in geoparser.parse("The next race is at Croft, Yorkshire in June.")}
+    assert "Yorkshire" in tops
+    if "Croft" in tops:
+        assert haversine_km(tops["Croft"].place.lat, tops["Croft"].place.lon, 54.0, -1.5) < 161
