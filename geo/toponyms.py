@@ -79,6 +79,7 @@ NEAR_KM = 400.0
 FACILITY_HEADS = {
     "bridge", "tunnel", "airport", "airfield", "center", "centre",
     "stadium", "arena", "park", "square", "plaza", "hospital", "clinic", "school", "academy",
+    "elementary",  # "Buckland Elementary": a school
     "university", "college", "court", "courthouse", "station", "hall", "base", "church",
     "cathedral", "chapel", "mosque", "synagogue", "temple", "prison", "jail", "penitentiary",
     "mall", "hotel", "museum", "library", "theatre", "theater", "palace", "tower", "building",
@@ -91,7 +92,8 @@ FACILITY_HEADS = {
 _SITE_HEADS = {"airport", "airfield", "stadium", "arena", "hospital", "clinic", "courthouse",
                "station", "cathedral", "mosque", "synagogue", "prison", "jail", "penitentiary", "mall", "hotel", "museum",
                "library", "theatre", "theater", "embassy", "consulate", "racecourse", "raceway",
-               "cemetery", "terminal", "zoo", "plaza"}
+               "cemetery", "terminal", "zoo", "plaza",
+               "elementary"}  # a school's short name, never a person's: "Buckland Elementary"
 # Words of the titles of courts that name no place: "Supreme Court", "Court of Appeal".
 _TITLE_WORDS = {"supreme", "high", "federal", "constitutional", "appeals", "appellate",
                 "superior", "circuit", "district", "county", "state", "national", "international",
@@ -272,6 +274,7 @@ class Geoparser:
         found: list[Mention] = []
         people = _person_words(doc)
         teams = _organisation_names(doc)
+        products = _product_names(doc)
         # 1. The NER's places, and demonyms.
         for ent in doc.ents:
             if ent.label_ in DEMONYM_LABELS and self.gazetteer.demonym(ent.text) is not None:
@@ -307,11 +310,19 @@ class Geoparser:
             if (normalize(doc[start:end].text) in teams and not _after_preposition(doc, start)
                     and _small_town(self.gazetteer.lookup(doc[start:end].text, limit=1))):
                 continue
+            # A town's name the text uses for a product ("the Norbury model", "four floor
+            # plans: Jamison, Norbury and Granville").
+            if (normalize(doc[start:end].text) in products
+                    and _small_town(self.gazetteer.lookup(doc[start:end].text, limit=1))):
+                continue
             taken.update(range(start, end))
             found.append(Mention(start, end, "place"))
         # 2. Names the NER labels otherwise (or not at all) but the text says are places.
         for start, end in self._other_names(doc, taken, people,
                                             [m for m in found if m.kind == "place"]):
+            if (normalize(doc[start:end].text) in products
+                    and _small_town(self.gazetteer.lookup(doc[start:end].text, limit=1))):
+                continue
             taken.update(range(start, end))
             found.append(Mention(start, end, "place"))
         # 3. Streets and buildings the NER labels otherwise: "Hampton Avenue", "Cavan Institute".
@@ -362,6 +373,17 @@ class Geoparser:
                 if not matches or matches[0].matched == "abbrev":
                     continue
                 best = matches[0].place
+                # A single word that only another name's short form matches is most likely a
+                # word of the organisation's name: "Ocean" (Océan), "Capital" (Capital
+                # Territory), "Free" (Free State).
+                # A name opening the organisation's in the possessive is its founder's: "Mary's
+                # Turkeys".
+                if (i == start and j < end and doc[j].lower_ in ("'s", "’s")
+                        and norm not in known):
+                    continue
+                if (width == 1 and matches[0].matched == "alias" and norm not in known
+                        and not sub.text.isupper()):
+                    continue
                 if (best.feature in ("country", "admin1", "admin2") or norm in known
                         or best.feature == "city" and best.population >= _BIG_CITY):
                     return i, j
@@ -375,7 +397,8 @@ class Geoparser:
         end = next((i for i in range(start, end) if doc[i].text == ","), end)
         while end > start and not doc[end - 1].text[:1].isalnum():
             end -= 1
-        if end <= start:
+        # A name starts with a capital or a number: not "the university hospital".
+        if end <= start or not (doc[start].text[:1].isupper() or doc[start].like_num):
             return None
         # The NER often leaves the head word out: "Royal" + "Street".
         if (end < len(doc) and doc[end].lower_.rstrip(".") in FACILITY_HEADS | STREET_HEADS
@@ -388,7 +411,11 @@ class Geoparser:
         if head in STREET_HEADS and not (self.streets or _street_context(doc, start)):
             return None
         if head not in heads and not opener and not (label == "FAC"
-                                                      and _after_preposition(doc, start)):
+                                                      and _after_preposition(doc, start)
+                                                      and not doc[end - 1].like_num
+                                                      and head not in _EVENT_HEADS):
+            # A headless name is a site only when a preposition places something there, and
+            # not a numbered part of one ("from Gate 10") or an event ("in the Dubai Cup").
             return None
         # A name tagged PERSON is a site only by a head no one bears as a surname: "Karl
         # Bremer Hospital" but not "Graham Hall" or "Tony Park".
@@ -417,7 +444,10 @@ class Geoparser:
             return False
         # An abbreviation alone ("P.A.", "M.D.") is a state only after "City,".
         matches = self.gazetteer.lookup(span.text)
-        if matches and all(m.matched == "abbrev" for m in matches):
+        # A dotted form ("P.A.") is the abbreviation even where a small town shares its letters
+        # ("Pa", Burkina Faso).
+        if matches and (all(m.matched == "abbrev" for m in matches)
+                        or (matches[0].matched == "abbrev" and "." in span.text)):
             # Not after a firm's or a person's full name: "Dimond Kaplan & Rothstein, P.A.",
             # "Charles W. Murphy, M.D." (a one-word entity may be a town: "COLUMBIA, Ky.").
             return (start >= 2 and doc[start - 1].text == ","
@@ -489,7 +519,10 @@ class Geoparser:
                         or _is_dateline(doc, start, end)
                         or self._before_state(doc, end, matches)
                         or (label != "" and _after_preposition(doc, start)
-                            and not (end - start == 1 and norm in people))
+                            and not (end - start == 1 and norm in people)
+                            # "at Zara's headquarters": the preposition places the possession.
+                            and not (end + 1 < len(doc) and doc[end].lower_ in ("'s", "’s")
+                                     and doc[end + 1].is_lower))
                         or self._coordinated(doc, start, end, matches, by_start, by_end)
                         or _after_comma(doc, start) and matches[0].place.feature in _DIVISIONS)
             if evidence:
@@ -515,6 +548,7 @@ class Geoparser:
                             for t in span)
                 and not (end - start == 1 and normalize(span.text) in people)
                 and not any(t.lower_.rstrip(".") in FACILITY_HEADS | STREET_HEADS for t in span)
+                and span[-1].lower_ not in _EVENT_HEADS  # "in the Al Maktoum Challenge"
                 and self.gazetteer.demonym(span.text) is None
                 and _after_preposition(doc, start))
 
@@ -745,6 +779,46 @@ def _small_town(matches: Sequence[Match]) -> bool:
     """Whether the best candidate is a town smaller than a big city."""
     return bool(matches) and matches[0].place.feature == "city" \
         and matches[0].place.population < _BIG_CITY
+
+
+_EVENT_HEADS = {"challenge", "cup", "stakes", "derby", "classic", "championship",
+                "championships", "trophy", "prix", "marathon", "tournament",
+                "games", "open", "rally", "race", "series", "invitational", "handicap"}
+
+_PRODUCT_NOUNS = {"model", "models", "floorplan", "floorplans"}
+
+
+def _product_names(doc: Doc) -> set[str]:
+    """Capitalised single words the text uses as the names of models or floor plans: followed
+    by "model" or "floor plan" ("the Norbury model"), and the words listed with them ("Jamison,
+    Norbury, Granville and Somerville")."""
+    names: set[int] = set()
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if not (prev.is_title and prev.is_alpha) or prev.is_sent_start or prev.like_num:
+            continue
+        if tok.lower_ in _PRODUCT_NOUNS or (
+                tok.lower_ == "floor" and tok.i + 1 < len(doc)
+                and doc[tok.i + 1].lower_ in ("plan", "plans")):
+            names.add(prev.i)
+    # The words coordinated with them: "A, B, C and D".
+    named = {normalize(doc[i].text) for i in names}
+    listed: set[int] = set()
+    for i in (t.i for t in doc if t.is_title and normalize(t.text) in named):
+        for step in (-1, 1):
+            j = i
+            while True:
+                k = j + step
+                if not (0 <= k < len(doc)) or doc[k].text not in (",", "and", "or"):
+                    break
+                k += step
+                if 0 <= k < len(doc) and doc[k].text in ("and", "or"):
+                    k += step
+                if not (0 <= k < len(doc) and doc[k].is_title and doc[k].is_alpha):
+                    break
+                listed.add(k)
+                j = k
+    return {normalize(doc[i].text) for i in names | listed}
 
 
 def _organisation_names(doc: Doc) -> set[str]:

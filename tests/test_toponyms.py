@@ -305,3 +305,60 @@ def test_town_county_keeps_the_town_in_that_county(geoparser):
     assert "Yorkshire" in tops
     if "Croft" in tops:
         assert haversine_km(tops["Croft"].place.lat, tops["Croft"].place.lon, 54.0, -1.5) < 161
+
+
+def test_dotted_abbreviation_after_a_firms_name_is_no_state(geoparser):
+    text = ("The claim was filed in Tampa by Harlow Benning & Marsh, P.A. on Monday. "
+            "Harlow Benning & Marsh, P.A. has offices in Miami.")
+    found = geoparser.parse(text)
+    assert not any(t.text.startswith("P.A") for t in found if t.kind == "place")
+    assert "Miami" in _places(found)
+
+
+def test_town_names_used_for_house_models_are_not_places(geoparser):
+    text = ("The builder in Columbus offers three floor plans: Dorrance, Norbury and Granville. "
+            "In the Norbury model, the kitchen faces the garden. The Granville model has a "
+            "loft.")
+    found = _places(geoparser.parse(text))
+    assert "Columbus" in found
+    assert not {"Norbury", "Granville"} & set(found)
+
+
+def test_numbered_gate_named_as_a_site_is_not_placed(geoparser):
+    text = ("The jockey did a great job despite being drawn from Gate 10. What he has done, "
+            "nobody has done in Dubai.")
+    found = geoparser.parse(text)
+    assert not any("Gate" in t.text for t in found)
+    assert "Dubai" in _places(found)
+
+
+def test_common_word_opening_a_firms_name_is_not_a_division(geoparser):
+    text = ("A ship operated by the exploration firm Ocean Infinity left Perth on Monday. "
+            "Ocean Infinity will search the seabed for three months.")
+    found = geoparser.parse(text)
+    assert not any(t.text == "Ocean" for t in found)
+    assert "Perth" in _places(found)
+
+
+def test_name_in_the_possessive_of_an_organisation_is_not_placed(geoparser):
+    text = ("Maria spent two days at Zara's headquarters last spring, she told reporters in "
+            "Madrid. Zara's designers were pleased.")
+    found = _places(geoparser.parse(text))
+    assert "Zara" not in found
+    assert "Madrid" in found
+
+
+def test_a_race_and_a_lowercase_institution_are_not_sites(geoparser):
+    text = ("The gelding was beaten in the Al Maktoum Challenge last month. The trainer, who "
+            "lives in Dubai, was treated at the university hospital, a spokesman said.")
+    found = geoparser.parse(text)
+    assert not any("Challenge" in t.text or "hospital" in t.text for t in found)
+    assert "Dubai" in _places(found)
+
+
+def test_elementary_school_short_name_is_a_site_in_the_town(geoparser):
+    text = ("The new homes in Gainesville, Virginia, are close to shops. Schools: Corwell "
+            "Elementary, Marsh Middle and Patriot High.")
+    found = geoparser.parse(text)
+    school = next(t for t in found if t.text == "Corwell Elementary")
+    assert _near(school, 38.8, -77.6)
