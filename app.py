@@ -5,6 +5,7 @@
 Page layout only: extraction lives in geo.pipeline, queries in geo.store, the map in
 geo.mapview, exports in geo.export. Article text is shown escaped, never as HTML.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,13 @@ EXPORTS = {  # label -> (file name, MIME type)
 }
 MAP_HEIGHT = 640
 # The nearest of Streamlit's named markdown colours to each marker colour.
-BADGE_COLOURS = {"exercise": "orange", "patrol": "blue", "meeting": "green",
-                 "arms_deal": "violet", "other": "gray"}
+BADGE_COLOURS = {
+    "exercise": "orange",
+    "patrol": "blue",
+    "meeting": "green",
+    "arms_deal": "violet",
+    "other": "gray",
+}
 PAGE_CSS = """<style>
 .block-container { padding-top: 2.2rem; padding-bottom: 1rem; }
 [data-testid="stMetricValue"] { font-size: 1.7rem; }
@@ -43,6 +49,7 @@ PAGE_CSS = """<style>
 
 
 # ---------------------------------------------------------------------------- resources
+
 
 @st.cache_resource(show_spinner=False)
 def open_store(path: str) -> Store:
@@ -69,7 +76,9 @@ def run_ingest(paths: Sequence[Path], store: Store, *, label: str) -> IngestRepo
     from geo.pipeline import ingest
 
     with st.status(label, expanded=True) as status:
-        st.write("Loading the language model and gazetteer (the first run also builds the gazetteer index, about 15 s)…")
+        st.write(
+            "Loading the language model and gazetteer (the first run also builds the gazetteer index, about 15 s)…"
+        )
         geoparser = get_geoparser()
         bar = st.progress(0.0, text="Reading articles…")
 
@@ -80,11 +89,13 @@ def run_ingest(paths: Sequence[Path], store: Store, *, label: str) -> IngestRepo
         with ingest_lock(store.path):
             report = ingest(list(paths), store=store, geoparser=geoparser, progress=progress)
         bar.progress(1.0, text="Done")
-        status.update(label=f"{label.rstrip('…')}: {len(report.added)} added, "
-                            f"{len(report.unchanged)} unchanged, {len(report.rejected)} rejected, "
-                            f"{plural(report.events, 'event')}",
-                      state="error" if report.rejected and not report.added else "complete",
-                      expanded=False)
+        status.update(
+            label=f"{label.rstrip('…')}: {len(report.added)} added, "
+            f"{len(report.unchanged)} unchanged, {len(report.rejected)} rejected, "
+            f"{plural(report.events, 'event')}",
+            state="error" if report.rejected and not report.added else "complete",
+            expanded=False,
+        )
     return report
 
 
@@ -105,6 +116,7 @@ def md(text: object) -> str:
 
 # ---------------------------------------------------------------------------- page
 
+
 def static_url() -> str:
     """Where Streamlit serves ./static, honouring server.baseUrlPath."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
@@ -120,35 +132,52 @@ def sidebar_filters(store: Store) -> dict:
     if years is not None:
         low, high = years
         if low < high:
-            chosen_years = st.sidebar.slider("Years", min_value=low, max_value=high,
-                                             value=(low, high), key="years")
+            chosen_years = st.sidebar.slider(
+                "Years", min_value=low, max_value=high, value=(low, high), key="years"
+            )
         else:
             st.sidebar.caption(f"All dated events are from {low}.")
             chosen_years = (low, high)
-    type_options = [t for t in EVENT_TYPES if t in facets["types"]] + \
-                   [t for t in facets["types"] if t not in EVENT_TYPES]
-    types = st.sidebar.multiselect("Event types", type_options, default=type_options,
-                                   format_func=type_label, key="types")
-    countries = st.sidebar.multiselect("Participant countries", facets["countries"],
-                                       placeholder="All countries", key="countries",
-                                       help="Events with at least one of these participants.")
-    include_undated = st.sidebar.checkbox("Include undated events", value=True, key="undated",
-                                          help="Events whose year the article does not give.")
-    return {"years": chosen_years, "types": types, "countries": countries or None,
-            "include_undated": include_undated}
+    type_options = [t for t in EVENT_TYPES if t in facets["types"]] + [
+        t for t in facets["types"] if t not in EVENT_TYPES
+    ]
+    types = st.sidebar.multiselect(
+        "Event types", type_options, default=type_options, format_func=type_label, key="types"
+    )
+    countries = st.sidebar.multiselect(
+        "Participant countries",
+        facets["countries"],
+        placeholder="All countries",
+        key="countries",
+        help="Events with at least one of these participants.",
+    )
+    include_undated = st.sidebar.checkbox(
+        "Include undated events",
+        value=True,
+        key="undated",
+        help="Events whose year the article does not give.",
+    )
+    return {
+        "years": chosen_years,
+        "types": types,
+        "countries": countries or None,
+        "include_undated": include_undated,
+    }
 
 
 def event_table(events: Sequence[Event]) -> pd.DataFrame:
     """One row per event, plain strings only."""
-    return pd.DataFrame({
-        "Type": [type_label(e.type) for e in events],
-        "Date": [format_date(e) for e in events],
-        "Status": [e.status for e in events],
-        "Places": ["; ".join(p.name for p in e.places) for e in events],
-        "Participants": [", ".join(e.participants) for e in events],
-        "Excerpt": [e.excerpt for e in events],
-        "Sources": [len(e.sources) for e in events],
-    })
+    return pd.DataFrame(
+        {
+            "Type": [type_label(e.type) for e in events],
+            "Date": [format_date(e) for e in events],
+            "Status": [e.status for e in events],
+            "Places": ["; ".join(p.name for p in e.places) for e in events],
+            "Participants": [", ".join(e.participants) for e in events],
+            "Excerpt": [e.excerpt for e in events],
+            "Sources": [len(e.sources) for e in events],
+        }
+    )
 
 
 def paragraphs(text: str) -> str:
@@ -158,15 +187,22 @@ def paragraphs(text: str) -> str:
 
 def highlighted(text: str, start: int, end: int) -> str:
     """The whole article, escaped, with the evidence sentence marked."""
-    return (paragraphs(text[:start]) + " :orange-background[" + md(text[start:end]) + "] "
-            + paragraphs(text[end:]))
+    return (
+        paragraphs(text[:start])
+        + " :orange-background["
+        + md(text[start:end])
+        + "] "
+        + paragraphs(text[end:])
+    )
 
 
 def details_panel(event: Event | None, store: Store) -> None:
     """Everything known about the selected event, article text escaped."""
     if event is None:
-        st.info("Click a marker on the map, or a row of the table below, to see the event "
-                "and every report of it here.")
+        st.info(
+            "Click a marker on the map, or a row of the table below, to see the event "
+            "and every report of it here."
+        )
         return
     colour = BADGE_COLOURS.get(event.type, "gray")
     st.markdown(f"### :{colour}[●] {md(type_label(event.type))} · {md(format_date(event))}")
@@ -179,8 +215,10 @@ def details_panel(event: Event | None, store: Store) -> None:
     lines = []
     for p in event.places:
         resolved = f" → {md(p.place.name)}" if p.place.name != p.name else ""
-        lines.append(f"- **{md(p.name)}**{resolved} :gray[({md(p.place.feature)}) "
-                     f"{p.place.lat:.4f}, {p.place.lon:.4f} · {md(p.place.id)}]")
+        lines.append(
+            f"- **{md(p.name)}**{resolved} :gray[({md(p.place.feature)}) "
+            f"{p.place.lat:.4f}, {p.place.lon:.4f} · {md(p.place.id)}]"
+        )
     st.markdown(f"**Places ({len(event.places)})**  \n" + "\n".join(lines))
     st.markdown(f"**Participants:** {md(', '.join(event.participants)) or '—'}")
     st.markdown(f"**Sources ({len(event.sources)})**")
@@ -188,8 +226,11 @@ def details_panel(event: Event | None, store: Store) -> None:
         with st.container(border=True):
             st.markdown(f"> {md(source.excerpt)}")
             meta = [source.source, format_published(source.published)]
-            st.markdown(f"**{md(source.title or source.article)}**  \n"
-                        + md(" · ".join(m for m in meta if m)) + f"  \n:gray[{md(source.article)}]")
+            st.markdown(
+                f"**{md(source.title or source.article)}**  \n"
+                + md(" · ".join(m for m in meta if m))
+                + f"  \n:gray[{md(source.article)}]"
+            )
             text = store.article_text(source.article_key)
             if text:
                 with st.expander("Read the article, sentence marked"):
@@ -201,11 +242,15 @@ def add_articles(store: Store) -> None:
     """The upload form: saves the files to a temporary folder and ingests them."""
     with st.sidebar.expander("Add articles", icon=":material/upload_file:"):
         generation = st.session_state.setdefault("upload_generation", 0)
-        files = st.file_uploader("Article files", type=UPLOAD_TYPES, accept_multiple_files=True,
-                                 key=f"uploads_{generation}",
-                                 help="Plain text, Markdown or HTML articles (a .meta.json "
-                                      "beside a text file gives its title, source and date), "
-                                      "or JSON Lines / CSV with one article per record.")
+        files = st.file_uploader(
+            "Article files",
+            type=UPLOAD_TYPES,
+            accept_multiple_files=True,
+            key=f"uploads_{generation}",
+            help="Plain text, Markdown or HTML articles (a .meta.json "
+            "beside a text file gives its title, source and date), "
+            "or JSON Lines / CSV with one article per record.",
+        )
         if st.button("Ingest", disabled=not files, type="primary", key="ingest"):
             with tempfile.TemporaryDirectory(prefix="geo-upload-") as folder:
                 paths = []
@@ -220,28 +265,42 @@ def add_articles(store: Store) -> None:
     report: IngestReport | None = st.session_state.get("last_report")
     if report is not None:
         with st.sidebar.expander("Last upload", expanded=True, icon=":material/fact_check:"):
-            st.markdown(f"**{len(report.added)} added** · {len(report.unchanged)} unchanged · "
-                        f"{len(report.rejected)} rejected · {plural(report.events, 'event')}")
+            st.markdown(
+                f"**{len(report.added)} added** · {len(report.unchanged)} unchanged · "
+                f"{len(report.rejected)} rejected · {plural(report.events, 'event')}"
+            )
             for name in report.added:
                 st.markdown(f":green[added] {md(name)}")
             for name in report.unchanged:
                 st.markdown(f":gray[unchanged] {md(name)}")
             for rejection in report.rejected:
-                st.markdown(f":red[rejected] {md(Path(rejection.path).name)}: {md(rejection.reason)}")
+                st.markdown(
+                    f":red[rejected] {md(Path(rejection.path).name)}: {md(rejection.reason)}"
+                )
 
 
 def downloads(events: Sequence[Event]) -> None:
     """Export buttons for the events currently shown."""
     st.sidebar.header("Export")
-    fmt = st.sidebar.radio("Format", list(EXPORTS), horizontal=True, key="export_format",
-                           label_visibility="collapsed")
+    fmt = st.sidebar.radio(
+        "Format", list(EXPORTS), horizontal=True, key="export_format", label_visibility="collapsed"
+    )
     name, mime = EXPORTS[fmt]
-    data = {"CSV": lambda: to_csv(events),
-            "GeoJSON": lambda: json.dumps(to_geojson(events), ensure_ascii=False),
-            "JSON Lines": lambda: to_jsonl(events)}[fmt]()
-    st.sidebar.download_button(f"Download the {plural(len(events), 'shown event')}", data, name, mime,
-                               icon=":material/download:", disabled=not events, width="stretch",
-                               key="download")
+    data = {
+        "CSV": lambda: to_csv(events),
+        "GeoJSON": lambda: json.dumps(to_geojson(events), ensure_ascii=False),
+        "JSON Lines": lambda: to_jsonl(events),
+    }[fmt]()
+    st.sidebar.download_button(
+        f"Download the {plural(len(events), 'shown event')}",
+        data,
+        name,
+        mime,
+        icon=":material/download:",
+        disabled=not events,
+        width="stretch",
+        key="download",
+    )
 
 
 def selected_event(events: Sequence[Event], map_state: dict | None, table_state) -> Event | None:
@@ -261,8 +320,9 @@ def selected_event(events: Sequence[Event], map_state: dict | None, table_state)
 
 def main() -> None:
     title = os.environ.get(config.ENV_TITLE) or config.APP_TITLE
-    st.set_page_config(page_title=title, page_icon="🌏",
-                       layout="wide", initial_sidebar_state="expanded")
+    st.set_page_config(
+        page_title=title, page_icon="🌏", layout="wide", initial_sidebar_state="expanded"
+    )
     st.html(PAGE_CSS)
     db_path = Path(os.environ.get(config.ENV_DB) or config.DEFAULT_DB)
     store = open_store(str(db_path))
@@ -277,14 +337,18 @@ def main() -> None:
             run_ingest([seeds], store, label="Building the event database from the seed articles…")
 
     st.sidebar.title(":material/public: Events map")
-    st.sidebar.caption("Exercises, joint patrols, meetings and arms deals reported in news "
-                       "articles, placed where they happened.")
+    st.sidebar.caption(
+        "Exercises, joint patrols, meetings and arms deals reported in news "
+        "articles, placed where they happened."
+    )
     filters = sidebar_filters(store)
     events = store.events(**filters) if filters["types"] else []
     add_articles(store)
     downloads(events)
-    st.sidebar.caption(f"Database: {md(db_path.name)} · {store.article_count()} articles · "
-                       f"{store.event_count()} events")
+    st.sidebar.caption(
+        f"Database: {md(db_path.name)} · {store.article_count()} articles · "
+        f"{store.event_count()} events"
+    )
 
     places = sum(len(e.places) for e in events)
     dated = [e.year for e in events if e.year is not None]
@@ -292,23 +356,42 @@ def main() -> None:
     metrics = st.columns(4)
     metrics[0].metric("Events shown", len(events), help="Events that pass the filters.")
     metrics[1].metric("Places on the map", places, help="One marker per event place.")
-    metrics[2].metric("Articles", len({s.article_key for e in events for s in e.sources}),
-                      help="Articles reporting the shown events.")
-    span = ("—" if not dated else str(min(dated)) if min(dated) == max(dated)
-            else f"{min(dated)}–{max(dated)}")
+    metrics[2].metric(
+        "Articles",
+        len({s.article_key for e in events for s in e.sources}),
+        help="Articles reporting the shown events.",
+    )
+    span = (
+        "—"
+        if not dated
+        else str(min(dated))
+        if min(dated) == max(dated)
+        else f"{min(dated)}–{max(dated)}"
+    )
     metrics[3].metric("Years", span, help="The years of the shown dated events.")
     st.caption(f"{len(events)} of {store.event_count()} events shown")
 
     left, right = st.columns([5, 3], gap="medium")
     with left:
         # Only a click on a marker reruns the page; panning and zooming stay in the browser.
-        map_state = st_folium(build_map(events, static_url=static_url()), key="event_map",
-                              height=MAP_HEIGHT, use_container_width=True,
-                              returned_objects=["last_object_clicked_popup"])
-    with st.expander(f"Table of the {len(events)} shown events", expanded=False,
-                     icon=":material/table_rows:"):
-        table_state = st.dataframe(event_table(events), hide_index=True, width="stretch",
-                                   on_select="rerun", selection_mode="single-row", key="table")
+        map_state = st_folium(
+            build_map(events, static_url=static_url()),
+            key="event_map",
+            height=MAP_HEIGHT,
+            use_container_width=True,
+            returned_objects=["last_object_clicked_popup"],
+        )
+    with st.expander(
+        f"Table of the {len(events)} shown events", expanded=False, icon=":material/table_rows:"
+    ):
+        table_state = st.dataframe(
+            event_table(events),
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="table",
+        )
     with right:
         details_panel(selected_event(events, map_state, table_state), store)
 

@@ -1,8 +1,9 @@
 """Gazetteer timings: index build, load from the cache file, and lookups in microseconds.
 
-    python benchmarks/bench_gazetteer.py            # builds a fresh index in a temporary folder
-    python benchmarks/bench_gazetteer.py --no-build # only times loading and lookups of the cache
+python benchmarks/bench_gazetteer.py            # builds a fresh index in a temporary folder
+python benchmarks/bench_gazetteer.py --no-build # only times loading and lookups of the cache
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,9 +19,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from geo import config  # noqa: E402
 from geo.gazetteer import Gazetteer, OfflineGeocoder, normalize  # noqa: E402
 
-QUERIES = ["Vladivostok", "Chelyabinsk", "Sea of Japan", "Paris", "Georgia", "U.S.", "Alberta",
-           "Springfield", "Shandong peninsula", "Xqzzyville", "Nur-Sultan", "Kiev", "Moscow",
-           "Strait of Hormuz", "Primorsky Krai", "London", "Alexandria", "Russia", "Beijing", "the"]
+QUERIES = [
+    "Vladivostok",
+    "Chelyabinsk",
+    "Sea of Japan",
+    "Paris",
+    "Georgia",
+    "U.S.",
+    "Alberta",
+    "Springfield",
+    "Shandong peninsula",
+    "Xqzzyville",
+    "Nur-Sultan",
+    "Kiev",
+    "Moscow",
+    "Strait of Hormuz",
+    "Primorsky Krai",
+    "London",
+    "Alexandria",
+    "Russia",
+    "Beijing",
+    "the",
+]
 
 
 def _per_call_us(fn, args: list, repeat: int = 1) -> float:
@@ -59,27 +79,35 @@ def _bench(cache_dir: Path) -> int:
 
     start = time.perf_counter()
     distinct = list(g.names())
-    print(f"distinct names:             {len(distinct):8,}  (names() in "
-          f"{time.perf_counter() - start:.2f} s)")
+    print(
+        f"distinct names:             {len(distinct):8,}  (names() in "
+        f"{time.perf_counter() - start:.2f} s)"
+    )
 
     # Uncached lookups over a random sample of real names, then the fixed queries once warm.
     sample = random.Random(1).sample(distinct, 20_000)
-    print(f"candidates(), uncached:     {_per_call_us(g.candidates, sample):8.1f} us/lookup "
-          f"({len(sample):,} random names)")
+    print(
+        f"candidates(), uncached:     {_per_call_us(g.candidates, sample):8.1f} us/lookup "
+        f"({len(sample):,} random names)"
+    )
     g.candidates("warm")
     for q in QUERIES:
         g.candidates(q)
     print(f"candidates(), cached:       {_per_call_us(g.candidates, QUERIES, 500):8.1f} us/lookup")
-    print(f"normalize():                {_per_call_us(normalize.__wrapped__, QUERIES, 500):8.1f} "
-          f"us/call (uncached)")
+    print(
+        f"normalize():                {_per_call_us(normalize.__wrapped__, QUERIES, 500):8.1f} "
+        f"us/call (uncached)"
+    )
     words = ["Chinese", "Russians", "American", "North Korean", "Moscow", "exercise"]
     print(f"demonym():                  {_per_call_us(g.demonym, words, 500):8.1f} us/lookup")
     geo = OfflineGeocoder(g)
     print(f"geocode():                  {_per_call_us(geo.geocode, QUERIES, 100):8.1f} us/query")
     near = lambda q: geo.geocode(q, near=("Louisiana", "Texas"))  # noqa: E731
     print(f"geocode(near=2 places):     {_per_call_us(near, QUERIES, 100):8.1f} us/query")
-    print(f"peak memory (this process): "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:8.0f} MB")
+    print(
+        f"peak memory (this process): "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:8.0f} MB"
+    )
     g.close()
     return 0
 

@@ -5,6 +5,7 @@
 Prints words per second (model load excluded) and the scorer's precision, recall, F1,
 resolved, accuracy@161 km and median error.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,14 +42,33 @@ def main() -> int:
     with open(output, "w", encoding="utf-8") as out:
         write_geoparse(geoparser, records, out)
     elapsed = time.perf_counter() - started
-    print(f"documents {len(records)}  words {words}  load {loaded:.1f} s  "
-          f"parse {elapsed:.1f} s  {words / elapsed:,.0f} words/s")
-    scored = subprocess.run([sys.executable, args.scorer, "geoparse", args.input, output, "--json"],
-                            capture_output=True, text=True, check=True)
+    print(
+        f"documents {len(records)}  words {words}  load {loaded:.1f} s  "
+        f"parse {elapsed:.1f} s  {words / elapsed:,.0f} words/s"
+    )
+    scored = subprocess.run(
+        [sys.executable, args.scorer, "geoparse", args.input, output, "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(scored.stdout)
-    print("  ".join(f"{k} {result[k]}" for k in ("gold", "predicted", "matched", "precision",
-                                                 "recall", "f1", "resolved", "acc161",
-                                                 "median_km")))
+    print(
+        "  ".join(
+            f"{k} {result[k]}"
+            for k in (
+                "gold",
+                "predicted",
+                "matched",
+                "precision",
+                "recall",
+                "f1",
+                "resolved",
+                "acc161",
+                "median_km",
+            )
+        )
+    )
     return 0
 
 

@@ -6,6 +6,7 @@ Makes N distinct synthetic articles from the seed articles (each seed text with 
 paragraph appended, so every article is new content), ingests them into a fresh database and
 prints articles/s, words/s, events stored, peak memory, and the time of a filtered event query.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,10 @@ def main() -> int:
         folder.mkdir()
         words = 0
         for i in range(args.articles):
-            text = (texts[i % len(texts)] + f"\n\nThis archive copy number {i} was filed by the "
-                    "editors of the news desk for later reference.\n")
+            text = (
+                texts[i % len(texts)] + f"\n\nThis archive copy number {i} was filed by the "
+                "editors of the news desk for later reference.\n"
+            )
             words += len(text.split())
             (folder / f"{i:05d}.txt").write_text(text, encoding="utf-8")
         started = time.perf_counter()
@@ -52,10 +55,14 @@ def main() -> int:
             everything = store.events()
             all_query = time.perf_counter() - started - query
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"articles {len(report.added)}  words {words}  load {loaded:.1f} s  ingest {elapsed:.1f} s  "
-          f"{len(report.added) / elapsed:.1f} articles/s  {words / elapsed:,.0f} words/s")
-    print(f"events stored {len(everything)}  filtered query {query * 1000:.1f} ms "
-          f"({len(shown)} events)  all events {all_query * 1000:.1f} ms  peak memory {peak:.0f} MB")
+    print(
+        f"articles {len(report.added)}  words {words}  load {loaded:.1f} s  ingest {elapsed:.1f} s  "
+        f"{len(report.added) / elapsed:.1f} articles/s  {words / elapsed:,.0f} words/s"
+    )
+    print(
+        f"events stored {len(everything)}  filtered query {query * 1000:.1f} ms "
+        f"({len(shown)} events)  all events {all_query * 1000:.1f} ms  peak memory {peak:.0f} MB"
+    )
     return 0
 
 

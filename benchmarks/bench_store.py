@@ -6,6 +6,7 @@ Fills a fresh database with N synthetic events (varied types, years, places, cou
 then prints the time of a year/type filtered query, of reading every event, and of building
 and rendering the folium map of them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,19 +35,40 @@ def main() -> int:
         started = time.perf_counter()
         per_article = 5
         for a in range(args.events // per_article):
-            text = f"Article {a}. " + " ".join(f"Sentence {i} about drills." for i in range(per_article))
+            text = f"Article {a}. " + " ".join(
+                f"Sentence {i} about drills." for i in range(per_article)
+            )
             article = Article(id=f"{a}.txt", text=text, published=date(2020, 1, 1))
             events = []
             for i in range(per_article):
                 lat, lon = rng.uniform(-60, 70), rng.uniform(-180, 180)
                 place = Place(f"gn:{a}{i}", f"Place {a}-{i}", lat, lon, "city", "RU", 1000, None)
                 start = text.find(f"Sentence {i}")
-                events.append(Event(rng.choice(EVENT_TYPES), rng.randint(2000, 2024), rng.randint(1, 12),
-                                    None, "month", "past", (EventPlace(place.name, place),),
-                                    tuple(rng.sample(countries, 2)),
-                                    (Source(article.id, f"Sentence {i} about drills.", start,
-                                            start + 26, article.key, None, "Agency", article.published),),
-                                    "drills"))
+                events.append(
+                    Event(
+                        rng.choice(EVENT_TYPES),
+                        rng.randint(2000, 2024),
+                        rng.randint(1, 12),
+                        None,
+                        "month",
+                        "past",
+                        (EventPlace(place.name, place),),
+                        tuple(rng.sample(countries, 2)),
+                        (
+                            Source(
+                                article.id,
+                                f"Sentence {i} about drills.",
+                                start,
+                                start + 26,
+                                article.key,
+                                None,
+                                "Agency",
+                                article.published,
+                            ),
+                        ),
+                        "drills",
+                    )
+                )
             store.add(article, events)
         filled = time.perf_counter() - started
         started = time.perf_counter()
@@ -58,9 +80,11 @@ def main() -> int:
         started = time.perf_counter()
         html = build_map(every).get_root().render()
         mapped = time.perf_counter() - started
-    print(f"events {len(every)}  fill {filled:.1f} s  filtered query {filtered * 1000:.0f} ms "
-          f"({len(some)} events)  all events {read_all * 1000:.0f} ms  "
-          f"map build+render {mapped:.1f} s ({len(html) / 1e6:.1f} MB of HTML)")
+    print(
+        f"events {len(every)}  fill {filled:.1f} s  filtered query {filtered * 1000:.0f} ms "
+        f"({len(some)} events)  all events {read_all * 1000:.0f} ms  "
+        f"map build+render {mapped:.1f} s ({len(html) / 1e6:.1f} MB of HTML)"
+    )
     return 0
 
 

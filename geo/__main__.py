@@ -1,4 +1,5 @@
 """The command line: python -m geo ingest|export|geoparse|geocode."""
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     for rejection in report.rejected:
         print(f"rejected {rejection.path}: {rejection.reason}", file=sys.stderr)
-    print(f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
-          f"{len(report.rejected)} rejected, {report.events} events -> {_db(args)}")
+    print(
+        f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
+        f"{len(report.rejected)} rejected, {report.events} events -> {_db(args)}"
+    )
     return 1 if report.rejected and not (report.added or report.unchanged) else 0
 
 
@@ -42,11 +45,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise GeoError(f"no database at {db}: run `python -m geo ingest PATH...` first")
     with Store(db) as store:
         # Reading order: by article, then where in it the event is first reported.
-        events = sorted(store.events(), key=lambda e: (e.sources[0].article, e.sources[0].start)
-                        if e.sources else ("", 0))
-    text = {"jsonl": to_jsonl, "csv": to_csv,
-            "geojson": lambda e: json.dumps(to_geojson(e), ensure_ascii=False, indent=1)
-            }[args.format](events)
+        events = sorted(
+            store.events(),
+            key=lambda e: (e.sources[0].article, e.sources[0].start) if e.sources else ("", 0),
+        )
+    text = {
+        "jsonl": to_jsonl,
+        "csv": to_csv,
+        "geojson": lambda e: json.dumps(to_geojson(e), ensure_ascii=False, indent=1),
+    }[args.format](events)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"{len(events)} events -> {args.output}", file=sys.stderr)
@@ -57,9 +64,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def toponym_record(t) -> dict:
     """One toponym as the geoparse output line lists it."""
-    return {"start": t.start, "end": t.end, "name": t.text, "lat": t.place.lat,
-            "lon": t.place.lon, "geonameid": t.place.geonameid, "feature": t.place.feature,
-            "kind": t.kind}
+    return {
+        "start": t.start,
+        "end": t.end,
+        "name": t.text,
+        "lat": t.place.lat,
+        "lon": t.place.lon,
+        "geonameid": t.place.geonameid,
+        "feature": t.place.feature,
+        "kind": t.kind,
+    }
 
 
 def write_geoparse(geoparser, records: list[dict], out, *, tty: bool = False) -> None:
@@ -67,8 +81,15 @@ def write_geoparse(geoparser, records: list[dict], out, *, tty: bool = False) ->
     are listed with kind "demonym": they name a country but are no place to map."""
     texts = (r.get("text") or "" for r in records)
     for n, (record, (_, toponyms)) in enumerate(zip(records, geoparser.pipe(texts)), 1):
-        out.write(json.dumps({"id": record.get("id"), "toponyms": [
-            toponym_record(t) for t in toponyms if t.place is not None]}) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "id": record.get("id"),
+                    "toponyms": [toponym_record(t) for t in toponyms if t.place is not None],
+                }
+            )
+            + "\n"
+        )
         if tty:
             print(f"\r{n}/{len(records)} documents", end="", file=sys.stderr)
     if tty:
@@ -89,15 +110,19 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
 def cmd_geocode(args: argparse.Namespace) -> int:
     from geo.gazetteer import make_geocoder
 
-    geocoder = make_geocoder(args.geocoder or os.environ.get(config.ENV_GEOCODER) or "offline",
-                             user_agent=os.environ.get(config.ENV_USER_AGENT) or "news-to-map",
-                             cache_path=config.CACHE_DIR / "nominatim.json")
+    geocoder = make_geocoder(
+        args.geocoder or os.environ.get(config.ENV_GEOCODER) or "offline",
+        user_agent=os.environ.get(config.ENV_USER_AGENT) or "news-to-map",
+        cache_path=config.CACHE_DIR / "nominatim.json",
+    )
     found = geocoder.geocode(args.name, exactly_one=False, limit=args.limit, near=args.near) or []
     for rank, location in enumerate(found, 1):
         raw = location.raw
-        print(f"{rank:2}. {location.address}  ({location.latitude:.4f}, {location.longitude:.4f})  "
-              f"{raw.get('feature', '')}  {raw.get('country') or ''}  "
-              f"pop {raw.get('population', 0):,}  score {raw.get('score', 0):.2f}  {raw.get('id', '')}")
+        print(
+            f"{rank:2}. {location.address}  ({location.latitude:.4f}, {location.longitude:.4f})  "
+            f"{raw.get('feature', '')}  {raw.get('country') or ''}  "
+            f"pop {raw.get('population', 0):,}  score {raw.get('score', 0):.2f}  {raw.get('id', '')}"
+        )
     if not found:
         print(f"no place called {args.name!r}", file=sys.stderr)
         return 1
@@ -111,8 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ingest", help="read articles (files or folders) into the database")
     p.add_argument("paths", nargs="+")
     p.add_argument("--db", help=f"SQLite file (default ${config.ENV_DB} or {config.DEFAULT_DB})")
-    p.add_argument("--processes", type=int, default=1,
-                   help="parse in this many processes (each holds a copy of the model)")
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="parse in this many processes (each holds a copy of the model)",
+    )
     p.set_defaults(run=cmd_ingest)
     p = sub.add_parser("export", help="write the stored events as jsonl, csv or geojson")
     p.add_argument("--db")
@@ -127,8 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name")
     p.add_argument("--near", action="append", default=[], help="another place named nearby")
     p.add_argument("--limit", type=int, default=10)
-    p.add_argument("--geocoder", choices=["offline", "nominatim"],
-                   help=f"default ${config.ENV_GEOCODER} or offline")
+    p.add_argument(
+        "--geocoder",
+        choices=["offline", "nominatim"],
+        help=f"default ${config.ENV_GEOCODER} or offline",
+    )
     p.set_defaults(run=cmd_geocode)
     args = parser.parse_args(argv)
     try:

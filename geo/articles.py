@@ -5,6 +5,7 @@ article per record), .html/.htm (text extracted offline with trafilatura). Plain
 cleaned of page furniture (menus, "Most read" lists, share buttons, template markup) by
 `clean_text`; the publication date comes from metadata, else from the text (`find_published`).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -37,6 +38,7 @@ Item = Article | Rejection
 
 # ---------------------------------------------------------------------------------------------
 # Paths and files
+
 
 def read_paths(paths: Iterable[str | Path] | str | Path, *, clean: bool = True) -> Iterator[Item]:
     """Every article under paths (files or folders), each as an Article or a Rejection."""
@@ -133,8 +135,9 @@ def _lone_sidecar(path: Path, given: set[Path]) -> Rejection | None:
     if any(_resolved(o) in given for o in owners):
         return None
     if owners:
-        return Rejection(str(path), f"a metadata sidecar, not an article: read {owners[0].name} "
-                                    "to use it")
+        return Rejection(
+            str(path), f"a metadata sidecar, not an article: read {owners[0].name} to use it"
+        )
     names = "/".join(_sidecar_stem(path) + s for s in SIDECAR_OWNERS)
     return Rejection(str(path), f"metadata sidecar without an article: no {names} beside it")
 
@@ -143,7 +146,11 @@ def _unsupported(path: Path) -> str:
     supported = ", ".join(SUPPORTED_SUFFIXES)
     if not path.suffix:
         return f"no file extension, so the format is unknown (supported: {supported})"
-    hint = " (one JSON object per line goes in a .jsonl file)" if path.suffix.lower() == ".json" else ""
+    hint = (
+        " (one JSON object per line goes in a .jsonl file)"
+        if path.suffix.lower() == ".json"
+        else ""
+    )
     return f"unsupported extension '{path.suffix}'{hint} (supported: {supported})"
 
 
@@ -151,9 +158,11 @@ def _unsupported(path: Path) -> str:
 # Decoding
 
 _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # Single-byte encodings English news is found in, most likely first: the tie-break order.
 _LEGACY = ("cp1252", "latin_1", "cp1251", "cp1250", "iso8859_15", "koi8_r", "mac_roman")
@@ -167,8 +176,10 @@ def decode_bytes(data: bytes) -> str:
             try:
                 return _plausible(data.decode(encoding), encoding)
             except UnicodeDecodeError as exc:
-                raise ArticleError(f"undecodable: starts with a {encoding.upper()} byte-order "
-                                   f"mark but is not valid {encoding.upper()}") from exc
+                raise ArticleError(
+                    f"undecodable: starts with a {encoding.upper()} byte-order "
+                    f"mark but is not valid {encoding.upper()}"
+                ) from exc
     if b"\x00" not in data:  # NUL bytes mean UTF-16/32 without a BOM, or binary: detect those
         try:
             return _plausible(data.decode("utf-8"), "utf-8")
@@ -187,8 +198,10 @@ def decode_bytes(data: bytes) -> str:
         matches = list(charset_normalizer.from_bytes(data, cp_isolation=list(_LEGACY)))
         if matches:
             least = min(m.chaos for m in matches)
-            best = min((m for m in matches if m.chaos <= least + 0.02),
-                       key=lambda m: (_oddness(str(m)), _legacy_rank(m.encoding)))
+            best = min(
+                (m for m in matches if m.chaos <= least + 0.02),
+                key=lambda m: (_oddness(str(m)), _legacy_rank(m.encoding)),
+            )
             return _plausible(str(best), best.encoding)
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
@@ -213,7 +226,8 @@ def _oddness(text: str) -> int:
             continue
         letters = [c for c in word if c.isalpha()]
         scripts = {_script(c) for c in letters if not c.isascii()} | (
-            {"LATIN"} if any(c.isascii() for c in letters) else set())
+            {"LATIN"} if any(c.isascii() for c in letters) else set()
+        )
         if len(scripts) > 1:
             score += 3
         for ch in word:
@@ -230,13 +244,16 @@ def _plausible(text: str, encoding: str) -> str:
     """The decoded text, unless it is binary data that happened to decode."""
     controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f\v")
     if text and controls > max(2, len(text) // 100):
-        raise ArticleError(f"undecodable: binary data, not text ({controls} control characters "
-                           f"when read as {encoding})")
+        raise ArticleError(
+            f"undecodable: binary data, not text ({controls} control characters "
+            f"when read as {encoding})"
+        )
     return text
 
 
 # ---------------------------------------------------------------------------------------------
 # Single-article files: .txt, .md, .html
+
 
 def _single_article(path: Path, clean: bool) -> Iterator[Item]:
     meta: dict = {}
@@ -271,15 +288,21 @@ def _read_sidecar(sidecar: Path, owner: Path) -> tuple[dict, Rejection | None]:
     except ArticleError as exc:
         return {}, Rejection(str(sidecar), f"{exc}; ignored, {owner.name} was read without it")
     except json.JSONDecodeError as exc:
-        return {}, Rejection(str(sidecar), f"malformed JSON in metadata sidecar (line {exc.lineno}:"
-                                           f" {exc.msg}); ignored, {owner.name} was read without it")
+        return {}, Rejection(
+            str(sidecar),
+            f"malformed JSON in metadata sidecar (line {exc.lineno}:"
+            f" {exc.msg}); ignored, {owner.name} was read without it",
+        )
     if not isinstance(data, dict):
-        return {}, Rejection(str(sidecar), "metadata sidecar is not a JSON object; ignored, "
-                                           f"{owner.name} was read without it")
+        return {}, Rejection(
+            str(sidecar),
+            f"metadata sidecar is not a JSON object; ignored, {owner.name} was read without it",
+        )
     meta, problems = _metadata(data)
     if problems:
-        return meta, Rejection(str(sidecar), "; ".join(problems) +
-                               f": ignored, the rest applied to {owner.name}")
+        return meta, Rejection(
+            str(sidecar), "; ".join(problems) + f": ignored, the rest applied to {owner.name}"
+        )
     return meta, None
 
 
@@ -312,9 +335,13 @@ def _extract_html(html: str) -> tuple[dict, str]:
         raise ArticleError(f"HTML needs trafilatura, which cannot be imported: {exc}") from exc
     try:
         doc = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=False,
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
             # only dates the page's markup states: guesses from its text are find_published's job
-            date_extraction_params={"extensive_search": False, "original_date": True})
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
     except Exception as exc:  # noqa: BLE001 - trafilatura/lxml raise many kinds; report, not crash
         raise ArticleError(f"could not parse the HTML page: {type(exc).__name__}: {exc}") from exc
     if doc is None or not (doc.text or "").strip():
@@ -360,6 +387,7 @@ def _strip_markdown(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Multi-record files: .jsonl, .csv, .tsv
 
+
 def _jsonl_records(path: Path, text: str, clean: bool) -> Iterator[Item]:
     # split on "\n" only: JSON strings may hold U+2028, which str.splitlines would cut at
     for number, line in enumerate(text.split("\n"), 1):
@@ -369,10 +397,14 @@ def _jsonl_records(path: Path, text: str, clean: bool) -> Iterator[Item]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Rejection(where, f"malformed JSON on line {number}: {exc.msg} (column {exc.colno})")
+            yield Rejection(
+                where, f"malformed JSON on line {number}: {exc.msg} (column {exc.colno})"
+            )
             continue
         if not isinstance(record, dict):
-            yield Rejection(where, f"line {number} is a JSON {type(record).__name__}, not an object")
+            yield Rejection(
+                where, f"line {number} is a JSON {type(record).__name__}, not an object"
+            )
             continue
         yield _record_article(record, path, number, f"line {number}", clean)
 
@@ -396,8 +428,10 @@ def _csv_records(path: Path, text: str, clean: bool) -> Iterator[Item]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Rejection(f"{path}:{row}", f"malformed CSV at row {row}: {exc}; "
-                                             "the rows after it were not read")
+            yield Rejection(
+                f"{path}:{row}",
+                f"malformed CSV at row {row}: {exc}; the rows after it were not read",
+            )
             return
         if not any(v.strip() for v in values):
             continue
@@ -430,7 +464,9 @@ def _record_article(record: dict, path: Path, number: int, label: str, clean: bo
     where = f"{path}:{number}"
     raw = record.get("text")
     if raw is not None and not isinstance(raw, str):
-        return Rejection(where, f"record on {label}: 'text' is a {type(raw).__name__}, not a string")
+        return Rejection(
+            where, f"record on {label}: 'text' is a {type(raw).__name__}, not a string"
+        )
     if raw is None or not raw.strip():
         fields = ", ".join(repr(k) for k in record if k != "text") or "none"
         return Rejection(where, f"record on {label} without text (other fields: {fields})")
@@ -440,8 +476,9 @@ def _record_article(record: dict, path: Path, number: int, label: str, clean: bo
     # a bad field in one record is not worth losing the article: it is simply not used
     meta, _ = _metadata(record)
     try:
-        return make_article(clean_text(raw) if clean else raw, id=str(rid).strip(), path=where,
-                            raw=raw, **meta)
+        return make_article(
+            clean_text(raw) if clean else raw, id=str(rid).strip(), path=where, raw=raw, **meta
+        )
     except ArticleError as exc:
         return Rejection(where, f"record on {label}: {exc}")
 
@@ -449,19 +486,39 @@ def _record_article(record: dict, path: Path, number: int, label: str, clean: bo
 # ---------------------------------------------------------------------------------------------
 # Building an Article
 
-def make_article(text: str, *, id: str, title: str | None = None, source: str | None = None,
-                 url: str | None = None, published: date | None = None, path: str | None = None,
-                 raw: str | None = None) -> Article:
+
+def make_article(
+    text: str,
+    *,
+    id: str,
+    title: str | None = None,
+    source: str | None = None,
+    url: str | None = None,
+    published: date | None = None,
+    path: str | None = None,
+    raw: str | None = None,
+) -> Article:
     """An Article from already-cleaned text; the date falls back to the (raw) text itself."""
     if not text.strip():
-        raise ArticleError("only page furniture, no article text left after cleaning"
-                           if raw and raw.strip() else "empty text")
+        raise ArticleError(
+            "only page furniture, no article text left after cleaning"
+            if raw and raw.strip()
+            else "empty text"
+        )
     how = "metadata" if published else "unknown"
     if published is None:
         published = find_published(raw if raw is not None else text)
         how = "text" if published else "unknown"
-    return Article(id=id, text=text, title=title or _title_from_text(text), source=source,
-                   url=url, published=published, published_how=how, path=path)
+    return Article(
+        id=id,
+        text=text,
+        title=title or _title_from_text(text),
+        source=source,
+        url=url,
+        published=published,
+        published_how=how,
+        path=path,
+    )
 
 
 def _title_from_text(text: str) -> str | None:
@@ -506,7 +563,8 @@ def parse_date(value: object) -> date | None:
 # Page furniture
 
 # Headings of link lists: the heading and the headlines under it go, up to a real paragraph.
-LIST_HEADINGS = frozenset("""
+LIST_HEADINGS = frozenset(
+    """
 most read|most popular|most viewed|most shared|most commented|most watched|popular|popular now|
 popular stories|popular news|top stories|top news|top headlines|trending|trending now|
 trending stories|read also|also read|read more|read next|more to read|what to read next|
@@ -518,10 +576,12 @@ you may be interested in|you might be interested in|editor's picks|editors' pick
 editor’s picks|don't miss|don’t miss|must read|further reading|in other media|partner news|
 from our partners|around the web|sponsored stories|promoted stories|in case you missed it|
 more videos|top videos|latest stories|latest headlines
-""".replace("\n", "").split("|"))
+""".replace("\n", "").split("|")
+)
 
 # Lines that are furniture wherever they stand: buttons, labels, menu words.
-BOILERPLATE = frozenset("""
+BOILERPLATE = frozenset(
+    """
 share|share this|share this article|share this story|share on facebook|share on twitter|
 share on x|share via email|tweet|email|e-mail|print|print this article|copy link|link copied|
 facebook|twitter|whatsapp|telegram|linkedin|reddit|vk|pinterest|flipboard|comments|comment|
@@ -536,19 +596,32 @@ accept cookies|cookie policy|cookies|i agree|got it|ok|privacy policy|terms of u
 about us|all rights reserved|more news|all news|news feed|latest|latest news|select the city|
 select language|currency converter|use filter|sections|topics|news search|open in app|
 download the app|get the app|now|today|this week|this month|yesterday|edition|change edition|
-""".replace("\n", "").split("|")) - {""}
+""".replace("\n", "").split("|")
+) - {""}
 
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<%.*?%>|\$\{[^}\n]*\}")
-_LABEL = re.compile(r"^(?:categories|category|tags|tagged|tagged with|topics|filed under|"
-                    r"keywords|related topics|sections?)\s*:", re.I)
-_INLINE_LINK = re.compile(r"^(?:read (?:more|also)|also read|see also|related|more|watch|"
-                          r"listen|recommended|advertisement)\s*[:›»>|–—-]\s*\S", re.I)
+_LABEL = re.compile(
+    r"^(?:categories|category|tags|tagged|tagged with|topics|filed under|"
+    r"keywords|related topics|sections?)\s*:",
+    re.I,
+)
+_INLINE_LINK = re.compile(
+    r"^(?:read (?:more|also)|also read|see also|related|more|watch|"
+    r"listen|recommended|advertisement)\s*[:›»>|–—-]\s*\S",
+    re.I,
+)
 # a cookie notice speaks to the reader; a news story about cookie rules does not
-_COOKIES = re.compile(r"\b(?:we|this (?:web)?site|our (?:web)?site|this page)\s+uses?\s+cookies\b|"
-                      r"\b(?:accept|allow|reject)\s+(?:all\s+)?cookies\b|\bby (?:continuing|using)"
-                      r" (?:to (?:browse|use) )?(?:this|our) (?:web)?site\b", re.I)
-_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}|\d{4}\s*[-–]\s*\d{4})\b|"
-                        r"\ball rights reserved\b", re.I)
+_COOKIES = re.compile(
+    r"\b(?:we|this (?:web)?site|our (?:web)?site|this page)\s+uses?\s+cookies\b|"
+    r"\b(?:accept|allow|reject)\s+(?:all\s+)?cookies\b|\bby (?:continuing|using)"
+    r" (?:to (?:browse|use) )?(?:this|our) (?:web)?site\b",
+    re.I,
+)
+_COPYRIGHT = re.compile(
+    r"^(?:©|\(c\)|copyright)\s*(?:\d{4}|\d{4}\s*[-–]\s*\d{4})\b|"
+    r"\ball rights reserved\b",
+    re.I,
+)
 _COUNTER = re.compile(r"^\d[\d.,]*\s*[kKmM]?\+?\s+[a-z][a-z -]*$")  # "12 comments", "3 min read"
 _TERMINAL = re.compile(r"[.!?…:;][\"”’'»)\]]*$")
 _PARAGRAPH_END = re.compile(r"[.!?…][\"”’'»)\]]*$")
@@ -560,8 +633,14 @@ _BLANK, _DROP, _HEADING, _SENTENCE, _FRAGMENT = "blank", "drop", "heading", "sen
 
 def clean_text(text: str) -> str:
     """The article text with page furniture removed and paragraph breaks kept."""
-    text = (text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-            .replace("\ufeff", "").replace("\u200b", "").replace("\u00ad", ""))
+    text = (
+        text.replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u00a0", " ")
+        .replace("\ufeff", "")
+        .replace("\u200b", "")
+        .replace("\u00ad", "")
+    )
     raw_lines = text.split("\n")
     lines = [_TEMPLATE.sub("", line).strip() for line in raw_lines]
     templated = [bool(_TEMPLATE.search(line)) for line in raw_lines]
@@ -601,8 +680,11 @@ def _unwrap(lines: list[str], flags: list[bool]) -> tuple[list[str], list[bool]]
     out_flags: list[bool] = []
     for line, flag in zip(lines, flags):
         prev = out[-1] if out else ""
-        if prev and line and (line[0].islower() or (
-                not _TERMINAL.search(prev) and len(prev) >= 0.6 * width)):
+        if (
+            prev
+            and line
+            and (line[0].islower() or (not _TERMINAL.search(prev) and len(prev) >= 0.6 * width))
+        ):
             out[-1] = f"{out[-1]} {line}"
             out_flags[-1] = out_flags[-1] or flag
         else:
@@ -624,10 +706,14 @@ def _kind(line: str, was_template: bool) -> str:
     if key in LIST_HEADINGS:
         return _HEADING
     words = _words(line)
-    if (key in BOILERPLATE or (_LABEL.match(line) and words <= 25)
-            or (_INLINE_LINK.match(line) and not _PARAGRAPH_END.search(line))
-            or (_COOKIES.search(line) and words <= 80) or (_COPYRIGHT.search(line) and words <= 20)
-            or (_COUNTER.match(line) and words <= 6)):
+    if (
+        key in BOILERPLATE
+        or (_LABEL.match(line) and words <= 25)
+        or (_INLINE_LINK.match(line) and not _PARAGRAPH_END.search(line))
+        or (_COOKIES.search(line) and words <= 80)
+        or (_COPYRIGHT.search(line) and words <= 20)
+        or (_COUNTER.match(line) and words <= 6)
+    ):
         return _DROP
     if words >= 20 or (words >= 4 and _TERMINAL.search(line)):
         return _SENTENCE
@@ -674,7 +760,8 @@ def _drop_runs(lines: list[str], kinds: list[str], drop: list[bool]) -> None:
             continue
         adjacent = last is not None and (
             i == last + 1  # no blank line between them; else only very short items link up
-            or (_words(lines[last]) <= 3 and _words(lines[i]) <= 3))
+            or (_words(lines[last]) <= 3 and _words(lines[i]) <= 3)
+        )
         if current and not adjacent:
             runs.append(current)
             current = []
@@ -713,15 +800,41 @@ def _assemble(lines: list[str], kinds: list[str], drop: list[bool]) -> str:
 # Publication date from the text
 
 _MONTH_NUMBERS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 # Capitalised or all capitals only: "may" and "march" in prose are verbs.
-_MONTH = "(?P<mon>" + "|".join(
-    alt for name in sorted(_MONTH_NUMBERS, key=len, reverse=True)
-    for alt in (name.capitalize(), name.upper())) + r")\.?"
+_MONTH = (
+    "(?P<mon>"
+    + "|".join(
+        alt
+        for name in sorted(_MONTH_NUMBERS, key=len, reverse=True)
+        for alt in (name.capitalize(), name.upper())
+    )
+    + r")\.?"
+)
 _YEAR = r"(?P<y>(?:19|20)\d{2})"
 _DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)?"
@@ -735,19 +848,29 @@ _FULL_DATES = (
 _HEADER = re.compile(  # at the start of a line or after a separator: "By X | Published ..."
     r"(?:^|[|•·—–]\s*)\W{0,3}\b(?P<kw>date|dated|published|posted|first published|"
     r"publication date|released|updated|last updated|last modified|modified)"
-    r"(?:\s+on)?\s*[:\-–—]?\s*", re.I)
+    r"(?:\s+on)?\s*[:\-–—]?\s*",
+    re.I,
+)
 _EXTRA_TOKEN = re.compile(  # what may stand beside a date on a line that is only a timestamp
     r"^(?:\d{1,2}[:.]\d{2}(?::\d{2})?(?:am|pm)?|am|pm|a\.m\.|p\.m\.|at|on|updated|published|"
     r"posted|last|first|(?:GMT|UTC|BST|CET|CEST|EET|EEST|MSK|EST|EDT|CST|CDT|PST|PDT|ET|PT)"
-    r"(?:[+-]\d{1,2}(?::?\d{2})?)?|[|/•·,.:()\-–—]+)$", re.I)
+    r"(?:[+-]\d{1,2}(?::?\d{2})?)?|[|/•·,.:()\-–—]+)$",
+    re.I,
+)
 # "MOSCOW, June 13. /TASS/." or "BEIJING, Nov. 5 (Xinhua) --": capitals, then the month and day
 _DATELINE = re.compile(
     rf"^\s*(?P<place>[A-Z][A-Z'’.\- ]+[A-Z.](?:,\s*[A-Z][A-Za-z.'’ ]*)?)\s*,\s*{_MONTH}\s+{_DAY}"
-    rf"(?:,?\s+{_YEAR})?\b", re.M)
+    rf"(?:,?\s+{_YEAR})?\b",
+    re.M,
+)
 _DATELINE_TITLE = re.compile(  # "Moscow, June 13 (Reuters) -": mixed case needs the agency
     rf"^\s*(?P<place>[A-Z][a-z]+(?: [A-Z][a-z]+)*)\s*,\s*{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"
-    r"\s*(?:\.\s*)?(?:/[A-Za-z -]+/|\([A-Za-z -]+\)|--|—|–)", re.M)
-_STAMP = re.compile(rf"^\s*{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+\d{{1,2}}:\d{{2}}", re.M)  # "June 13, 14:53"
+    r"\s*(?:\.\s*)?(?:/[A-Za-z -]+/|\([A-Za-z -]+\)|--|—|–)",
+    re.M,
+)
+_STAMP = re.compile(
+    rf"^\s*{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+\d{{1,2}}:\d{{2}}", re.M
+)  # "June 13, 14:53"
 _ANY_YEAR = re.compile(r"(?<![\d$£€.,/-])(?:19[5-9]\d|20\d{2})(?![\d%])")
 _FUTURE_CUE = re.compile(r"\b(?:by|until|till|through|to|before|for)\s*$|[-–]\s*$", re.I)
 
@@ -873,7 +996,7 @@ def _implied_year(text: str, month: int, day: int, today: date) -> int | None:
     years = []
     for m in _ANY_YEAR.finditer(text):
         year = int(m.group())
-        before = text[max(0, m.start() - 12):m.start()]
+        before = text[max(0, m.start() - 12) : m.start()]
         if _FUTURE_CUE.search(before):
             continue  # "by 2030", "until 2025", "2017-2020": targets, not the present
         if year <= today.year and _safe_date(year, month, day) and date(year, month, day) <= today:

@@ -1,4 +1,5 @@
 """Configuration defaults, in one place. Only app.py and geo/__main__.py read the environment."""
+
 from __future__ import annotations
 
 from pathlib import Path

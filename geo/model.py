@@ -3,6 +3,7 @@
 articles -> toponyms -> gazetteer -> events -> store: each stage takes and returns
 these, never dicts with magic keys.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -105,9 +106,14 @@ class Event:
     def key(self) -> str:
         """A stable identity: type, date, places and first source offsets."""
         first = self.sources[0] if self.sources else None
-        parts = [self.type, str(self.year), str(self.month), str(self.day),
-                 ",".join(p.place.id for p in self.places),
-                 f"{first.article_key}:{first.start}" if first else ""]
+        parts = [
+            self.type,
+            str(self.year),
+            str(self.month),
+            str(self.day),
+            ",".join(p.place.id for p in self.places),
+            f"{first.article_key}:{first.start}" if first else "",
+        ]
         return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
 

@@ -1,4 +1,5 @@
 """Ingest: articles in, events into the store; each article a pure function of its text."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -40,15 +41,24 @@ class Pipeline:
         """(article, events) for each article, parsed in batches."""
         articles = list(articles)
         # Parsing is the costly part and parallel in spaCy; toponyms and events follow here.
-        docs = self.geoparser.nlp.pipe((a.text for a in articles), batch_size=config.NLP_BATCH_SIZE,
-                                       n_process=self.processes if len(articles) > 1 else 1)
+        docs = self.geoparser.nlp.pipe(
+            (a.text for a in articles),
+            batch_size=config.NLP_BATCH_SIZE,
+            n_process=self.processes if len(articles) > 1 else 1,
+        )
         for article, doc in zip(articles, docs):
             yield article, self.extractor(article, doc, self.geoparser.toponyms(doc))
 
 
-def ingest(paths: Iterable[str | Path], *, store: Store, geoparser: Geoparser | None = None,
-           progress: Progress | None = None, batch_size: int = 64,
-           processes: int = 1) -> IngestReport:
+def ingest(
+    paths: Iterable[str | Path],
+    *,
+    store: Store,
+    geoparser: Geoparser | None = None,
+    progress: Progress | None = None,
+    batch_size: int = 64,
+    processes: int = 1,
+) -> IngestReport:
     """Read, extract and store every article under paths; report each as added, unchanged or
     rejected. Each article is stored in its own transaction, so a crash loses at most the one
     being written and a second run picks up where the first stopped."""
@@ -71,7 +81,7 @@ def ingest(paths: Iterable[str | Path], *, store: Store, geoparser: Geoparser | 
     if pending:
         pipeline = Pipeline(geoparser or load_geoparser(), processes=processes)
         for start in range(0, total, batch_size):
-            batch = pending[start:start + batch_size]
+            batch = pending[start : start + batch_size]
             for article, found in _guarded(pipeline, batch, rejected):
                 found, replacing = _merge_with_stored(found, store)
                 try:
@@ -114,5 +124,9 @@ def _guarded(pipeline: Pipeline, batch: list[Article], rejected: list[Rejection]
         try:
             yield article, pipeline.process(article)
         except Exception as exc:  # noqa: BLE001 - reported to the user as a rejection
-            rejected.append(Rejection(article.path or article.id,
-                                      f"could not be processed: {type(exc).__name__}: {exc}"))
+            rejected.append(
+                Rejection(
+                    article.path or article.id,
+                    f"could not be processed: {type(exc).__name__}: {exc}",
+                )
+            )

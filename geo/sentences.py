@@ -1,4 +1,5 @@
 """Sentence boundaries the statistical parser gets wrong in news: datelines."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,8 @@ from spacy.tokens import Doc
 # "QINGDAO, April 29 (Xinhua) --", "MOSCOW, June 13. /TASS/.", "BEIJING (Reuters) -"
 DATELINE = re.compile(
     r"[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+)*,?(?: [A-Z][a-z]{2,}\.? \d{1,2}\.?)?"
-    r"(?: ?\(?/?[A-Z][A-Za-z-]*/?\)?\.?)?(?: ?(?:--|—|–|-))?(?= )")
+    r"(?: ?\(?/?[A-Z][A-Za-z-]*/?\)?\.?)?(?: ?(?:--|—|–|-))?(?= )"
+)
 
 
 def dateline_end(text: str, start: int = 0) -> int:
@@ -33,6 +35,6 @@ def datelines(doc: Doc) -> Doc:
         span = doc.char_span(token.idx, end, alignment_mode="expand")
         if span is None:
             continue
-        for inner in doc[span.start + 1:min(span.end + 1, len(doc))]:
+        for inner in doc[span.start + 1 : min(span.end + 1, len(doc))]:
             inner.is_sent_start = False
     return doc

@@ -1,10 +1,11 @@
 """The event store: SQLite behind one small interface (a PostGIS store can take its place)."""
+
 from __future__ import annotations
 
 import sqlite3
 import threading
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from geo import StoreError
@@ -96,11 +97,18 @@ class Store:
     def has_article(self, key: str) -> bool:
         """Whether an article with this content hash is stored."""
         with self._lock:
-            return self._conn.execute("SELECT 1 FROM articles WHERE key = ?",
-                                      (key,)).fetchone() is not None
+            return (
+                self._conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone()
+                is not None
+            )
 
-    def add(self, article: Article, events: Sequence[Event], *,
-            replacing: Mapping[str, Event] | None = None) -> bool:
+    def add(
+        self,
+        article: Article,
+        events: Sequence[Event],
+        *,
+        replacing: Mapping[str, Event] | None = None,
+    ) -> bool:
         """Store an article and its events in one transaction; False if it was already there.
         `replacing` maps the keys of stored events to their merged versions, which now cite
         this article too."""
@@ -110,10 +118,19 @@ class Store:
                     return False
                 self._conn.execute(
                     "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (article.key, article.id, article.title, article.source, article.url,
-                     article.published.isoformat() if article.published else None,
-                     article.published_how, article.path, article.text,
-                     datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                    (
+                        article.key,
+                        article.id,
+                        article.title,
+                        article.source,
+                        article.url,
+                        article.published.isoformat() if article.published else None,
+                        article.published_how,
+                        article.path,
+                        article.text,
+                        datetime.now(UTC).isoformat(timespec="seconds"),
+                    ),
+                )
                 for old_key, event in (replacing or {}).items():
                     self._conn.execute("DELETE FROM events WHERE key = ?", (old_key,))
                     self._insert_event(event)
@@ -127,27 +144,59 @@ class Store:
         key = event.key
         self._conn.execute(
             "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, event.type, event.year, event.month, event.day, event.precision,
-             event.status, event.trigger, event.date_source))
+            (
+                key,
+                event.type,
+                event.year,
+                event.month,
+                event.day,
+                event.precision,
+                event.status,
+                event.trigger,
+                event.date_source,
+            ),
+        )
         self._conn.executemany(
             "INSERT OR IGNORE INTO event_places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(key, i, ep.name, ep.place.id, ep.place.name, ep.place.lat, ep.place.lon,
-              ep.place.feature, ep.place.country, ep.place.population, ep.place.geonameid)
-             for i, ep in enumerate(event.places)])
+            [
+                (
+                    key,
+                    i,
+                    ep.name,
+                    ep.place.id,
+                    ep.place.name,
+                    ep.place.lat,
+                    ep.place.lon,
+                    ep.place.feature,
+                    ep.place.country,
+                    ep.place.population,
+                    ep.place.geonameid,
+                )
+                for i, ep in enumerate(event.places)
+            ],
+        )
         self._conn.executemany(
             "INSERT OR IGNORE INTO event_participants VALUES (?, ?, ?)",
-            [(key, i, country) for i, country in enumerate(event.participants)])
+            [(key, i, country) for i, country in enumerate(event.participants)],
+        )
         self._conn.executemany(
             "INSERT OR IGNORE INTO event_sources VALUES (?, ?, ?, ?, ?, ?)",
-            [(key, i, s.article_key, s.excerpt, s.start, s.end)
-             for i, s in enumerate(event.sources)])
+            [
+                (key, i, s.article_key, s.excerpt, s.start, s.end)
+                for i, s in enumerate(event.sources)
+            ],
+        )
 
     # reading
 
-    def events(self, *, years: tuple[int, int] | None = None,
-               types: Collection[str] | None = None,
-               countries: Collection[str] | None = None,
-               include_undated: bool = True) -> list[Event]:
+    def events(
+        self,
+        *,
+        years: tuple[int, int] | None = None,
+        types: Collection[str] | None = None,
+        countries: Collection[str] | None = None,
+        include_undated: bool = True,
+    ) -> list[Event]:
         """The stored events that pass the filters, oldest first, undated last."""
         if types is not None and not types or countries is not None and not countries:
             return []
@@ -162,13 +211,17 @@ class Store:
             where.append(f"type IN ({','.join('?' * len(types))})")
             params += list(types)
         if countries is not None:
-            where.append("key IN (SELECT event_key FROM event_participants "
-                         f"WHERE country IN ({','.join('?' * len(countries))}))")
+            where.append(
+                "key IN (SELECT event_key FROM event_participants "
+                f"WHERE country IN ({','.join('?' * len(countries))}))"
+            )
             params += list(countries)
-        sql = ("SELECT key, type, year, month, day, precision, status, trigger, date_source "
-               "FROM events"
-               + (" WHERE " + " AND ".join(where) if where else "")
-               + " ORDER BY year IS NULL, year, month, day, key")
+        sql = (
+            "SELECT key, type, year, month, day, precision, status, trigger, date_source "
+            "FROM events"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY year IS NULL, year, month, day, key"
+        )
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
             return self._assemble(rows)
@@ -187,11 +240,14 @@ class Store:
         if countries:
             near.append(f"country IN ({','.join('?' * len(countries))})")
         if near:
-            where.append("key IN (SELECT event_key FROM event_places WHERE "
-                         + " OR ".join(near) + ")")
+            where.append(
+                "key IN (SELECT event_key FROM event_places WHERE " + " OR ".join(near) + ")"
+            )
             params += ids + countries
-        sql = ("SELECT key, type, year, month, day, precision, status, trigger, date_source "
-               "FROM events WHERE " + " AND ".join(where) + " ORDER BY year, month, day, key")
+        sql = (
+            "SELECT key, type, year, month, day, precision, status, trigger, date_source "
+            "FROM events WHERE " + " AND ".join(where) + " ORDER BY year, month, day, key"
+        )
         with self._lock:
             return self._assemble(self._conn.execute(sql, params).fetchall())
 
@@ -204,26 +260,75 @@ class Store:
         self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY)")
         self._conn.execute("DELETE FROM wanted")
         self._conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(k,) for k in keys])
-        for (key, name, pid, pname, lat, lon, feature, country, population,
-             geonameid) in self._conn.execute(
-                "SELECT event_key, name, place_id, place_name, lat, lon, feature, country, "
-                "population, geonameid FROM event_places JOIN wanted ON key = event_key "
-                "ORDER BY event_key, ord"):
-            places[key].append(EventPlace(name, Place(pid, pname, lat, lon, feature, country,
-                                                      population, geonameid)))
+        for (
+            key,
+            name,
+            pid,
+            pname,
+            lat,
+            lon,
+            feature,
+            country,
+            population,
+            geonameid,
+        ) in self._conn.execute(
+            "SELECT event_key, name, place_id, place_name, lat, lon, feature, country, "
+            "population, geonameid FROM event_places JOIN wanted ON key = event_key "
+            "ORDER BY event_key, ord"
+        ):
+            places[key].append(
+                EventPlace(
+                    name, Place(pid, pname, lat, lon, feature, country, population, geonameid)
+                )
+            )
         for key, country in self._conn.execute(
-                "SELECT event_key, country FROM event_participants JOIN wanted "
-                "ON key = event_key ORDER BY event_key, ord"):
+            "SELECT event_key, country FROM event_participants JOIN wanted "
+            "ON key = event_key ORDER BY event_key, ord"
+        ):
             participants[key].append(country)
-        for key, article_key, excerpt, start, end, aid, title, source, published in self._conn.execute(
-                'SELECT s.event_key, s.article_key, s.excerpt, s.start, s."end", a.id, a.title, '
-                "a.source, a.published FROM event_sources s JOIN wanted w ON w.key = s.event_key "
-                "JOIN articles a ON a.key = s.article_key ORDER BY s.event_key, s.ord"):
-            sources[key].append(Source(aid, excerpt, start, end, article_key, title, source,
-                                       date.fromisoformat(published) if published else None))
-        return [Event(type_, year, month, day, precision, status, tuple(places[key]),
-                      tuple(participants[key]), tuple(sources[key]), trigger, date_source)
-                for key, type_, year, month, day, precision, status, trigger, date_source in rows]
+        for (
+            key,
+            article_key,
+            excerpt,
+            start,
+            end,
+            aid,
+            title,
+            source,
+            published,
+        ) in self._conn.execute(
+            'SELECT s.event_key, s.article_key, s.excerpt, s.start, s."end", a.id, a.title, '
+            "a.source, a.published FROM event_sources s JOIN wanted w ON w.key = s.event_key "
+            "JOIN articles a ON a.key = s.article_key ORDER BY s.event_key, s.ord"
+        ):
+            sources[key].append(
+                Source(
+                    aid,
+                    excerpt,
+                    start,
+                    end,
+                    article_key,
+                    title,
+                    source,
+                    date.fromisoformat(published) if published else None,
+                )
+            )
+        return [
+            Event(
+                type_,
+                year,
+                month,
+                day,
+                precision,
+                status,
+                tuple(places[key]),
+                tuple(participants[key]),
+                tuple(sources[key]),
+                trigger,
+                date_source,
+            )
+            for key, type_, year, month, day, precision, status, trigger, date_source in rows
+        ]
 
     def _one(self, sql: str) -> tuple:
         with self._lock:
@@ -236,9 +341,11 @@ class Store:
 
     def facets(self) -> dict[str, list[str]]:
         """The distinct event types, participant countries and article ids stored."""
+
         def column(sql: str) -> list[str]:
             with self._lock:
                 return [row[0] for row in self._conn.execute(sql)]
+
         return {
             "types": column("SELECT DISTINCT type FROM events ORDER BY type"),
             "countries": column("SELECT DISTINCT country FROM event_participants ORDER BY country"),
@@ -250,10 +357,21 @@ class Store:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, text, title, source, url, published, published_how, path "
-                "FROM articles ORDER BY id").fetchall()
-        return [Article(id_, text, title, source, url,
-                        date.fromisoformat(published) if published else None, how, path)
-                for id_, text, title, source, url, published, how, path in rows]
+                "FROM articles ORDER BY id"
+            ).fetchall()
+        return [
+            Article(
+                id_,
+                text,
+                title,
+                source,
+                url,
+                date.fromisoformat(published) if published else None,
+                how,
+                path,
+            )
+            for id_, text, title, source, url, published, how, path in rows
+        ]
 
     def article_text(self, key: str) -> str | None:
         """The stored text of the article with this content hash."""

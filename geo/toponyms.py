@@ -10,6 +10,7 @@ Resolution scores every gazetteer candidate by its prior (feature type and popul
 evidence of the document: the countries and first-level divisions it names, "City, State"
 patterns, closeness to the other places it names, and one sense per name per document.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from geo import config
 import geo.sentences  # noqa: F401 - registers the "datelines" component
+from geo import config
 from geo.gazetteer import Gazetteer, Match, haversine_km, normalize
 from geo.model import Place, Toponym
 
@@ -31,28 +32,122 @@ OTHER_LABELS = {"ORG", "PERSON", "NORP", ""}
 
 # Words that continue a place name the NER cut short ("Shandong" + "peninsula").
 FEATURE_WORDS = {
-    "peninsula", "sea", "ocean", "strait", "straits", "gulf", "bay", "island", "islands",
-    "mountains", "mountain", "range", "desert", "lake", "river", "region", "province",
-    "oblast", "krai", "territory", "basin", "coast", "archipelago", "channel", "plateau",
+    "peninsula",
+    "sea",
+    "ocean",
+    "strait",
+    "straits",
+    "gulf",
+    "bay",
+    "island",
+    "islands",
+    "mountains",
+    "mountain",
+    "range",
+    "desert",
+    "lake",
+    "river",
+    "region",
+    "province",
+    "oblast",
+    "krai",
+    "territory",
+    "basin",
+    "coast",
+    "archipelago",
+    "channel",
+    "plateau",
 }
 # Words that may precede a place name the NER cut short ("North" + "Pacific").
-DIRECTION_WORDS = {"north", "south", "east", "west", "northern", "southern", "eastern",
-                   "western", "central", "northeast", "northwest", "southeast", "southwest",
-                   "upper", "lower", "greater", "inner", "outer"}
+DIRECTION_WORDS = {
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+    "upper",
+    "lower",
+    "greater",
+    "inner",
+    "outer",
+}
 # Words that follow the name of a division or a settlement ("Oaxaca State", "Guma LGA").
-DIVISION_WORDS = {"state", "province", "region", "governorate", "district", "county", "prefecture",
-                  "municipality", "village", "town", "city", "lga", "parish"}
+DIVISION_WORDS = {
+    "state",
+    "province",
+    "region",
+    "governorate",
+    "district",
+    "county",
+    "prefecture",
+    "municipality",
+    "village",
+    "town",
+    "city",
+    "lga",
+    "parish",
+}
 _SETTLEMENT_WORDS = {"village", "town", "city"}
 # Prepositions that make the next proper name a location ("born in Cairns", "near Ahar").
-LOCATIVE_PREPOSITIONS = {"in", "at", "near", "from", "outside", "across", "around", "into",
-                         "towards", "toward", "via", "throughout", "within", "to"}
+LOCATIVE_PREPOSITIONS = {
+    "in",
+    "at",
+    "near",
+    "from",
+    "outside",
+    "across",
+    "around",
+    "into",
+    "towards",
+    "toward",
+    "via",
+    "throughout",
+    "within",
+    "to",
+}
 # Single words that the NER tags GPE/LOC but that, alone, are not places in news text: compass
 # points ("the West"), "the Centre" (India's government), generic nouns and adjectives that
 # happen to name a town somewhere.
-GENERIC_WORDS = {"west", "east", "north", "south", "centre", "center", "central", "city",
-                 "valley", "olympic", "olympics", "capitol", "state", "states", "county",
-                 "province", "republic", "kingdom", "union", "federation", "midwest", "downtown",
-                 "uptown", "metro", "earth", "heaven", "hell", "paradise", "eden", "home"}
+GENERIC_WORDS = {
+    "west",
+    "east",
+    "north",
+    "south",
+    "centre",
+    "center",
+    "central",
+    "city",
+    "valley",
+    "olympic",
+    "olympics",
+    "capitol",
+    "state",
+    "states",
+    "county",
+    "province",
+    "republic",
+    "kingdom",
+    "union",
+    "federation",
+    "midwest",
+    "downtown",
+    "uptown",
+    "metro",
+    "earth",
+    "heaven",
+    "hell",
+    "paradise",
+    "eden",
+    "home",
+}
 # A name outside the NER's place labels is taken only if its best candidate is at least this
 # kind of place: a country, a division, a physical feature, or a town of this population.
 MIN_POPULATION_UNLABELLED = 1_000
@@ -69,49 +164,201 @@ _COUNTY_KM = 120.0
 _DIVISION_LIKE = {"admin1", "admin2", "region", "island"}
 _SAINT_WORDS = {"st", "saint", "ste", "sainte"}
 _DATELINE_DASHES = {"—", "–", "-", "--", ",", "(", ":"}
-_AREA_FEATURES = {"country", "continent", "ocean", "sea", "region", "admin1", "desert",
-                  "mountains", "peninsula"}
+_AREA_FEATURES = {
+    "country",
+    "continent",
+    "ocean",
+    "sea",
+    "region",
+    "admin1",
+    "desert",
+    "mountains",
+    "peninsula",
+}
 # How far (km) another place of the document lends support to a candidate.
 NEAR_KM = 400.0
 # The head words of streets, buildings and sites ("Royal Street", "Barclays Center", "Cavan Town
 # Hall"): such names are rarely in a gazetteer, but they are places, and they lie in the town the
 # text names around them.
 FACILITY_HEADS = {
-    "bridge", "tunnel", "airport", "airfield", "center", "centre",
-    "stadium", "arena", "park", "square", "plaza", "hospital", "clinic", "school", "academy",
+    "bridge",
+    "tunnel",
+    "airport",
+    "airfield",
+    "center",
+    "centre",
+    "stadium",
+    "arena",
+    "park",
+    "square",
+    "plaza",
+    "hospital",
+    "clinic",
+    "school",
+    "academy",
     "elementary",  # "Buckland Elementary": a school
-    "university", "college", "court", "courthouse", "station", "hall", "base", "church",
-    "cathedral", "chapel", "mosque", "synagogue", "temple", "prison", "jail", "penitentiary",
-    "mall", "hotel", "museum", "library", "theatre", "theater", "palace", "tower", "building",
-    "harbour", "harbor", "market", "zoo", "gardens", "cemetery", "campus", "embassy",
-    "consulate", "racecourse", "raceway", "pier", "dam", "canal", "reservoir", "farm",
-    "plantation", "terminal", "gallery", "cemetery", "monument", "memorial", "quay", "wharf",
+    "university",
+    "college",
+    "court",
+    "courthouse",
+    "station",
+    "hall",
+    "base",
+    "church",
+    "cathedral",
+    "chapel",
+    "mosque",
+    "synagogue",
+    "temple",
+    "prison",
+    "jail",
+    "penitentiary",
+    "mall",
+    "hotel",
+    "museum",
+    "library",
+    "theatre",
+    "theater",
+    "palace",
+    "tower",
+    "building",
+    "harbour",
+    "harbor",
+    "market",
+    "zoo",
+    "gardens",
+    "cemetery",
+    "campus",
+    "embassy",
+    "consulate",
+    "racecourse",
+    "raceway",
+    "pier",
+    "dam",
+    "canal",
+    "reservoir",
+    "farm",
+    "plantation",
+    "terminal",
+    "gallery",
+    "monument",
+    "memorial",
+    "quay",
+    "wharf",
 }
 # Facility heads that are not also common surnames or given names. Universities and schools
 # are left out: named after people, they act as organisations.
-_SITE_HEADS = {"airport", "airfield", "stadium", "arena", "hospital", "clinic", "courthouse",
-               "station", "cathedral", "mosque", "synagogue", "prison", "jail", "penitentiary", "mall", "hotel", "museum",
-               "library", "theatre", "theater", "embassy", "consulate", "racecourse", "raceway",
-               "cemetery", "terminal", "zoo", "plaza",
-               "elementary"}  # a school's short name, never a person's: "Buckland Elementary"
+_SITE_HEADS = {
+    "airport",
+    "airfield",
+    "stadium",
+    "arena",
+    "hospital",
+    "clinic",
+    "courthouse",
+    "station",
+    "cathedral",
+    "mosque",
+    "synagogue",
+    "prison",
+    "jail",
+    "penitentiary",
+    "mall",
+    "hotel",
+    "museum",
+    "library",
+    "theatre",
+    "theater",
+    "embassy",
+    "consulate",
+    "racecourse",
+    "raceway",
+    "cemetery",
+    "terminal",
+    "zoo",
+    "plaza",
+    "elementary",
+}  # a school's short name, never a person's: "Buckland Elementary"
 # Words of the titles of courts that name no place: "Supreme Court", "Court of Appeal".
-_TITLE_WORDS = {"supreme", "high", "federal", "constitutional", "appeals", "appellate",
-                "superior", "circuit", "district", "county", "state", "national", "international",
-                "criminal", "magistrates", "magistrate's", "crown", "family", "juvenile", "us",
-                "u.s.", "of", "appeal"}
+_TITLE_WORDS = {
+    "supreme",
+    "high",
+    "federal",
+    "constitutional",
+    "appeals",
+    "appellate",
+    "superior",
+    "circuit",
+    "district",
+    "county",
+    "state",
+    "national",
+    "international",
+    "criminal",
+    "magistrates",
+    "magistrate's",
+    "crown",
+    "family",
+    "juvenile",
+    "us",
+    "u.s.",
+    "of",
+    "appeal",
+}
 # Streets and roads: annotated as toponyms by some corpora (GeoWebNews) and not by others
 # (TR-News); off by default (Geoparser(..., streets=True) takes them).
-STREET_HEADS = {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive",
-                "lane", "highway", "parkway"}
+STREET_HEADS = {
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "road",
+    "rd",
+    "boulevard",
+    "blvd",
+    "drive",
+    "lane",
+    "highway",
+    "parkway",
+}
 # Heads that also open a facility's name: "University of Manitoba", "Museum of Ice Cream".
-FACILITY_OPENERS = {"university", "museum", "embassy", "church", "cathedral", "palace",
-                    "college", "bank", "port", "mount", "lake"} & FACILITY_HEADS
+FACILITY_OPENERS = {
+    "university",
+    "museum",
+    "embassy",
+    "church",
+    "cathedral",
+    "palace",
+    "college",
+    "bank",
+    "port",
+    "mount",
+    "lake",
+} & FACILITY_HEADS
 # Words of the names of international bodies and pacts, which are not where they are named
 # after ("Shanghai Cooperation Organization", "Warsaw Pact", "Paris Agreement").
-INTERNATIONAL_WORDS = {"organization", "organisation", "cooperation", "co-operation", "pact",
-                       "treaty", "agreement", "accord", "accords", "summit", "forum",
-                       "declaration", "convention", "protocol", "partnership", "alliance",
-                       "union", "community", "initiative", "group"}
+INTERNATIONAL_WORDS = {
+    "organization",
+    "organisation",
+    "cooperation",
+    "co-operation",
+    "pact",
+    "treaty",
+    "agreement",
+    "accord",
+    "accords",
+    "summit",
+    "forum",
+    "declaration",
+    "convention",
+    "protocol",
+    "partnership",
+    "alliance",
+    "union",
+    "community",
+    "initiative",
+    "group",
+}
 # A city this big named inside a facility's name is where the facility is ("Toronto General
 # Hospital"); smaller ones only when the text names them as places elsewhere.
 _BIG_CITY = 100_000
@@ -186,8 +433,9 @@ class Geoparser:
         """The toponyms of one text."""
         return self.toponyms(self.nlp(text))
 
-    def pipe(self, texts: Iterable[str], *, batch_size: int = config.NLP_BATCH_SIZE
-             ) -> Iterator[tuple[Doc, list[Toponym]]]:
+    def pipe(
+        self, texts: Iterable[str], *, batch_size: int = config.NLP_BATCH_SIZE
+    ) -> Iterator[tuple[Doc, list[Toponym]]]:
         """Parse texts in batches, yielding each doc with its toponyms."""
         for doc in self.nlp.pipe(texts, batch_size=batch_size):
             yield doc, self.toponyms(doc)
@@ -198,27 +446,42 @@ class Geoparser:
         places: list[_Place] = []
         facilities: list[Mention] = []
         mentions = list(self._mentions(doc))
-        known = {normalize(doc[m.start:m.end].text) for m in mentions if m.kind == "place"}
+        known = {normalize(doc[m.start : m.end].text) for m in mentions if m.kind == "place"}
         for m in mentions:
-            span = doc[m.start:m.end]
+            span = doc[m.start : m.end]
             if m.kind == "demonym":
                 country = self.gazetteer.demonym(span.text)
                 if country is not None:
-                    demonyms.append(Toponym(span.start_char, span.end_char, span.text,
-                                            country, "demonym"))
+                    demonyms.append(
+                        Toponym(span.start_char, span.end_char, span.text, country, "demonym")
+                    )
                 continue
             if m.kind == "facility":
                 inner = self._inner_place(doc, m.start, m.end, known)
                 if inner is not None:
-                    places.append(_Place(inner[0], inner[1], normalize(doc[inner[0]:inner[1]].text),
-                                         inner[2], extent=(m.start, m.end)))
+                    places.append(
+                        _Place(
+                            inner[0],
+                            inner[1],
+                            normalize(doc[inner[0] : inner[1]].text),
+                            inner[2],
+                            extent=(m.start, m.end),
+                        )
+                    )
                 else:
                     facilities.append(m)
                 continue
             if m.core is not None:
-                core = doc[m.core[0]:m.core[1]]
-                places.append(_Place(m.core[0], m.core[1], normalize(core.text),
-                                     self.gazetteer.lookup(core.text), extent=(m.start, m.end)))
+                core = doc[m.core[0] : m.core[1]]
+                places.append(
+                    _Place(
+                        m.core[0],
+                        m.core[1],
+                        normalize(core.text),
+                        self.gazetteer.lookup(core.text),
+                        extent=(m.start, m.end),
+                    )
+                )
                 continue
             candidates = self.gazetteer.lookup(span.text)
             if candidates:
@@ -231,17 +494,24 @@ class Geoparser:
             if p.chosen is None:
                 continue
             start, end = p.extent or (p.start, p.end)
-            resolved.append(Toponym(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text),
-                                    doc[start:end].text, p.chosen.place))
+            resolved.append(
+                Toponym(
+                    doc[start].idx,
+                    doc[end - 1].idx + len(doc[end - 1].text),
+                    doc[start:end].text,
+                    p.chosen.place,
+                )
+            )
         for m in facilities:
             town = _enclosing_town(doc, m, places)
             if town is not None:
-                span = doc[m.start:m.end]
+                span = doc[m.start : m.end]
                 resolved.append(Toponym(span.start_char, span.end_char, span.text, town))
         return sorted(resolved + demonyms, key=lambda t: t.start)
 
-    def _inner_place(self, doc: Doc, start: int, end: int, known: set[str]
-                     ) -> tuple[int, int, list[Match]] | None:
+    def _inner_place(
+        self, doc: Doc, start: int, end: int, known: set[str]
+    ) -> tuple[int, int, list[Match]] | None:
         """The longest place name inside a facility's name: "Belfast" in "Belfast Magistrate's
         Court", "Cavan" in "Cavan Town Hall". Only a division, a big city or a town the text
         names elsewhere: small towns share their names with people and words ("Percy French
@@ -250,7 +520,7 @@ class Geoparser:
             return None
         for width in range(end - start - 1, 0, -1):
             for i in range(start, end - width + 1):
-                sub = doc[i:i + width]
+                sub = doc[i : i + width]
                 if not sub[0].text[:1].isupper() or normalize(sub.text) in GENERIC_WORDS:
                     continue
                 if sub[-1].lower_ in FACILITY_HEADS or sub[0].is_stop:
@@ -261,9 +531,13 @@ class Geoparser:
                 best = matches[0].place
                 if best.feature == "country":
                     continue
-                if (best.feature in ("admin1", "admin2") or normalize(sub.text) in known
-                        or best.feature == "city" and best.population >= _BIG_CITY
-                        and self._agrees(best, known)):
+                if (
+                    best.feature in ("admin1", "admin2")
+                    or normalize(sub.text) in known
+                    or best.feature == "city"
+                    and best.population >= _BIG_CITY
+                    and self._agrees(best, known)
+                ):
                     return i, i + width, matches
         return None
 
@@ -307,21 +581,27 @@ class Geoparser:
             # A small town's name the NER mostly tags an organisation ("Notre Dame's coach": a
             # team or a university) is one here too, unless a preposition makes it a location.
             # A capital or a big city so tagged is its government ("Ottawa said"), still a place.
-            if (normalize(doc[start:end].text) in teams and not _after_preposition(doc, start)
-                    and _small_town(self.gazetteer.lookup(doc[start:end].text, limit=1))):
+            if (
+                normalize(doc[start:end].text) in teams
+                and not _after_preposition(doc, start)
+                and _small_town(self.gazetteer.lookup(doc[start:end].text, limit=1))
+            ):
                 continue
             # A town's name the text uses for a product ("the Norbury model", "four floor
             # plans: Jamison, Norbury and Granville").
-            if (normalize(doc[start:end].text) in products
-                    and _small_town(self.gazetteer.lookup(doc[start:end].text, limit=1))):
+            if normalize(doc[start:end].text) in products and _small_town(
+                self.gazetteer.lookup(doc[start:end].text, limit=1)
+            ):
                 continue
             taken.update(range(start, end))
             found.append(Mention(start, end, "place"))
         # 2. Names the NER labels otherwise (or not at all) but the text says are places.
-        for start, end in self._other_names(doc, taken, people,
-                                            [m for m in found if m.kind == "place"]):
-            if (normalize(doc[start:end].text) in products
-                    and _small_town(self.gazetteer.lookup(doc[start:end].text, limit=1))):
+        for start, end in self._other_names(
+            doc, taken, people, [m for m in found if m.kind == "place"]
+        ):
+            if normalize(doc[start:end].text) in products and _small_town(
+                self.gazetteer.lookup(doc[start:end].text, limit=1)
+            ):
                 continue
             taken.update(range(start, end))
             found.append(Mention(start, end, "place"))
@@ -335,7 +615,7 @@ class Geoparser:
                 found.append(Mention(fac[0], fac[1], "facility"))
         # 4. Places that open or close an organisation's name: "Kentucky State Police",
         # "University of Manitoba". They say where the organisation is.
-        known = {normalize(doc[m.start:m.end].text) for m in found if m.kind == "place"}
+        known = {normalize(doc[m.start : m.end].text) for m in found if m.kind == "place"}
         for ent in doc.ents:
             if ent.label_ == "ORG" and not taken.intersection(range(ent.start, ent.end)):
                 inner = self._embedded(doc, ent.start, ent.end, known)
@@ -348,12 +628,12 @@ class Geoparser:
     def _agrees(self, place: Place, known: set[str]) -> bool:
         """Whether a place lies in a country the text's other place names point to (or the
         text names no other place)."""
-        countries = {m[0].place.country for m in (self.gazetteer.lookup(k, limit=1)
-                                                   for k in known) if m}
+        countries = {
+            m[0].place.country for m in (self.gazetteer.lookup(k, limit=1) for k in known) if m
+        }
         return not countries or place.country in countries
 
-    def _embedded(self, doc: Doc, start: int, end: int, known: set[str]
-                  ) -> tuple[int, int] | None:
+    def _embedded(self, doc: Doc, start: int, end: int, known: set[str]) -> tuple[int, int] | None:
         """The place name opening or closing an organisation's name, if it is a well-known
         place (a country, a division, a big city) or one the text names elsewhere."""
         if doc[start].lower_ == "the":
@@ -363,8 +643,11 @@ class Geoparser:
         for width in range(min(3, end - start - 1), 0, -1):
             for i, j in ((start, start + width), (end - width, end)):
                 sub = doc[i:j]
-                if not sub[0].text[:1].isupper() or sub[0].is_stop or any(
-                        not t.text[:1].isalnum() for t in sub):
+                if (
+                    not sub[0].text[:1].isupper()
+                    or sub[0].is_stop
+                    or any(not t.text[:1].isalnum() for t in sub)
+                ):
                     continue
                 norm = normalize(sub.text)
                 if norm in GENERIC_WORDS:
@@ -378,14 +661,21 @@ class Geoparser:
                 # Territory), "Free" (Free State).
                 # A name opening the organisation's in the possessive is its founder's: "Mary's
                 # Turkeys".
-                if (i == start and j < end and doc[j].lower_ in ("'s", "’s")
-                        and norm not in known):
+                if i == start and j < end and doc[j].lower_ in ("'s", "’s") and norm not in known:
                     continue
-                if (width == 1 and matches[0].matched == "alias" and norm not in known
-                        and not sub.text.isupper()):
+                if (
+                    width == 1
+                    and matches[0].matched == "alias"
+                    and norm not in known
+                    and not sub.text.isupper()
+                ):
                     continue
-                if (best.feature in ("country", "admin1", "admin2") or norm in known
-                        or best.feature == "city" and best.population >= _BIG_CITY):
+                if (
+                    best.feature in ("country", "admin1", "admin2")
+                    or norm in known
+                    or best.feature == "city"
+                    and best.population >= _BIG_CITY
+                ):
                     return i, j
         return None
 
@@ -401,34 +691,50 @@ class Geoparser:
         if end <= start or not (doc[start].text[:1].isupper() or doc[start].like_num):
             return None
         # The NER often leaves the head word out: "Royal" + "Street".
-        if (end < len(doc) and doc[end].lower_.rstrip(".") in FACILITY_HEADS | STREET_HEADS
-                and doc[end].text[:1].isupper()):
+        if (
+            end < len(doc)
+            and doc[end].lower_.rstrip(".") in FACILITY_HEADS | STREET_HEADS
+            and doc[end].text[:1].isupper()
+        ):
             end += 1
         head = doc[end - 1].lower_.rstrip(".")
-        opener = doc[start].lower_ in FACILITY_OPENERS and end - start > 2 \
+        opener = (
+            doc[start].lower_ in FACILITY_OPENERS
+            and end - start > 2
             and doc[start + 1].lower_ == "of"
+        )
         heads = FACILITY_HEADS | STREET_HEADS
         if head in STREET_HEADS and not (self.streets or _street_context(doc, start)):
             return None
-        if head not in heads and not opener and not (label == "FAC"
-                                                      and _after_preposition(doc, start)
-                                                      and not doc[end - 1].like_num
-                                                      and head not in _EVENT_HEADS):
+        if (
+            head not in heads
+            and not opener
+            and not (
+                label == "FAC"
+                and _after_preposition(doc, start)
+                and not doc[end - 1].like_num
+                and head not in _EVENT_HEADS
+            )
+        ):
             # A headless name is a site only when a preposition places something there, and
             # not a numbered part of one ("from Gate 10") or an event ("in the Dubai Cup").
             return None
         # A name tagged PERSON is a site only by a head no one bears as a surname: "Karl
         # Bremer Hospital" but not "Graham Hall" or "Tony Park".
-        if (label == "PERSON" and head not in _SITE_HEADS) or (end - start < 2
-                                                               and label != "FAC"):
+        if (label == "PERSON" and head not in _SITE_HEADS) or (end - start < 2 and label != "FAC"):
             return None
         # An institution named by its title alone ("the Supreme Court", "the High Court") is
         # the institution, not a building in the town of the story.
-        if all(t.lower_ in _TITLE_WORDS for t in doc[start:end - 1]) and head == "court":
+        if all(t.lower_ in _TITLE_WORDS for t in doc[start : end - 1]) and head == "court":
             return None
         # Numbered streets and directions belong to the name: "2700 North Fourth Street".
-        while start > 0 and (doc[start - 1].like_num or doc[start - 1].lower_.rstrip(".") in
-                             {"n", "s", "e", "w"}) and doc[start - 1].text[:1].isalnum():
+        while (
+            start > 0
+            and (
+                doc[start - 1].like_num or doc[start - 1].lower_.rstrip(".") in {"n", "s", "e", "w"}
+            )
+            and doc[start - 1].text[:1].isalnum()
+        ):
             start -= 1
         return start, end
 
@@ -446,19 +752,25 @@ class Geoparser:
         matches = self.gazetteer.lookup(span.text)
         # A dotted form ("P.A.") is the abbreviation even where a small town shares its letters
         # ("Pa", Burkina Faso).
-        if matches and (all(m.matched == "abbrev" for m in matches)
-                        or (matches[0].matched == "abbrev" and "." in span.text)):
+        if matches and (
+            all(m.matched == "abbrev" for m in matches)
+            or (matches[0].matched == "abbrev" and "." in span.text)
+        ):
             # Not after a firm's or a person's full name: "Dimond Kaplan & Rothstein, P.A.",
             # "Charles W. Murphy, M.D." (a one-word entity may be a town: "COLUMBIA, Ky.").
-            return (start >= 2 and doc[start - 1].text == ","
-                    and doc[start - 2].text[:1].isupper()
-                    and not _after_full_name(doc, start - 1))
+            return (
+                start >= 2
+                and doc[start - 1].text == ","
+                and doc[start - 2].text[:1].isupper()
+                and not _after_full_name(doc, start - 1)
+            )
         return True
 
-    def _other_names(self, doc: Doc, taken: set[int], people: set[str],
-                     places: Sequence[Mention]) -> Iterator[tuple[int, int]]:
+    def _other_names(
+        self, doc: Doc, taken: set[int], people: set[str], places: Sequence[Mention]
+    ) -> Iterator[tuple[int, int]]:
         """Spans outside the NER's place labels that the document shows to be places."""
-        known = {normalize(doc[m.start:m.end].text) for m in places}
+        known = {normalize(doc[m.start : m.end].text) for m in places}
         by_start = {m.start: m for m in places}
         by_end = {m.end: m for m in places}
         spans: list[tuple[int, int, str]] = []  # (start, end, label)
@@ -508,23 +820,34 @@ class Geoparser:
                     doc_countries = self._countries_of(doc, places)
                 if doc[start].lower_.rstrip(".") in _SAINT_WORDS:
                     continue  # "St. Peter": the saint (of a church), not the parish
-                if not (self._before_state(doc, end, matches)
-                        or matches[0].place.feature in _DIVISION_LIKE
-                        and matches[0].place.country in doc_countries):
+                if not (
+                    self._before_state(doc, end, matches)
+                    or matches[0].place.feature in _DIVISION_LIKE
+                    and matches[0].place.country in doc_countries
+                ):
                     continue
                 by_start[start] = by_end[end] = Mention(start, end, "place")
                 yield start, end
                 continue
-            evidence = (norm in known
-                        or _is_dateline(doc, start, end)
-                        or self._before_state(doc, end, matches)
-                        or (label != "" and _after_preposition(doc, start)
-                            and not (end - start == 1 and norm in people)
-                            # "at Zara's headquarters": the preposition places the possession.
-                            and not (end + 1 < len(doc) and doc[end].lower_ in ("'s", "’s")
-                                     and doc[end + 1].is_lower))
-                        or self._coordinated(doc, start, end, matches, by_start, by_end)
-                        or _after_comma(doc, start) and matches[0].place.feature in _DIVISIONS)
+            evidence = (
+                norm in known
+                or _is_dateline(doc, start, end)
+                or self._before_state(doc, end, matches)
+                or (
+                    label != ""
+                    and _after_preposition(doc, start)
+                    and not (end - start == 1 and norm in people)
+                    # "at Zara's headquarters": the preposition places the possession.
+                    and not (
+                        end + 1 < len(doc)
+                        and doc[end].lower_ in ("'s", "’s")
+                        and doc[end + 1].is_lower
+                    )
+                )
+                or self._coordinated(doc, start, end, matches, by_start, by_end)
+                or _after_comma(doc, start)
+                and matches[0].place.feature in _DIVISIONS
+            )
             if evidence:
                 by_start[start] = by_end[end] = Mention(start, end, "place")
                 yield start, end
@@ -535,7 +858,7 @@ class Geoparser:
         for m in places:
             if m.kind != "place":
                 continue
-            best = self.gazetteer.lookup(doc[m.start:m.end].text, limit=1)
+            best = self.gazetteer.lookup(doc[m.start : m.end].text, limit=1)
             if best and best[0].place.country:
                 countries.add(best[0].place.country)
         return countries
@@ -543,14 +866,17 @@ class Geoparser:
     def _local_name(self, doc: Doc, start: int, end: int, people: set[str]) -> bool:
         """Whether an NER place span unknown to the gazetteer looks like a local place name."""
         span = doc[start:end]
-        return (all(t.text[:1].isupper() and t.is_alpha for t in span)
-                and not any(t.lower_ in INTERNATIONAL_WORDS or normalize(t.text) in GENERIC_WORDS
-                            for t in span)
-                and not (end - start == 1 and normalize(span.text) in people)
-                and not any(t.lower_.rstrip(".") in FACILITY_HEADS | STREET_HEADS for t in span)
-                and span[-1].lower_ not in _EVENT_HEADS  # "in the Al Maktoum Challenge"
-                and self.gazetteer.demonym(span.text) is None
-                and _after_preposition(doc, start))
+        return (
+            all(t.text[:1].isupper() and t.is_alpha for t in span)
+            and not any(
+                t.lower_ in INTERNATIONAL_WORDS or normalize(t.text) in GENERIC_WORDS for t in span
+            )
+            and not (end - start == 1 and normalize(span.text) in people)
+            and not any(t.lower_.rstrip(".") in FACILITY_HEADS | STREET_HEADS for t in span)
+            and span[-1].lower_ not in _EVENT_HEADS  # "in the Al Maktoum Challenge"
+            and self.gazetteer.demonym(span.text) is None
+            and _after_preposition(doc, start)
+        )
 
     def _core(self, doc: Doc, start: int, end: int) -> tuple[int, int] | None:
         """The known name inside a place name the gazetteer lacks: "Wales" in "West Wales",
@@ -571,8 +897,15 @@ class Geoparser:
                 return None
         return i, j
 
-    def _coordinated(self, doc: Doc, start: int, end: int, matches: Sequence[Match],
-                     by_start: dict[int, Mention], by_end: dict[int, Mention]) -> bool:
+    def _coordinated(
+        self,
+        doc: Doc,
+        start: int,
+        end: int,
+        matches: Sequence[Match],
+        by_start: dict[int, Mention],
+        by_end: dict[int, Mention],
+    ) -> bool:
         """Whether the name stands in a list with a place of the same country: "Zilina,
         Nitra and Kosice", "stops in Hilversum and Almelo"."""
         neighbours = []
@@ -589,8 +922,12 @@ class Geoparser:
         for m in neighbours:
             if m is None:
                 continue
-            best = self.gazetteer.lookup(doc[m.start:m.end].text, limit=1)
-            if best and best[0].place.feature not in ("country", "continent") and best[0].place.country:
+            best = self.gazetteer.lookup(doc[m.start : m.end].text, limit=1)
+            if (
+                best
+                and best[0].place.feature not in ("country", "continent")
+                and best[0].place.country
+            ):
                 countries.add(best[0].place.country)
         return any(m.place.country in countries for m in matches[:3] if _substantial(m))
 
@@ -601,18 +938,27 @@ class Geoparser:
         for width in (1, 2, 3):
             if end + 1 + width > len(doc):
                 break
-            after = doc[end + 1:end + 1 + width]
+            after = doc[end + 1 : end + 1 + width]
             if not after[0].text[:1].isupper():
                 break
             outer = self.gazetteer.lookup(after.text)
-            if any(_inside(m, o) for m in matches for o in outer
-                   if o.place.feature in ("admin1", "country")):
+            if any(
+                _inside(m, o)
+                for m in matches
+                for o in outer
+                if o.place.feature in ("admin1", "country")
+            ):
                 return True
             # A county or region ("Croft, Yorkshire"): the gazetteer has its point, not its
             # bounds, so a candidate near that point lies in it.
-            if any(o.place.feature in _COUNTY_LIKE and m.place.country == o.place.country
-                   and m.place.id != o.place.id and haversine_km(m.place.lat, m.place.lon, o.place.lat, o.place.lon) <= _COUNTY_KM
-                   for m in matches[:5] for o in outer[:3]):
+            if any(
+                o.place.feature in _COUNTY_LIKE
+                and m.place.country == o.place.country
+                and m.place.id != o.place.id
+                and haversine_km(m.place.lat, m.place.lon, o.place.lat, o.place.lon) <= _COUNTY_KM
+                for m in matches[:5]
+                for o in outer[:3]
+            ):
                 return True
         return False
 
@@ -625,16 +971,17 @@ class Geoparser:
         if end < len(doc) and doc[end].lower_ in ("and", "&"):
             for width in (2, 1):
                 if end + 1 + width <= len(doc) and all(
-                        t.text[:1].isupper() and t.is_alpha for t in doc[end + 1:end + 1 + width]):
-                    whole = self.gazetteer.lookup(doc[start:end + 1 + width].text, limit=1)
+                    t.text[:1].isupper() and t.is_alpha for t in doc[end + 1 : end + 1 + width]
+                ):
+                    whole = self.gazetteer.lookup(doc[start : end + 1 + width].text, limit=1)
                     if whole and whole[0].matched != "abbrev":
                         end += 1 + width
                         break
         if end < len(doc) and doc[end].lower_ in FEATURE_WORDS:
-            if self.gazetteer.candidates(doc[start:end + 1].text):
+            if self.gazetteer.candidates(doc[start : end + 1].text):
                 end += 1
         if start > 0 and doc[start - 1].lower_ in DIRECTION_WORDS and doc[start - 1].is_title:
-            if self.gazetteer.candidates(doc[start - 1:end].text):
+            if self.gazetteer.candidates(doc[start - 1 : end].text):
                 start -= 1
         return start, end
 
@@ -649,21 +996,29 @@ class Geoparser:
                 outer = [o for o in nxt.candidates if o.place.feature in ("admin1", "country")]
                 inner_ids = {c.place.id for c in p.candidates}
                 if outer:
-                    p.within = {o.admin1 if o.place.feature == "admin1" else o.place.country
-                                for o in outer if o.admin1 or o.place.country}
+                    p.within = {
+                        o.admin1 if o.place.feature == "admin1" else o.place.country
+                        for o in outer
+                        if o.admin1 or o.place.country
+                    }
                 elif nxt.candidates[0].place.feature in _COUNTY_LIKE:
                     # "Croft, Yorkshire": keep the candidates that lie in the county.
                     county = nxt.candidates[0].place
-                    near = [c for c in p.candidates if c.place.id != county.id
-                            and c.place.country == county.country
-                            and haversine_km(c.place.lat, c.place.lon, county.lat,
-                                             county.lon) <= _COUNTY_KM]
+                    near = [
+                        c
+                        for c in p.candidates
+                        if c.place.id != county.id
+                        and c.place.country == county.country
+                        and haversine_km(c.place.lat, c.place.lon, county.lat, county.lon)
+                        <= _COUNTY_KM
+                    ]
                     if near:
                         p.candidates = near
                 elif nxt.candidates[0].place.id in inner_ids:
                     p.end = nxt.end
-                    p.candidates = [c for c in p.candidates
-                                    if c.place.id == nxt.candidates[0].place.id] + p.candidates
+                    p.candidates = [
+                        c for c in p.candidates if c.place.id == nxt.candidates[0].place.id
+                    ] + p.candidates
                     out.append(p)
                     i += 2
                     continue
@@ -675,6 +1030,7 @@ class Geoparser:
 # ---------------------------------------------------------------------------------------------
 # Recognition helpers
 # ---------------------------------------------------------------------------------------------
+
 
 def _candidate_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
     """ORG and unlabelled capitalised runs that may name a site: (start, end, label)."""
@@ -689,9 +1045,15 @@ def _candidate_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
             i += 1
             continue
         j = i
-        while j < len(doc) and j - i < 5 and j not in in_ent and (
+        while (
+            j < len(doc)
+            and j - i < 5
+            and j not in in_ent
+            and (
                 (doc[j].text[:1].isupper() and any(ch.isalpha() for ch in doc[j].text))
-                or (doc[j].lower_ == "of" and j > i)):
+                or (doc[j].lower_ == "of" and j > i)
+            )
+        ):
             j += 1
         if j - 1 > i and doc[j - 1].lower_ == "of":
             j -= 1
@@ -706,14 +1068,17 @@ def _enclosing_town(doc: Doc, m: Mention, places: Sequence[_Place]) -> Place | N
     # A town in another country than the document's is more likely a misresolved name.
     countries = Counter(c.country for c in chosen if c.country)
     main = countries.most_common(1)[0][0] if countries else None
-    towns = [p for p in places if p.chosen is not None
-             and p.chosen.place.feature in _TOWN_FEATURES]
+    towns = [p for p in places if p.chosen is not None and p.chosen.place.feature in _TOWN_FEATURES]
     if main is not None:
         towns = [p for p in towns if p.chosen.place.country == main]
     if not towns:
         return None
-    after = [p for p in towns if m.end <= p.start <= m.end + _FACILITY_TOWN_WINDOW
-             and doc[m.end:p.start].text.count(".") == 0]
+    after = [
+        p
+        for p in towns
+        if m.end <= p.start <= m.end + _FACILITY_TOWN_WINDOW
+        and doc[m.end : p.start].text.count(".") == 0
+    ]
     if after:
         return after[0].chosen.place
     # A town named earlier in the facility's own sentence: "a Montreal-area International
@@ -722,8 +1087,9 @@ def _enclosing_town(doc: Doc, m: Mention, places: Sequence[_Place]) -> Place | N
     # wrongly ("Franklin", a New Orleans street, as Franklin Square, New York).
     own, others = _town_support(towns, places)
     sentence = doc[m.start].sent.start
-    before = [p for p in towns if sentence <= p.start and p.end <= m.start
-              and others[p.chosen.place.id]]
+    before = [
+        p for p in towns if sentence <= p.start and p.end <= m.start and others[p.chosen.place.id]
+    ]
     if before:
         return before[-1].chosen.place
     return _main_town(towns, own, others).chosen.place
@@ -743,9 +1109,9 @@ def _town_support(towns: Sequence[_Place], places: Sequence[_Place]) -> tuple[Co
             if c.place.id == key:
                 own[key] += 2 if q.within else 1
             elif c.place.feature != "country" and (
-                    (town.admin1 and c.admin1 == town.admin1)
-                    or haversine_km(c.place.lat, c.place.lon, town.place.lat,
-                                    town.place.lon) <= NEAR_KM):
+                (town.admin1 and c.admin1 == town.admin1)
+                or haversine_km(c.place.lat, c.place.lon, town.place.lat, town.place.lon) <= NEAR_KM
+            ):
                 others[key] += 1
     return own, others
 
@@ -761,9 +1127,12 @@ def _main_town(towns: Sequence[_Place], own: Counter, others: Counter) -> _Place
 
 def _is_name_token(token) -> bool:
     text = token.text
-    return (text[:1].isupper() and any(ch.isalpha() for ch in text)
-            and not token.is_sent_start and not token.is_stop) or (
-        token.is_sent_start and text.isupper() and len(text) > 2)
+    return (
+        text[:1].isupper()
+        and any(ch.isalpha() for ch in text)
+        and not token.is_sent_start
+        and not token.is_stop
+    ) or (token.is_sent_start and text.isupper() and len(text) > 2)
 
 
 def _person_words(doc: Doc) -> set[str]:
@@ -777,13 +1146,33 @@ def _person_words(doc: Doc) -> set[str]:
 
 def _small_town(matches: Sequence[Match]) -> bool:
     """Whether the best candidate is a town smaller than a big city."""
-    return bool(matches) and matches[0].place.feature == "city" \
+    return (
+        bool(matches)
+        and matches[0].place.feature == "city"
         and matches[0].place.population < _BIG_CITY
+    )
 
 
-_EVENT_HEADS = {"challenge", "cup", "stakes", "derby", "classic", "championship",
-                "championships", "trophy", "prix", "marathon", "tournament",
-                "games", "open", "rally", "race", "series", "invitational", "handicap"}
+_EVENT_HEADS = {
+    "challenge",
+    "cup",
+    "stakes",
+    "derby",
+    "classic",
+    "championship",
+    "championships",
+    "trophy",
+    "prix",
+    "marathon",
+    "tournament",
+    "games",
+    "open",
+    "rally",
+    "race",
+    "series",
+    "invitational",
+    "handicap",
+}
 
 _PRODUCT_NOUNS = {"model", "models", "floorplan", "floorplans"}
 
@@ -798,8 +1187,10 @@ def _product_names(doc: Doc) -> set[str]:
         if not (prev.is_title and prev.is_alpha) or prev.is_sent_start or prev.like_num:
             continue
         if tok.lower_ in _PRODUCT_NOUNS or (
-                tok.lower_ == "floor" and tok.i + 1 < len(doc)
-                and doc[tok.i + 1].lower_ in ("plan", "plans")):
+            tok.lower_ == "floor"
+            and tok.i + 1 < len(doc)
+            and doc[tok.i + 1].lower_ in ("plan", "plans")
+        ):
             names.add(prev.i)
     # The words coordinated with them: "A, B, C and D".
     named = {normalize(doc[i].text) for i in names}
@@ -838,26 +1229,47 @@ def _street_context(doc: Doc, start: int) -> bool:
     """Whether a street is named as an address: after a house number or "block of" ("2700 North
     Fourth Street", "the 400 block of Assiniboine Avenue") or after "on", "at" or "along"."""
     j = start - 1
-    while j >= 0 and doc[j].lower_.rstrip(".") in {"n", "s", "e", "w", "north", "south", "east",
-                                                   "west"}:
+    while j >= 0 and doc[j].lower_.rstrip(".") in {
+        "n",
+        "s",
+        "e",
+        "w",
+        "north",
+        "south",
+        "east",
+        "west",
+    }:
         j -= 1
     if j < 0:
         return False
-    return (doc[j].like_num or doc[j].lower_ in _STREET_PREPOSITIONS
-            or doc[j].lower_ == "of" and j >= 1 and doc[j - 1].lower_ == "block")
+    return (
+        doc[j].like_num
+        or doc[j].lower_ in _STREET_PREPOSITIONS
+        or doc[j].lower_ == "of"
+        and j >= 1
+        and doc[j - 1].lower_ == "block"
+    )
 
 
 def _after_full_name(doc: Doc, comma: int) -> bool:
     """Whether a person's or an organisation's name of several words ends just before `comma`."""
     ent = next((e for e in doc.ents if e.end == comma), None)
-    return (ent is not None and ent.label_ in ("ORG", "PERSON") and len(ent) > 1
-            and not ent.text.isupper())
+    return (
+        ent is not None
+        and ent.label_ in ("ORG", "PERSON")
+        and len(ent) > 1
+        and not ent.text.isupper()
+    )
 
 
 def _after_comma(doc: Doc, start: int) -> bool:
     """Whether the name follows "<Name>, ": the second part of "Knockhill, Fife"."""
-    return (start >= 2 and doc[start - 1].text == "," and doc[start - 2].text[:1].isupper()
-            and doc[start - 2].is_alpha)
+    return (
+        start >= 2
+        and doc[start - 1].text == ","
+        and doc[start - 2].text[:1].isupper()
+        and doc[start - 2].is_alpha
+    )
 
 
 def _after_preposition(doc: Doc, start: int) -> bool:
@@ -895,6 +1307,7 @@ def _inside(m: Match, outer: Match) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Resolution
 # ---------------------------------------------------------------------------------------------
+
 
 def _resolve(places: list[_Place], demonyms: Sequence[Toponym]) -> None:
     """Choose each mention's candidate: prior, then the document's evidence, in rounds."""
@@ -943,15 +1356,23 @@ def _resolve(places: list[_Place], demonyms: Sequence[Toponym]) -> None:
         _one_sense_per_name(places)
 
 
-def _choose(p: _Place, countries: Counter, admin1: Counter, anchors: Sequence[Match]
-            ) -> tuple[Match, float]:
+def _choose(
+    p: _Place, countries: Counter, admin1: Counter, anchors: Sequence[Match]
+) -> tuple[Match, float]:
     """The best candidate and its margin over the best one far from it."""
-    scored = sorted(((_score(c, p, countries, admin1, anchors), i, c)
-                     for i, c in enumerate(p.candidates)), key=lambda t: (-t[0], t[1]))
+    scored = sorted(
+        ((_score(c, p, countries, admin1, anchors), i, c) for i, c in enumerate(p.candidates)),
+        key=lambda t: (-t[0], t[1]),
+    )
     top_score, _, top = scored[0]
-    rival = next((s for s, _, c in scored[1:]
-                  if haversine_km(c.place.lat, c.place.lon, top.place.lat, top.place.lon) > 161),
-                 None)
+    rival = next(
+        (
+            s
+            for s, _, c in scored[1:]
+            if haversine_km(c.place.lat, c.place.lon, top.place.lat, top.place.lon) > 161
+        ),
+        None,
+    )
     return top, (top_score - rival) if rival is not None else 10.0
 
 
@@ -972,14 +1393,16 @@ def _one_sense_per_name(places: list[_Place]) -> None:
                 p.chosen = next((c for c in p.candidates if c.place.id == winner), p.chosen)
 
 
-def _score(c: Match, p: _Place, countries: Counter, admin1: Counter,
-           anchors: Sequence[Match]) -> float:
+def _score(
+    c: Match, p: _Place, countries: Counter, admin1: Counter, anchors: Sequence[Match]
+) -> float:
     """A candidate's prior plus the evidence of the document around it."""
     score = c.score
     place = c.place
     if p.within:
         if (c.admin1 in p.within and place.feature != "admin1") or (
-                place.country in p.within and place.feature != "country"):
+            place.country in p.within and place.feature != "country"
+        ):
             score += 4.0
     if place.country and countries.get(place.country):
         score += 2.0 + min(countries[place.country], 5) * 0.2
@@ -998,5 +1421,3 @@ def _score(c: Match, p: _Place, countries: Counter, admin1: Counter,
             near = max(near, 1.0 * max(0.0, 1.0 - d / NEAR_KM))
         score += near
     return score
-
-

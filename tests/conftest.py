@@ -1,4 +1,5 @@
 """Shared fixtures: hand-made articles and events, and the loaded pipeline (once per session)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,16 +20,42 @@ def make_article(text: str = "Troops held drills in Moscow.", **kw) -> Article:
     return Article(text=text, **kw)
 
 
-def make_event(article: Article, place: Place = MOSCOW, *, type: str = "exercise",
-               year: int | None = 2020, month: int | None = 5, excerpt: str | None = None,
-               participants: tuple[str, ...] = ("Russia", "China")) -> Event:
+def make_event(
+    article: Article,
+    place: Place = MOSCOW,
+    *,
+    type: str = "exercise",
+    year: int | None = 2020,
+    month: int | None = 5,
+    excerpt: str | None = None,
+    participants: tuple[str, ...] = ("Russia", "China"),
+) -> Event:
     """An event reported by the first sentence of an article."""
     excerpt = excerpt or article.text.split(".")[0] + "."
     start = article.text.find(excerpt)
-    return Event(type, year, month, None, "month" if month else "year", "past",
-                 (EventPlace(place.name, place),), participants,
-                 (Source(article.id, excerpt, start, start + len(excerpt), article.key,
-                         article.title, article.source, article.published),), "drills")
+    return Event(
+        type,
+        year,
+        month,
+        None,
+        "month" if month else "year",
+        "past",
+        (EventPlace(place.name, place),),
+        participants,
+        (
+            Source(
+                article.id,
+                excerpt,
+                start,
+                start + len(excerpt),
+                article.key,
+                article.title,
+                article.source,
+                article.published,
+            ),
+        ),
+        "drills",
+    )
 
 
 @pytest.fixture(scope="session")

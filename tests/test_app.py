@@ -1,4 +1,5 @@
 """app.py through Streamlit's AppTest: filters, counts, details, uploads and the first-run build."""
+
 from __future__ import annotations
 
 import re
@@ -17,22 +18,41 @@ from geo.store import Store
 from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-HOSTILE = ("Drills <script>alert(1)</script> [click](http://evil.example) "
-           "![x](http://evil.example/x.png) near Moscow.")
+HOSTILE = (
+    "Drills <script>alert(1)</script> [click](http://evil.example) "
+    "![x](http://evil.example/x.png) near Moscow."
+)
 
 
 def fill(store: Store) -> None:
     """Events in 2005, 2012, 2019 and 2024 of every type, one undated, one with hostile text."""
-    plan = [(2005, "exercise", MOSCOW, ("Russia", "China")), (2012, "patrol", SEA, ("Russia", "China")),
-            (2019, "meeting", BEIJING, ("China", "Russia", "Iran")), (2024, "arms_deal", MOSCOW, ("Russia",)),
-            (2024, "other", BEIJING, ("China",)), (None, "exercise", SEA, ("Russia", "China"))]
+    plan = [
+        (2005, "exercise", MOSCOW, ("Russia", "China")),
+        (2012, "patrol", SEA, ("Russia", "China")),
+        (2019, "meeting", BEIJING, ("China", "Russia", "Iran")),
+        (2024, "arms_deal", MOSCOW, ("Russia",)),
+        (2024, "other", BEIJING, ("China",)),
+        (None, "exercise", SEA, ("Russia", "China")),
+    ]
     for i, (year, kind, place, participants) in enumerate(plan):
-        article = make_article(f"Story {i} about {place.name}. Second sentence.", id=f"story{i}.txt",
-                               title=f"Story {i}", source="Wire")
-        event = make_event(article, place, type=kind, year=year,
-                           month=None if year is None else 6, participants=participants)
+        article = make_article(
+            f"Story {i} about {place.name}. Second sentence.",
+            id=f"story{i}.txt",
+            title=f"Story {i}",
+            source="Wire",
+        )
+        event = make_event(
+            article,
+            place,
+            type=kind,
+            year=year,
+            month=None if year is None else 6,
+            participants=participants,
+        )
         store.add(article, [event])
-    article = make_article(HOSTILE + " Tail.", id="hostile.txt", title="<b>Hostile</b>", source="Evil")
+    article = make_article(
+        HOSTILE + " Tail.", id="hostile.txt", title="<b>Hostile</b>", source="Evil"
+    )
     store.add(article, [make_event(article, MOSCOW, year=2012, excerpt=HOSTILE)])
 
 
@@ -54,8 +74,13 @@ def fake_pipeline(monkeypatch):
 
     def ingest(paths, *, store, geoparser=None, progress=None):
         paths = [Path(p) for p in paths]
-        calls.append({"paths": paths, "contents": {p.name: p.read_bytes() for p in paths if p.is_file()},
-                      "geoparser": geoparser})
+        calls.append(
+            {
+                "paths": paths,
+                "contents": {p.name: p.read_bytes() for p in paths if p.is_file()},
+                "geoparser": geoparser,
+            }
+        )
         added, unchanged, rejected = [], [], []
         files = [f for p in paths for f in (sorted(p.iterdir()) if p.is_dir() else [p])][:3]
         for n, path in enumerate(files, 1):
@@ -63,8 +88,9 @@ def fake_pipeline(monkeypatch):
                 rejected.append(Rejection(str(path), "no text column"))
                 continue
             article = make_article(f"Uploaded {path.name} mentions Moscow. End.", id=path.name)
-            (added if store.add(article, [make_event(article, MOSCOW, year=2030)]) else unchanged
-             ).append(article.id)
+            (
+                added if store.add(article, [make_event(article, MOSCOW, year=2030)]) else unchanged
+            ).append(article.id)
             if progress:
                 progress(n, len(files), path.name)
         return IngestReport(tuple(added), tuple(unchanged), tuple(rejected), len(added))
@@ -89,7 +115,13 @@ def shown(at: AppTest) -> int:
 def test_page_renders_with_filters_and_counts(db):
     at = run_app()
     assert at.slider(key="years").value == (2005, 2024)
-    assert at.multiselect(key="types").value == ["exercise", "patrol", "meeting", "arms_deal", "other"]
+    assert at.multiselect(key="types").value == [
+        "exercise",
+        "patrol",
+        "meeting",
+        "arms_deal",
+        "other",
+    ]
     assert set(at.multiselect(key="countries").options) == {"China", "Iran", "Russia"}
     assert at.checkbox(key="undated").value is True
     assert shown(at) == 7
@@ -130,7 +162,9 @@ def test_details_panel_escapes_article_text(db):
     assert r"\<script\>" in excerpt
     assert all(not m.allow_html for m in at.markdown if "alert" in m.value or "Hostile" in m.value)
     assert any(f"Event ref {hostile.key}" in c.value for c in at.caption)
-    assert any(f"{MOSCOW.lat:.4f}, {MOSCOW.lon:.4f}" in b for b in bodies), "the place's coordinates"
+    assert any(f"{MOSCOW.lat:.4f}, {MOSCOW.lon:.4f}" in b for b in bodies), (
+        "the place's coordinates"
+    )
     assert any("Russia\\, China" in b for b in bodies), "the participants, escaped"
 
 
@@ -155,8 +189,9 @@ def test_empty_database_is_built_from_seeds_with_progress(tmp_path, monkeypatch,
 def test_upload_reports_added_unchanged_and_rejected(db, fake_pipeline):
     at = run_app()
     uploader = at.sidebar.file_uploader[0]
-    uploader.set_value([("new.txt", b"Ships near Moscow.", "text/plain"),
-                        ("table.csv", b"a,b\n1,2\n", "text/csv")]).run()
+    uploader.set_value(
+        [("new.txt", b"Ships near Moscow.", "text/plain"), ("table.csv", b"a,b\n1,2\n", "text/csv")]
+    ).run()
     at.button(key="ingest").click().run()
     assert not at.exception, [e.value for e in at.exception]
     call = fake_pipeline[-1]
@@ -195,7 +230,9 @@ def test_events_with_more_places_count_every_place(db):
     with Store(db) as store:
         article = make_article("Ships met at Moscow and Beijing. End.", id="two.txt")
         event = make_event(article, MOSCOW, year=2010)
-        store.add(article, [replace(event, places=event.places + make_event(article, BEIJING).places)])
+        store.add(
+            article, [replace(event, places=event.places + make_event(article, BEIJING).places)]
+        )
     at = run_app()
     places = int(next(m for m in at.metric if m.label == "Places on the map").value)
     assert places == shown(at) + 1
@@ -204,15 +241,22 @@ def test_events_with_more_places_count_every_place(db):
 def test_upload_through_the_real_pipeline(db):
     """The uploader wired to the real geo.pipeline: sidecars travel with their text, re-uploads
     are unchanged, bad files are rejected by name with the reader's reason."""
-    text = (b"Russian and Chinese warships held joint naval drills in the Sea of Japan "
-            b"in July 2023, the defence ministry said.")
+    text = (
+        b"Russian and Chinese warships held joint naval drills in the Sea of Japan "
+        b"in July 2023, the defence ministry said."
+    )
     at = run_app()
-    at.sidebar.file_uploader[0].set_value([
-        ("drills.txt", text, "text/plain"),
-        ("drills.meta.json", b'{"title": "Drills", "source": "Wire", "published": "2023-08-01"}',
-         "application/json"),
-        ("bad.csv", b"x,y\n1,2\n", "text/csv"),
-    ]).run()
+    at.sidebar.file_uploader[0].set_value(
+        [
+            ("drills.txt", text, "text/plain"),
+            (
+                "drills.meta.json",
+                b'{"title": "Drills", "source": "Wire", "published": "2023-08-01"}',
+                "application/json",
+            ),
+            ("bad.csv", b"x,y\n1,2\n", "text/csv"),
+        ]
+    ).run()
     at.button(key="ingest").click().run()
     assert not at.exception, [e.value for e in at.exception]
     report = at.session_state["last_report"]
@@ -240,7 +284,8 @@ def test_details_panel_offers_the_whole_article_with_the_sentence_marked(db):
     assert not at.exception
     assert any("Read the article" in e.label for e in at.expander)
     marked = next(m.value for m in at.markdown if ":orange-background[" in m.value)
-    after = text[hostile.sources[0].end:].strip()
+    after = text[hostile.sources[0].end :].strip()
     assert after and after.rstrip(".") in marked.split("] ", 1)[1]  # the rest of the article
-    assert "<script>" not in marked and not any(m.allow_html for m in at.markdown
-                                               if m.value == marked)
+    assert "<script>" not in marked and not any(
+        m.allow_html for m in at.markdown if m.value == marked
+    )

@@ -2,6 +2,7 @@
 
 Texts are written here for the tests; the seed articles serve for the furniture cases.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,14 @@ from geo.config import SEEDS_DIR
 from geo.model import Article, Rejection
 
 TODAY = date(2025, 1, 1)
-STORY = ("Warships from both navies sailed from Vladivostok on Saturday for a week of joint "
-         "exercises in the Sea of Japan, the defence ministry said.")
-STORY2 = ("Officials in Tokyo said they were watching the drills closely and would raise the "
-          "matter with both governments at talks in Geneva next month.")
+STORY = (
+    "Warships from both navies sailed from Vladivostok on Saturday for a week of joint "
+    "exercises in the Sea of Japan, the defence ministry said."
+)
+STORY2 = (
+    "Officials in Tokyo said they were watching the drills closely and would raise the "
+    "matter with both governments at talks in Geneva next month."
+)
 
 
 def write(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:
@@ -33,8 +38,10 @@ def write(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:
 
 def read_all(*paths: Path | str, **kw) -> tuple[list[Article], list[Rejection]]:
     items = list(read_paths(list(paths), **kw))
-    return ([i for i in items if isinstance(i, Article)],
-            [i for i in items if isinstance(i, Rejection)])
+    return (
+        [i for i in items if isinstance(i, Article)],
+        [i for i in items if isinstance(i, Rejection)],
+    )
 
 
 def only_article(*paths: Path | str) -> Article:
@@ -46,17 +53,29 @@ def only_article(*paths: Path | str) -> Article:
 
 # --- plain text and sidecars ------------------------------------------------------------------
 
+
 def test_txt_with_sidecar_takes_its_metadata_and_the_file_name_as_id(tmp_path):
     txt = write(tmp_path / "017_patrol.txt", f"Navies begin joint patrol\n\n{STORY}\n")
-    write(tmp_path / "017_patrol.meta.json", json.dumps({
-        "title": "Navies begin joint patrol", "source": "Harbour Times",
-        "url": "https://example.org/patrol", "published": "2021-10-23T08:15:00+03:00",
-        "notes": "extra keys are ignored"}))
+    write(
+        tmp_path / "017_patrol.meta.json",
+        json.dumps(
+            {
+                "title": "Navies begin joint patrol",
+                "source": "Harbour Times",
+                "url": "https://example.org/patrol",
+                "published": "2021-10-23T08:15:00+03:00",
+                "notes": "extra keys are ignored",
+            }
+        ),
+    )
     article = only_article(txt)
     assert article.id == "017_patrol.txt"
     assert article.path == str(txt)
     assert (article.title, article.source, article.url) == (
-        "Navies begin joint patrol", "Harbour Times", "https://example.org/patrol")
+        "Navies begin joint patrol",
+        "Harbour Times",
+        "https://example.org/patrol",
+    )
     assert article.published == date(2021, 10, 23)
     assert article.published_how == "metadata"
     assert STORY in article.text
@@ -82,7 +101,9 @@ def test_malformed_sidecar_is_reported_by_name_and_the_article_is_still_read(tmp
 
 def test_a_bad_date_in_a_sidecar_drops_only_that_field(tmp_path):
     txt = write(tmp_path / "c.txt", f"Published: 4 March 2020\n\n{STORY}")
-    write(tmp_path / "c.meta.json", json.dumps({"source": "Harbour Times", "published": "last week"}))
+    write(
+        tmp_path / "c.meta.json", json.dumps({"source": "Harbour Times", "published": "last week"})
+    )
     articles, rejections = read_all(txt)
     assert articles[0].source == "Harbour Times"
     assert (articles[0].published, articles[0].published_how) == (date(2020, 3, 4), "text")
@@ -90,9 +111,12 @@ def test_a_bad_date_in_a_sidecar_drops_only_that_field(tmp_path):
 
 
 def test_markdown_markup_is_removed_and_its_words_kept(tmp_path):
-    md = write(tmp_path / "d.md", "# Navies begin **joint** patrol\n\n"
-                                  "Warships sailed from [Vladivostok](https://example.org/v) on "
-                                  "Saturday for a week of *joint* exercises, the ministry said.\n")
+    md = write(
+        tmp_path / "d.md",
+        "# Navies begin **joint** patrol\n\n"
+        "Warships sailed from [Vladivostok](https://example.org/v) on "
+        "Saturday for a week of *joint* exercises, the ministry said.\n",
+    )
     article = only_article(md)
     assert article.text.startswith("Navies begin joint patrol\n\n")
     assert "from Vladivostok on Saturday" in article.text
@@ -101,15 +125,22 @@ def test_markdown_markup_is_removed_and_its_words_kept(tmp_path):
 
 # --- encodings ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("encoding, text", [
-    ("latin-1", "The mayor of Zürich met officials from São Paulo in Malmö on Tuesday."),
-    ("cp1252", "“We are ready,” the minister said in Zürich — not in Genève."),
-    ("cp1251", "Troops gathered near Чита before the «Восток» drills, officials in Москва said."),
-    ("cp1251", "Drills near Чита."),
-    ("utf-16", "Russia and China held drills near Владивосток and in the Sea of Japan."),
-    ("utf-16-le", "Russia and China held drills near Владивосток and in the Sea of Japan."),
-    ("utf-8-sig", "Navies met off Kraków? No: off Gdańsk, Poland."),
-])
+
+@pytest.mark.parametrize(
+    "encoding, text",
+    [
+        ("latin-1", "The mayor of Zürich met officials from São Paulo in Malmö on Tuesday."),
+        ("cp1252", "“We are ready,” the minister said in Zürich — not in Genève."),
+        (
+            "cp1251",
+            "Troops gathered near Чита before the «Восток» drills, officials in Москва said.",
+        ),
+        ("cp1251", "Drills near Чита."),
+        ("utf-16", "Russia and China held drills near Владивосток and in the Sea of Japan."),
+        ("utf-16-le", "Russia and China held drills near Владивосток and in the Sea of Japan."),
+        ("utf-8-sig", "Navies met off Kraków? No: off Gdańsk, Poland."),
+    ],
+)
 def test_files_in_other_encodings_are_decoded(tmp_path, encoding, text):
     path = write(tmp_path / "enc.txt", text, encoding=encoding)
     assert read_text(path) == text
@@ -137,9 +168,12 @@ def test_a_byte_order_mark_that_lies_is_rejected_not_crashed_on(tmp_path):
 
 # --- JSONL and CSV -----------------------------------------------------------------------------
 
+
 def test_jsonl_gives_one_article_or_rejection_per_line(tmp_path):
     lines = [
-        json.dumps({"id": "wire-1", "text": STORY, "title": "Joint patrol", "published": "2021-10-23"}),
+        json.dumps(
+            {"id": "wire-1", "text": STORY, "title": "Joint patrol", "published": "2021-10-23"}
+        ),
         '{"text": "unterminated',
         "",
         json.dumps({"text": STORY2, "source": "Harbour Times", "published": "someday"}),
@@ -164,11 +198,13 @@ def test_jsonl_gives_one_article_or_rejection_per_line(tmp_path):
 
 
 def test_csv_rows_become_articles_with_row_numbered_ids(tmp_path):
-    path = write(tmp_path / "wire.csv",
-                 'id,title,text,published\n'
-                 f'x1,Joint patrol,"{STORY}",2021-10-23\n'
-                 f',,"{STORY2}\n\nA second paragraph, written over two lines.",\n'
-                 ',Empty,,\n')
+    path = write(
+        tmp_path / "wire.csv",
+        "id,title,text,published\n"
+        f'x1,Joint patrol,"{STORY}",2021-10-23\n'
+        f',,"{STORY2}\n\nA second paragraph, written over two lines.",\n'
+        ",Empty,,\n",
+    )
     items = list(read_paths([path]))
     assert [type(i).__name__ for i in items] == ["Article", "Article", "Rejection"]
     assert items[0].id == "x1" and items[0].published == date(2021, 10, 23)
@@ -186,8 +222,9 @@ def test_csv_without_a_text_column_is_one_rejection_naming_the_columns(tmp_path)
     path = write(tmp_path / "nobody.csv", f'id,headline,body\n1,Patrol,"{STORY}"\n')
     articles, rejections = read_all(path)
     assert not articles
-    assert rejections == [Rejection(str(path), "CSV without a 'text' column "
-                                                "(columns: 'id', 'headline', 'body')")]
+    assert rejections == [
+        Rejection(str(path), "CSV without a 'text' column (columns: 'id', 'headline', 'body')")
+    ]
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -235,6 +272,7 @@ def test_html_without_article_text_is_rejected(tmp_path):
 
 # --- files, folders and rejections ---------------------------------------------------------
 
+
 def test_empty_and_unsupported_files_are_rejected_with_a_reason(tmp_path):
     empty = write(tmp_path / "empty.txt", "  \n\n")
     pdf = write(tmp_path / "report.pdf", b"%PDF-1.4")
@@ -265,7 +303,8 @@ def test_folders_are_walked_sorted_skipping_hidden_files_and_sidecars(tmp_path):
     assert articles[2].source == "Wire"
     assert {(Path(r.path).name, r.reason.split(":")[0]) for r in rejections} == {
         ("missing.txt", "no such file or folder"),
-        (orphan.name, "metadata sidecar without an article")}
+        (orphan.name, "metadata sidecar without an article"),
+    }
 
 
 def test_a_single_path_string_is_one_path(tmp_path):
@@ -289,6 +328,7 @@ def test_the_seeds_are_read_with_their_sidecars():
 
 # --- page furniture ----------------------------------------------------------------------------
 
+
 def seed(prefix: str) -> str:
     return next(SEEDS_DIR.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
 
@@ -296,17 +336,34 @@ def seed(prefix: str) -> str:
 def test_seed_003_loses_menus_lists_and_templates_but_keeps_the_story():
     raw = seed("003")
     text = clean_text(raw)
-    for gone in ("Idlib", "Poland", "Gulf of Oman", "Most read", "Read also", "{{", "}}",
-                 "Show more", "ADVERTISEMENT", "Currency converter", "Select the city",
-                 "Infographics", "Border Guard Service", "staying in tune with the times",
-                 "pages in this article", "TOP STORIES"):
+    for gone in (
+        "Idlib",
+        "Poland",
+        "Gulf of Oman",
+        "Most read",
+        "Read also",
+        "{{",
+        "}}",
+        "Show more",
+        "ADVERTISEMENT",
+        "Currency converter",
+        "Select the city",
+        "Infographics",
+        "Border Guard Service",
+        "staying in tune with the times",
+        "pages in this article",
+        "TOP STORIES",
+    ):
         assert gone not in text, gone
     assert text.startswith("Russia, China to develop military cooperation as strategic partners")
     assert "MOSCOW, June 13. /TASS/. The Russian and Chinese armies intend" in text
     assert "The defense ministries of Russia and China regularly hold joint operational" in text
-    assert text.endswith("visited my alma-mater Academy,\" the Chinese commander said.")
-    kept = [p.strip() for p in raw.split("\n\n")  # every paragraph of prose stays
-            if "\n" not in p.strip() and len(p.split()) > 20]
+    assert text.endswith('visited my alma-mater Academy," the Chinese commander said.')
+    kept = [
+        p.strip()
+        for p in raw.split("\n\n")  # every paragraph of prose stays
+        if "\n" not in p.strip() and len(p.split()) > 20
+    ]
     assert len(kept) == 10 and all(p in text for p in kept)
 
 
@@ -323,32 +380,55 @@ def test_seed_002_keeps_its_caption_and_credit_and_drops_the_categories_label():
 def test_clean_seeds_keep_every_line(prefix):
     raw = seed(prefix)
     text = clean_text(raw)
-    assert [ln.strip() for ln in raw.splitlines() if ln.strip()] == \
-        [ln for ln in text.splitlines() if ln]
+    assert [ln.strip() for ln in raw.splitlines() if ln.strip()] == [
+        ln for ln in text.splitlines() if ln
+    ]
 
 
 def test_composed_page_furniture_is_removed_and_paragraphs_stay_apart():
-    raw = "\n".join([
-        "Skip to content", "Home", "World", "Europe", "Asia", "Top stories", "",
-        "Navies begin joint patrol in the Pacific", "",
-        "Destroyers at anchor in Vladivostok Bay, Russia, Oct. 22, 2021", "",
-        "Share", "Tweet", "",
-        STORY,
-        "Related", "Storm closes airport in Lisbon", "", "Floods hit Jakarta suburbs", "",
-        STORY2,
-        "We use cookies to improve your experience. By continuing you accept our cookie policy.",
-        "Tags: Russia, China, Pacific Ocean",
-        "{% include 'footer.html' %}", "12", "© 2021 Harbour Times. All rights reserved.",
-    ])
+    raw = "\n".join(
+        [
+            "Skip to content",
+            "Home",
+            "World",
+            "Europe",
+            "Asia",
+            "Top stories",
+            "",
+            "Navies begin joint patrol in the Pacific",
+            "",
+            "Destroyers at anchor in Vladivostok Bay, Russia, Oct. 22, 2021",
+            "",
+            "Share",
+            "Tweet",
+            "",
+            STORY,
+            "Related",
+            "Storm closes airport in Lisbon",
+            "",
+            "Floods hit Jakarta suburbs",
+            "",
+            STORY2,
+            "We use cookies to improve your experience. By continuing you accept our cookie policy.",
+            "Tags: Russia, China, Pacific Ocean",
+            "{% include 'footer.html' %}",
+            "12",
+            "© 2021 Harbour Times. All rights reserved.",
+        ]
+    )
     text = clean_text(raw)
-    assert text == ("Navies begin joint patrol in the Pacific\n\n"
-                    "Destroyers at anchor in Vladivostok Bay, Russia, Oct. 22, 2021\n\n"
-                    f"{STORY}\n\n{STORY2}")
+    assert text == (
+        "Navies begin joint patrol in the Pacific\n\n"
+        "Destroyers at anchor in Vladivostok Bay, Russia, Oct. 22, 2021\n\n"
+        f"{STORY}\n\n{STORY2}"
+    )
 
 
 def test_a_story_about_cookie_rules_is_not_a_cookie_notice():
-    raw = ("Regulators in Brussels said the new cookie consent rules would force sites to ask "
-           "before tracking readers, and fined two firms for ignoring the cookie policy.")
+    raw = (
+        "Regulators in Brussels said the new cookie consent rules would force sites to ask "
+        "before tracking readers, and fined two firms for ignoring the cookie policy."
+    )
     assert clean_text(raw) == raw
 
 
@@ -358,12 +438,14 @@ def test_a_short_subheading_between_paragraphs_stays():
 
 
 def test_hard_wrapped_text_is_joined_back_into_paragraphs():
-    raw = ("A convoy of armoured vehicles crossed the border near Narva on Tuesday, officials\n"
-           "said, the first such movement since the agreement was signed in the spring of that\n"
-           "year.\n"
-           "Photo: Reuters\n"
-           "The ministry in Tallinn said the vehicles were part of a scheduled rotation and\n"
-           "posed no threat to residents of the town or to traffic on the main road to Tartu.\n")
+    raw = (
+        "A convoy of armoured vehicles crossed the border near Narva on Tuesday, officials\n"
+        "said, the first such movement since the agreement was signed in the spring of that\n"
+        "year.\n"
+        "Photo: Reuters\n"
+        "The ministry in Tallinn said the vehicles were part of a scheduled rotation and\n"
+        "posed no threat to residents of the town or to traffic on the main road to Tartu.\n"
+    )
     text = clean_text(raw)
     assert "officials said, the first such movement" in text
     assert "that year.\nPhoto: Reuters\nThe ministry in Tallinn" in text
@@ -372,27 +454,41 @@ def test_hard_wrapped_text_is_joined_back_into_paragraphs():
 
 # --- publication dates from the text ----------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    (f" date 2019-06-13 Politics\nWorld\n\n{STORY}", date(2019, 6, 13)),
-    (f"Published: 13 June 2019\n\n{STORY}", date(2019, 6, 13)),
-    (f"By Jane Doe | Published 13 June 2019 | 3 min read\n{STORY}", date(2019, 6, 13)),
-    (f"{STORY} The report was published 13 June 2019 by the institute.", None),
-    (f"Posted on Thursday, June 13, 2019 at 14:53\n{STORY}", date(2019, 6, 13)),
-    (f"Updated 14 June 2019\nPublished 13 June 2019\n{STORY}", date(2019, 6, 13)),
-    (f"Navies begin joint patrol\n13.06.2019 14:53 MSK\n{STORY}", date(2019, 6, 13)),
-    (f"MOSCOW, June 13, 2019 /TASS/. {STORY}", date(2019, 6, 13)),
-    (f"June 13, 14:53 UTC+3 MOSCOW\n\nMOSCOW, June 13. /TASS/. {STORY} The drills were first "
-     "held in 2005 and have been repeated every year since 2016, the ministry added.",
-     date(2016, 6, 13)),
-    (f"BEIJING, Nov. 5 (Xinhua) -- {STORY} This will be the fifth meeting of the two leaders in "
-     "2014; a new treaty is planned by 2030 and a joint plan runs for 2015-2020.", date(2014, 11, 5)),
-    (f"Moscow, June 13 (Reuters) - {STORY} Last year, in 2018, the two navies held drills.",
-     date(2018, 6, 13)),
-    (f"MOSCOW, June 13. /TASS/. {STORY}", None),  # no year anywhere: unknown, not guessed
-    (f"{STORY} The drills began on June 13, 2019 near the port.", None),  # an event date, not a header
-    (f"Published: 06/07/2019\n{STORY}", None),  # June 7 or July 6: ambiguous
-    (STORY, None),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (f" date 2019-06-13 Politics\nWorld\n\n{STORY}", date(2019, 6, 13)),
+        (f"Published: 13 June 2019\n\n{STORY}", date(2019, 6, 13)),
+        (f"By Jane Doe | Published 13 June 2019 | 3 min read\n{STORY}", date(2019, 6, 13)),
+        (f"{STORY} The report was published 13 June 2019 by the institute.", None),
+        (f"Posted on Thursday, June 13, 2019 at 14:53\n{STORY}", date(2019, 6, 13)),
+        (f"Updated 14 June 2019\nPublished 13 June 2019\n{STORY}", date(2019, 6, 13)),
+        (f"Navies begin joint patrol\n13.06.2019 14:53 MSK\n{STORY}", date(2019, 6, 13)),
+        (f"MOSCOW, June 13, 2019 /TASS/. {STORY}", date(2019, 6, 13)),
+        (
+            f"June 13, 14:53 UTC+3 MOSCOW\n\nMOSCOW, June 13. /TASS/. {STORY} The drills were first "
+            "held in 2005 and have been repeated every year since 2016, the ministry added.",
+            date(2016, 6, 13),
+        ),
+        (
+            f"BEIJING, Nov. 5 (Xinhua) -- {STORY} This will be the fifth meeting of the two leaders in "
+            "2014; a new treaty is planned by 2030 and a joint plan runs for 2015-2020.",
+            date(2014, 11, 5),
+        ),
+        (
+            f"Moscow, June 13 (Reuters) - {STORY} Last year, in 2018, the two navies held drills.",
+            date(2018, 6, 13),
+        ),
+        (f"MOSCOW, June 13. /TASS/. {STORY}", None),  # no year anywhere: unknown, not guessed
+        (
+            f"{STORY} The drills began on June 13, 2019 near the port.",
+            None,
+        ),  # an event date, not a header
+        (f"Published: 06/07/2019\n{STORY}", None),  # June 7 or July 6: ambiguous
+        (STORY, None),
+    ],
+)
 def test_find_published(text, expected):
     assert find_published(text, today=TODAY) == expected
 
@@ -403,22 +499,26 @@ def test_a_dateline_year_that_would_be_in_the_future_is_not_used():
 
 
 def test_dateline_date_reaches_the_article(tmp_path):
-    path = write(tmp_path / "wire.txt",
-                 f"BEIJING, Nov. 5 (Xinhua) -- {STORY} The two met twice in 2014.")
+    path = write(
+        tmp_path / "wire.txt", f"BEIJING, Nov. 5 (Xinhua) -- {STORY} The two met twice in 2014."
+    )
     article = only_article(path)
     assert (article.published, article.published_how) == (date(2014, 11, 5), "text")
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2019-06-13", date(2019, 6, 13)),
-    ("2019-06-13T23:30:00Z", date(2019, 6, 13)),
-    ("2019-06-13 23:30:00+03:00", date(2019, 6, 13)),
-    ("Thu, 13 Jun 2019 14:53:00 GMT", date(2019, 6, 13)),
-    ("13 June 2019", date(2019, 6, 13)),
-    ("2019-02-30", None),
-    ("yesterday", None),
-    (20190613, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2019-06-13", date(2019, 6, 13)),
+        ("2019-06-13T23:30:00Z", date(2019, 6, 13)),
+        ("2019-06-13 23:30:00+03:00", date(2019, 6, 13)),
+        ("Thu, 13 Jun 2019 14:53:00 GMT", date(2019, 6, 13)),
+        ("13 June 2019", date(2019, 6, 13)),
+        ("2019-02-30", None),
+        ("yesterday", None),
+        (20190613, None),
+    ],
+)
 def test_parse_date(value, expected):
     assert parse_date(value) == expected
 
@@ -427,5 +527,6 @@ def test_date_opening_the_first_paragraph_is_the_publication_date():
     from datetime import date as _date
 
     from geo.articles import find_published
+
     text = "Navies begin drills\n\nMay 11, 2015 - Warships from two navies began drills on Monday."
     assert find_published(text) == _date(2015, 5, 11)

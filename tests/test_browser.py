@@ -5,6 +5,7 @@ file, so the first page load ingests config.SEEDS_DIR; then drives Debian's chro
 through Playwright. Every wait is for a condition, never a fixed sleep. Skipped only
 when /usr/bin/chromium is missing, and never on CI (CI=true): there it fails instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,16 @@ from geo import config
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 FIRST_BUILD_TIMEOUT_S = 300  # loading the spaCy model and ingesting every seed article
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 MAP_FRAME = 'iframe[title*="st_folium"]'
@@ -34,8 +43,10 @@ MAP_FRAME = 'iframe[title*="st_folium"]'
 if not CHROMIUM.exists():
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{CHROMIUM} is missing on CI: the browser test must run there", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is not installed (Debian package 'chromium'); the browser test needs it",
-                allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} is not installed (Debian package 'chromium'); the browser test needs it",
+        allow_module_level=True,
+    )
 
 from playwright.sync_api import Frame, Page, expect, sync_playwright  # noqa: E402
 
@@ -46,8 +57,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(predicate: Callable[[], object], *, timeout_s: float, what: str,
-               poll: Callable[[], None]) -> object:
+def wait_until(
+    predicate: Callable[[], object], *, timeout_s: float, what: str, poll: Callable[[], None]
+) -> object:
     """Poll a condition until it holds (poll() waits a little between tries); fail after timeout_s."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -71,10 +83,26 @@ def server(tmp_path_factory):
     env = {**os.environ, config.ENV_DB: str(db), "PYTHONUNBUFFERED": "1"}
     log = (workdir / "streamlit.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -104,13 +132,22 @@ def browser_page(server, tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1440, "height": 900},
+            device_scale_factor=1,
+        )
         page = context.pages[0] if context.pages else context.new_page()
         record = {"requests": [], "errors": []}
         context.on("request", lambda request: record["requests"].append(request.url))
-        page.on("console", lambda msg: record["errors"].append(f"console: {msg.text}")
-                if msg.type == "error" else None)
+        page.on(
+            "console",
+            lambda msg: (
+                record["errors"].append(f"console: {msg.text}") if msg.type == "error" else None
+            ),
+        )
         page.on("pageerror", lambda error: record["errors"].append(f"pageerror: {error}"))
         page.goto(server["url"])
         yield page, record
@@ -118,6 +155,7 @@ def browser_page(server, tmp_path_factory):
 
 
 # ---------------------------------------------------------------------------- helpers
+
 
 def map_frame(page: Page) -> Frame | None:
     """The current st_folium iframe's frame (it is replaced whenever the markers change)."""
@@ -140,12 +178,14 @@ def metric(page: Page, label: str) -> int:
 def wait_idle(page: Page) -> None:
     """Wait for Streamlit to finish the current script run."""
     expect(page.get_by_test_id("stApp")).to_have_attribute(
-        "data-test-script-state", "notRunning", timeout=60_000)
+        "data-test-script-state", "notRunning", timeout=60_000
+    )
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=60_000)
 
 
 def settled_map(page: Page, *, timeout_s: float = 60) -> tuple[Frame, int]:
     """The map once it has drawn markers for what the page says is shown."""
+
     def ready():
         frame = map_frame(page)
         if frame is None or frame.locator(".leaflet-marker-icon").count() == 0:
@@ -154,12 +194,17 @@ def settled_map(page: Page, *, timeout_s: float = 60) -> tuple[Frame, int]:
         total = marker_total(frame)
         return (frame, total) if total == expected else None
 
-    return wait_until(ready, timeout_s=timeout_s, what="the map's markers",
-                      poll=lambda: page.wait_for_timeout(150))
+    return wait_until(
+        ready,
+        timeout_s=timeout_s,
+        what="the map's markers",
+        poll=lambda: page.wait_for_timeout(150),
+    )
 
 
 def open_a_marker_popup(page: Page) -> str:
     """Click clusters until a single marker shows, click it, and return its popup's text."""
+
     def single_marker():
         frame = map_frame(page)
         if frame is None:
@@ -171,8 +216,9 @@ def open_a_marker_popup(page: Page) -> str:
         frame.locator(".marker-cluster").first.click(timeout=5_000)
         return None
 
-    marker = wait_until(single_marker, timeout_s=60, what="a single marker",
-                        poll=lambda: page.wait_for_timeout(400))
+    marker = wait_until(
+        single_marker, timeout_s=60, what="a single marker", poll=lambda: page.wait_for_timeout(400)
+    )
     marker.click(timeout=10_000)
     popup = map_frame(page).locator(".leaflet-popup-content")
     expect(popup).to_be_visible(timeout=15_000)
@@ -181,6 +227,7 @@ def open_a_marker_popup(page: Page) -> str:
 
 
 # ---------------------------------------------------------------------------- the test
+
 
 def test_map_works_offline_end_to_end(server, browser_page):
     started = time.monotonic()
@@ -219,21 +266,35 @@ def test_map_works_offline_end_to_end(server, browser_page):
     low_thumb = sliders.first
     low_thumb.focus()
     low_thumb.press("End")  # the lower bound jumps to the last year
-    wait_until(lambda: metric(page, "Places on the map") != before, timeout_s=60,
-               what="the count to change", poll=lambda: page.wait_for_timeout(150))
+    wait_until(
+        lambda: metric(page, "Places on the map") != before,
+        timeout_s=60,
+        what="the count to change",
+        poll=lambda: page.wait_for_timeout(150),
+    )
     after_metric = metric(page, "Places on the map")
     if after_metric:
         _, after = settled_map(page)
         assert after == after_metric != total
     else:
-        wait_until(lambda: map_frame(page) and map_frame(page).locator(
-            ".leaflet-marker-icon").count() == 0, timeout_s=60, what="an empty map",
-            poll=lambda: page.wait_for_timeout(150))
+        wait_until(
+            lambda: (
+                map_frame(page) and map_frame(page).locator(".leaflet-marker-icon").count() == 0
+            ),
+            timeout_s=60,
+            what="an empty map",
+            poll=lambda: page.wait_for_timeout(150),
+        )
 
     # Nothing went off this machine, and nothing went wrong in the page.
-    outside = sorted({u for u in record["requests"]
-                      if urlparse(u).scheme in ("http", "https", "ws", "wss")
-                      and urlparse(u).hostname not in LOCAL_HOSTS})
+    outside = sorted(
+        {
+            u
+            for u in record["requests"]
+            if urlparse(u).scheme in ("http", "https", "ws", "wss")
+            and urlparse(u).hostname not in LOCAL_HOSTS
+        }
+    )
     assert not outside, outside
     assert any("/app/static/vendor/leaflet-1.9.4/dist/leaflet.js" in u for u in record["requests"])
     assert any("/app/static/data/countries-110m.geojson" in u for u in record["requests"])
@@ -250,12 +311,17 @@ def test_uploading_articles_adds_their_events_and_names_rejections(server, brows
 
     articles_before = stored_articles()
     good = tmp_path / "upload-drill.txt"
-    good.write_text("Russian and Chinese warships held joint naval drills in the Yellow Sea "
-                    "in May 2011, the navy said.", encoding="utf-8")
+    good.write_text(
+        "Russian and Chinese warships held joint naval drills in the Yellow Sea "
+        "in May 2011, the navy said.",
+        encoding="utf-8",
+    )
     bad = tmp_path / "broken.jsonl"
     bad.write_text("{not json\n", encoding="utf-8")
     page.get_by_text("Add articles").click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(good), str(bad)])
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [str(good), str(bad)]
+    )
     ingest = page.get_by_role("button", name="Ingest")
     expect(ingest).to_be_enabled(timeout=30_000)
     ingest.click()

@@ -1,4 +1,5 @@
 """The command line: ingest, export in three formats, geocode, geoparse."""
+
 from __future__ import annotations
 
 import json
@@ -48,6 +49,6 @@ def test_geoparse_writes_offsets(tmp_path, monkeypatch, geoparser):
     source.write_text(json.dumps({"id": "d1", "text": TEXT}) + "\n", encoding="utf-8")
     assert main(["geoparse", "--input", str(source), "--output", str(tmp_path / "o.jsonl")]) == 0
     record = json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8"))
-    found = [(TEXT[t["start"]:t["end"]], t["kind"]) for t in record["toponyms"]]
+    found = [(TEXT[t["start"] : t["end"]], t["kind"]) for t in record["toponyms"]]
     assert record["id"] == "d1"
     assert found == [("Russian", "demonym"), ("Chinese", "demonym"), ("Vladivostok", "place")]

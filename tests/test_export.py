@@ -1,4 +1,5 @@
 """Exports: jsonl as the scorer reads it, csv, and GeoJSON that QGIS opens."""
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,9 @@ from tests.conftest import BEIJING, MOSCOW, make_article, make_event
 def _events():
     article = make_article('Drills in Moscow and Beijing, "<b>bold</b>".', source="TASS")
     event = make_event(article)
-    two = event.__class__(**{**event.__dict__, "places": event.places + make_event(article, BEIJING).places})
+    two = event.__class__(
+        **{**event.__dict__, "places": event.places + make_event(article, BEIJING).places}
+    )
     return [two]
 
 
@@ -38,7 +41,9 @@ def test_geojson_one_point_per_place_lon_first():
     collection = to_geojson(_events())
     assert collection["type"] == "FeatureCollection"
     assert [f["geometry"]["coordinates"] for f in collection["features"]] == [
-        [MOSCOW.lon, MOSCOW.lat], [BEIJING.lon, BEIJING.lat]]
+        [MOSCOW.lon, MOSCOW.lat],
+        [BEIJING.lon, BEIJING.lat],
+    ]
     props = collection["features"][0]["properties"]
     assert props["place"] == "Moscow" and props["type"] == "exercise"
     json.dumps(collection)  # serialisable as is

@@ -1,4 +1,5 @@
 """The offline gazetteer and its geopy geocoders: names, ranking, aliases, demonyms, the cache."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,17 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.location import Location
 
 from geo import gazetteer as gz
-from geo.gazetteer import (CachedGeocoder, Gazetteer, GazetteerError, OfflineGeocoder, Sources,
-                           haversine_km, location_to_place, make_geocoder, normalize)
+from geo.gazetteer import (
+    CachedGeocoder,
+    Gazetteer,
+    GazetteerError,
+    OfflineGeocoder,
+    Sources,
+    haversine_km,
+    location_to_place,
+    make_geocoder,
+    normalize,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,34 +44,54 @@ def _tiny_sources(tmp: Path) -> Sources:
         "2988507": ("Paris", 48.85341, 2.3488, "FR", 2138551, "11", ["Lutetia", "PAR"]),
         "4717560": ("Paris", 33.66094, -95.55551, "US", 24782, "TX", []),
     }
-    data = {gid: {"geonameid": int(gid), "name": n, "latitude": la, "longitude": lo,
-                  "countrycode": cc, "population": pop, "admin1code": a1, "alternatenames": alts}
-            for gid, (n, la, lo, cc, pop, a1, alts) in cities.items()}
+    data = {
+        gid: {
+            "geonameid": int(gid),
+            "name": n,
+            "latitude": la,
+            "longitude": lo,
+            "countrycode": cc,
+            "population": pop,
+            "admin1code": a1,
+            "alternatenames": alts,
+        }
+        for gid, (n, la, lo, cc, pop, a1, alts) in cities.items()
+    }
     (tmp / "cities.json").write_text(json.dumps(data), encoding="utf-8")
     real = Sources.default()
     features = tmp / "features.tsv"
     shutil.copy(real.features, features)
-    return Sources(cities=tmp / "cities.json", countries=real.countries,
-                   country_extras=real.country_extras, features=features, aliases=real.aliases,
-                   continents=real.continents, subdivisions=real.subdivisions,
-                   subdivision_countries=real.subdivision_countries,
-                   subdivision_points=real.subdivision_points)
+    return Sources(
+        cities=tmp / "cities.json",
+        countries=real.countries,
+        country_extras=real.country_extras,
+        features=features,
+        aliases=real.aliases,
+        continents=real.continents,
+        subdivisions=real.subdivisions,
+        subdivision_countries=real.subdivision_countries,
+        subdivision_points=real.subdivision_points,
+    )
 
 
 # -- normalisation --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("a, b", [
-    ("São Paulo", "sao paulo"),
-    ("Nur-Sultan", "Nur Sultan"),
-    ("U.S.", "US"),
-    ("U. S. A.", "usa"),
-    ("St. Petersburg", "Saint Petersburg"),
-    ("the Hague", "The  Hague"),
-    ("People’s Republic of China", "Peoples Republic of China"),
-    ("Chelyabinskaya oblast'", "chelyabinskaya oblast"),
-    ("Łódź", "lodz"),
-    ("Mt. Fuji", "mount fuji"),
-])
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("São Paulo", "sao paulo"),
+        ("Nur-Sultan", "Nur Sultan"),
+        ("U.S.", "US"),
+        ("U. S. A.", "usa"),
+        ("St. Petersburg", "Saint Petersburg"),
+        ("the Hague", "The  Hague"),
+        ("People’s Republic of China", "Peoples Republic of China"),
+        ("Chelyabinskaya oblast'", "chelyabinskaya oblast"),
+        ("Łódź", "lodz"),
+        ("Mt. Fuji", "mount fuji"),
+    ],
+)
 def test_normalize_makes_variants_equal(a: str, b: str) -> None:
     assert normalize(a) == normalize(b)
 
@@ -74,30 +104,48 @@ def test_normalize_keeps_distinct_names_distinct() -> None:
 
 # -- resolution -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, lat, lon", [
-    ("Vladivostok", 43.1056, 131.8735),
-    ("Chelyabinsk", 55.1644, 61.4368),
-    ("Astana", 51.1694, 71.4491),
-    ("Nur-Sultan", 51.1694, 71.4491),
-    ("Akmola", 51.1694, 71.4491),
-    ("Beijing", 39.9042, 116.4074),
-    ("Peking", 39.9042, 116.4074),
-    ("Kiev", 50.4501, 30.5234),
-])
+
+@pytest.mark.parametrize(
+    "name, lat, lon",
+    [
+        ("Vladivostok", 43.1056, 131.8735),
+        ("Chelyabinsk", 55.1644, 61.4368),
+        ("Astana", 51.1694, 71.4491),
+        ("Nur-Sultan", 51.1694, 71.4491),
+        ("Akmola", 51.1694, 71.4491),
+        ("Beijing", 39.9042, 116.4074),
+        ("Peking", 39.9042, 116.4074),
+        ("Kiev", 50.4501, 30.5234),
+    ],
+)
 def test_cities_resolve_within_20_km(gaz: Gazetteer, name: str, lat: float, lon: float) -> None:
     best = gaz.candidates(name)[0]
     assert best.feature == "city"
     assert haversine_km(best.lat, best.lon, lat, lon) < 20
 
 
-@pytest.mark.parametrize("name, feature", [
-    ("Sea of Japan", "sea"), ("East Sea", "sea"), ("North Pacific", "ocean"),
-    ("South China Sea", "sea"), ("Sea of Okhotsk", "sea"), ("Shandong peninsula", "peninsula"),
-    ("Korean Peninsula", "peninsula"), ("Strait of Hormuz", "strait"), ("Taiwan Strait", "strait"),
-    ("Persian Gulf", "gulf"), ("Lake Baikal", "lake"), ("Gobi Desert", "desert"),
-    ("Urals", "mountains"), ("Kuril Islands", "island"), ("Siberia", "region"),
-    ("Russian Far East", "region"), ("Middle East", "region"),
-])
+@pytest.mark.parametrize(
+    "name, feature",
+    [
+        ("Sea of Japan", "sea"),
+        ("East Sea", "sea"),
+        ("North Pacific", "ocean"),
+        ("South China Sea", "sea"),
+        ("Sea of Okhotsk", "sea"),
+        ("Shandong peninsula", "peninsula"),
+        ("Korean Peninsula", "peninsula"),
+        ("Strait of Hormuz", "strait"),
+        ("Taiwan Strait", "strait"),
+        ("Persian Gulf", "gulf"),
+        ("Lake Baikal", "lake"),
+        ("Gobi Desert", "desert"),
+        ("Urals", "mountains"),
+        ("Kuril Islands", "island"),
+        ("Siberia", "region"),
+        ("Russian Far East", "region"),
+        ("Middle East", "region"),
+    ],
+)
 def test_curated_features_resolve(gaz: Gazetteer, name: str, feature: str) -> None:
     best = gaz.candidates(name)[0]
     assert best.feature == feature
@@ -122,11 +170,23 @@ def test_georgia_is_a_country_and_a_us_state(gaz: Gazetteer) -> None:
     assert any(c.feature == "admin1" and c.country == "US" for c in cands)
 
 
-@pytest.mark.parametrize("name, country", [
-    ("Alberta", "CA"), ("Queensland", "AU"), ("England", "GB"), ("Shandong", "CN"),
-    ("Primorsky Krai", "RU"), ("Primorye", "RU"), ("Xinjiang", "CN"), ("Chelyabinsk Oblast", "RU"),
-    ("Inner Mongolia", "CN"), ("Calif.", "US"), ("N.Y.", "US"), ("Fla.", "US"),
-])
+@pytest.mark.parametrize(
+    "name, country",
+    [
+        ("Alberta", "CA"),
+        ("Queensland", "AU"),
+        ("England", "GB"),
+        ("Shandong", "CN"),
+        ("Primorsky Krai", "RU"),
+        ("Primorye", "RU"),
+        ("Xinjiang", "CN"),
+        ("Chelyabinsk Oblast", "RU"),
+        ("Inner Mongolia", "CN"),
+        ("Calif.", "US"),
+        ("N.Y.", "US"),
+        ("Fla.", "US"),
+    ],
+)
 def test_first_level_divisions(gaz: Gazetteer, name: str, country: str) -> None:
     best = gaz.candidates(name)[0]
     assert (best.feature, best.country) == ("admin1", country)
@@ -140,23 +200,47 @@ def test_a_city_beats_the_division_named_after_it(gaz: Gazetteer) -> None:
         assert any(c.feature == "admin1" for c in cands)
 
 
-@pytest.mark.parametrize("alias, iso", [
-    ("U.S.", "US"), ("US", "US"), ("USA", "US"), ("America", "US"), ("United States", "US"),
-    ("UK", "GB"), ("Britain", "GB"), ("Great Britain", "GB"), ("Russian Federation", "RU"),
-    ("PRC", "CN"), ("People's Republic of China", "CN"), ("DPRK", "KP"), ("South Korea", "KR"),
-    ("Republic of Korea", "KR"), ("the Netherlands", "NL"), ("Burma", "MM"),
-])
+@pytest.mark.parametrize(
+    "alias, iso",
+    [
+        ("U.S.", "US"),
+        ("US", "US"),
+        ("USA", "US"),
+        ("America", "US"),
+        ("United States", "US"),
+        ("UK", "GB"),
+        ("Britain", "GB"),
+        ("Great Britain", "GB"),
+        ("Russian Federation", "RU"),
+        ("PRC", "CN"),
+        ("People's Republic of China", "CN"),
+        ("DPRK", "KP"),
+        ("South Korea", "KR"),
+        ("Republic of Korea", "KR"),
+        ("the Netherlands", "NL"),
+        ("Burma", "MM"),
+    ],
+)
 def test_country_aliases(gaz: Gazetteer, alias: str, iso: str) -> None:
     best = gaz.candidates(alias)[0]
     assert (best.feature, best.country) == ("country", iso)
 
 
-@pytest.mark.parametrize("iso, lat, lon", [
-    ("RU", 60, 100), ("CN", 35, 105), ("US", 39.76, -98.5), ("CA", 60.10867, -113.64258),
-    ("IN", 22, 79), ("BR", -10, -55), ("AU", -25, 135),
-])
-def test_country_points_are_geonames_points(gaz: Gazetteer, iso: str, lat: float,
-                                            lon: float) -> None:
+@pytest.mark.parametrize(
+    "iso, lat, lon",
+    [
+        ("RU", 60, 100),
+        ("CN", 35, 105),
+        ("US", 39.76, -98.5),
+        ("CA", 60.10867, -113.64258),
+        ("IN", 22, 79),
+        ("BR", -10, -55),
+        ("AU", -25, 135),
+    ],
+)
+def test_country_points_are_geonames_points(
+    gaz: Gazetteer, iso: str, lat: float, lon: float
+) -> None:
     place = gaz.country(iso)
     assert place is not None and place.feature == "country"
     assert (place.lat, place.lon) == pytest.approx((lat, lon), abs=1e-4)
@@ -169,12 +253,25 @@ def test_every_country_has_a_point_and_id(gaz: Gazetteer) -> None:
     assert gaz.country("zz") is None
 
 
-@pytest.mark.parametrize("word, iso", [
-    ("Chinese", "CN"), ("Russian", "RU"), ("Russians", "RU"), ("American", "US"),
-    ("British", "GB"), ("Irish", "IE"), ("Kazakh", "KZ"), ("North Korean", "KP"),
-    ("South Korean", "KR"), ("Filipino", "PH"), ("Swiss", "CH"), ("Dutch", "NL"),
-    ("Congolese", "CD"), ("Emirati", "AE"),
-])
+@pytest.mark.parametrize(
+    "word, iso",
+    [
+        ("Chinese", "CN"),
+        ("Russian", "RU"),
+        ("Russians", "RU"),
+        ("American", "US"),
+        ("British", "GB"),
+        ("Irish", "IE"),
+        ("Kazakh", "KZ"),
+        ("North Korean", "KP"),
+        ("South Korean", "KR"),
+        ("Filipino", "PH"),
+        ("Swiss", "CH"),
+        ("Dutch", "NL"),
+        ("Congolese", "CD"),
+        ("Emirati", "AE"),
+    ],
+)
 def test_demonyms(gaz: Gazetteer, word: str, iso: str) -> None:
     place = gaz.demonym(word)
     assert place is not None and (place.feature, place.country) == ("country", iso)
@@ -212,6 +309,7 @@ def test_nearest(gaz: Gazetteer) -> None:
 
 # -- the geocoder ---------------------------------------------------------------------------------
 
+
 def test_geocoder_returns_locations(geocoder: OfflineGeocoder) -> None:
     loc = geocoder.geocode("Vladivostok")
     assert isinstance(loc, Location)
@@ -230,8 +328,9 @@ def test_geocoder_ranks_by_score(geocoder: OfflineGeocoder) -> None:
 
 
 @pytest.mark.parametrize("near, state", [(["Louisiana"], "US.LA"), (["Virginia"], "US.VA")])
-def test_near_boosts_the_candidate_nearby(geocoder: OfflineGeocoder, near: list[str],
-                                          state: str) -> None:
+def test_near_boosts_the_candidate_nearby(
+    geocoder: OfflineGeocoder, near: list[str], state: str
+) -> None:
     assert geocoder.geocode("Alexandria").raw["country"] == "EG"
     loc = geocoder.geocode("Alexandria", near=near)
     assert (loc.raw["country"], loc.raw["admin1"]) == ("US", state)
@@ -294,6 +393,7 @@ def test_nominatim_is_cached_and_rate_limited(tmp_path: Path, monkeypatch) -> No
 
 # -- the index cache ------------------------------------------------------------------------------
 
+
 def test_index_is_reused_and_rebuilt_when_sources_change(tmp_path: Path) -> None:
     sources = _tiny_sources(tmp_path)
     cache = tmp_path / "cache"
@@ -328,25 +428,36 @@ def test_eu_named_as_a_place_is_europe_not_the_town_of_eu(gaz: Gazetteer) -> Non
     assert best.feature == "continent" and best.geonameid == 6255148
 
 
-@pytest.mark.parametrize("name, country, lat, lon", [
-    ("Northamptonshire", "GB", 52.3, -0.9), ("Berkshire", "GB", 51.45, -1.1),
-    ("Yorkshire", "GB", 54.0, -1.5), ("Greater Manchester", "GB", 53.48, -2.25),
-    ("County Tyrone", "GB", 54.6, -7.1), ("Connaught", "IE", 53.7, -9.0),
-    ("Oahu", "US", 21.47, -157.98), ("Big Island", "US", 19.6, -155.5),
-    ("Cape Breton", "CA", 46.2, -60.8), ("Mallorca", "ES", 39.6, 3.0),
-    ("Transylvania", "RO", 46.5, 24.5),
-])
-def test_counties_islands_and_historic_regions(gaz: Gazetteer, name: str, country: str,
-                                               lat: float, lon: float) -> None:
+@pytest.mark.parametrize(
+    "name, country, lat, lon",
+    [
+        ("Northamptonshire", "GB", 52.3, -0.9),
+        ("Berkshire", "GB", 51.45, -1.1),
+        ("Yorkshire", "GB", 54.0, -1.5),
+        ("Greater Manchester", "GB", 53.48, -2.25),
+        ("County Tyrone", "GB", 54.6, -7.1),
+        ("Connaught", "IE", 53.7, -9.0),
+        ("Oahu", "US", 21.47, -157.98),
+        ("Big Island", "US", 19.6, -155.5),
+        ("Cape Breton", "CA", 46.2, -60.8),
+        ("Mallorca", "ES", 39.6, 3.0),
+        ("Transylvania", "RO", 46.5, 24.5),
+    ],
+)
+def test_counties_islands_and_historic_regions(
+    gaz: Gazetteer, name: str, country: str, lat: float, lon: float
+) -> None:
     best = gaz.candidates(name)[0]
     assert best.country == country
     assert haversine_km(best.lat, best.lon, lat, lon) < 100
 
 
-@pytest.mark.parametrize("word,continent", [("European", "Europe"), ("Africans", "Africa"),
-                                            ("Asian", "Asia")])
-def test_continent_adjectives_name_their_continent(gaz: Gazetteer, word: str,
-                                                   continent: str) -> None:
+@pytest.mark.parametrize(
+    "word,continent", [("European", "Europe"), ("Africans", "Africa"), ("Asian", "Asia")]
+)
+def test_continent_adjectives_name_their_continent(
+    gaz: Gazetteer, word: str, continent: str
+) -> None:
     place = gaz.demonym(word)
     assert place is not None and (place.feature, place.name) == ("continent", continent)
 

@@ -1,4 +1,5 @@
 """geo.mapview: the rendered map loads only local files, escapes article text, marks every place."""
+
 from __future__ import annotations
 
 import json
@@ -13,16 +14,38 @@ import pytest
 from streamlit_folium import generate_leaflet_string
 
 from geo import config
-from geo.mapview import (GEONAMES_ATTRIBUTION, STATIC_URL, TYPE_COLOURS, build_map,
-                         clicked_event_key, escape, format_date, popup_html, tooltip_text)
+from geo.mapview import (
+    GEONAMES_ATTRIBUTION,
+    STATIC_URL,
+    TYPE_COLOURS,
+    build_map,
+    clicked_event_key,
+    escape,
+    format_date,
+    popup_html,
+    tooltip_text,
+)
 from geo.model import EVENT_TYPES, Event, EventPlace, Place, Source
 from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
 
-CDN_HOSTS = ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "code.jquery.com", "netdna.bootstrapcdn.com",
-             "maxcdn.bootstrapcdn.com", "unpkg.com", "raw.githack.com", "rawcdn.githack.com",
-             "gitcdn", "d3js.org", "fonts.googleapis.com", "fonts.gstatic.com")
-HOSTILE = ('Drills <script>alert("x")</script> <img src=x onerror=alert(1)> '
-           "`${alert(2)}` \\u0060 </script><b>bold</b> & 'quotes'.")
+CDN_HOSTS = (
+    "cdn.jsdelivr.net",
+    "cdnjs.cloudflare.com",
+    "code.jquery.com",
+    "netdna.bootstrapcdn.com",
+    "maxcdn.bootstrapcdn.com",
+    "unpkg.com",
+    "raw.githack.com",
+    "rawcdn.githack.com",
+    "gitcdn",
+    "d3js.org",
+    "fonts.googleapis.com",
+    "fonts.gstatic.com",
+)
+HOSTILE = (
+    'Drills <script>alert("x")</script> <img src=x onerror=alert(1)> '
+    "`${alert(2)}` \\u0060 </script><b>bold</b> & 'quotes'."
+)
 
 
 def walk(element):
@@ -60,13 +83,22 @@ def text_of(fragment: str) -> str:
 
 @pytest.fixture
 def events() -> list[Event]:
-    a = make_article("Russian and Chinese ships patrolled the Sea of Okhotsk. Later they met.",
-                     id="a.txt", title="Joint patrol", source="Wire")
+    a = make_article(
+        "Russian and Chinese ships patrolled the Sea of Okhotsk. Later they met.",
+        id="a.txt",
+        title="Joint patrol",
+        source="Wire",
+    )
     b = make_article("Defence ministers met in Beijing and Moscow. Nothing else.", id="b.txt")
-    two_places = replace(make_event(b, BEIJING, type="meeting", year=2019, month=None),
-                         places=(EventPlace("Beijing", BEIJING), EventPlace("Moscow", MOSCOW)))
-    return [make_event(a, SEA, type="patrol"), two_places,
-            make_event(a, MOSCOW, type="arms_deal", year=None, month=None)]
+    two_places = replace(
+        make_event(b, BEIJING, type="meeting", year=2019, month=None),
+        places=(EventPlace("Beijing", BEIJING), EventPlace("Moscow", MOSCOW)),
+    )
+    return [
+        make_event(a, SEA, type="patrol"),
+        two_places,
+        make_event(a, MOSCOW, type="arms_deal", year=None, month=None),
+    ]
 
 
 def test_no_cdn_url_in_any_element_or_the_page(events):
@@ -99,10 +131,15 @@ def test_every_local_asset_exists_on_disk(events):
     # What the vendored CSS files point at (fonts, sprites) is there too.
     for url in (u for u in wanted if u.endswith(".css")):
         css_path = config.STATIC_DIR / url.removeprefix(STATIC_URL + "/")
-        for ref in re.findall(r"url\(['\"]?([^'\")]+)['\"]?\)", css_path.read_text(encoding="utf-8")):
+        for ref in re.findall(
+            r"url\(['\"]?([^'\")]+)['\"]?\)", css_path.read_text(encoding="utf-8")
+        ):
             if ref.startswith(("data:", "#")):
                 continue
-            assert (css_path.parent / ref.split("?")[0].split("#")[0]).resolve().is_file(), (url, ref)
+            assert (css_path.parent / ref.split("?")[0].split("#")[0]).resolve().is_file(), (
+                url,
+                ref,
+            )
 
 
 def test_class_level_cdn_lists_are_left_alone(events):
@@ -145,14 +182,25 @@ def test_places_with_impossible_coordinates_are_skipped(events):
 
 
 def test_hostile_article_text_is_escaped_everywhere():
-    article = make_article(f"{HOSTILE} More text.", title='<img src=x onerror=alert("t")>',
-                           source="<script>alert('s')</script>")
+    article = make_article(
+        f"{HOSTILE} More text.",
+        title='<img src=x onerror=alert("t")>',
+        source="<script>alert('s')</script>",
+    )
     event = make_event(article, MOSCOW, excerpt=HOSTILE)
-    hostile_place = EventPlace('<svg onload=alert(3)>', MOSCOW)
+    hostile_place = EventPlace("<svg onload=alert(3)>", MOSCOW)
     event = replace(event, places=(hostile_place,), trigger="<b>drills</b>")
     m, page = rendered([event])
-    for raw in ("<script>alert", "<img src=x", "onerror=alert(1)>", "<svg onload", "<b>bold</b>",
-                "${alert", "`${", "\\u0060"):
+    for raw in (
+        "<script>alert",
+        "<img src=x",
+        "onerror=alert(1)>",
+        "<svg onload",
+        "<b>bold</b>",
+        "${alert",
+        "`${",
+        "\\u0060",
+    ):
         assert raw not in page, raw
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
@@ -169,13 +217,25 @@ def test_escape_is_inert_in_html_and_in_javascript_template_literals():
 
 
 def test_popup_shows_type_date_place_excerpt_and_source():
-    article = make_article("Navies drilled near Moscow. Later.", title="Big drills", source="Wire",
-                           published=date(2017, 6, 7))
+    article = make_article(
+        "Navies drilled near Moscow. Later.",
+        title="Big drills",
+        source="Wire",
+        published=date(2017, 6, 7),
+    )
     event = replace(make_event(article, MOSCOW), status="planned")
     html = popup_html(event, event.places[0])
     text = text_of(html)
-    for expected in ("Exercise", "May 2020", "planned", "Moscow", "Navies drilled near Moscow.",
-                     "Big drills", "Wire", "7 June 2017"):
+    for expected in (
+        "Exercise",
+        "May 2020",
+        "planned",
+        "Moscow",
+        "Navies drilled near Moscow.",
+        "Big drills",
+        "Wire",
+        "7 June 2017",
+    ):
         assert expected in text, expected
     assert clicked_event_key(text) == event.key
     assert "planned" not in text_of(popup_html(replace(event, status="past"), event.places[0]))
@@ -193,22 +253,27 @@ def test_popup_lists_several_sources():
 def test_tooltip_is_short_and_escaped():
     article = make_article("Drills near Moscow. End.")
     event = make_event(article, MOSCOW)
-    tip = tooltip_text(replace(event, places=(EventPlace("<i>Moscow</i>", MOSCOW),)),
-                       EventPlace("<i>Moscow</i>", MOSCOW))
+    tip = tooltip_text(
+        replace(event, places=(EventPlace("<i>Moscow</i>", MOSCOW),)),
+        EventPlace("<i>Moscow</i>", MOSCOW),
+    )
     assert "<i>" not in tip and "&lt;i&gt;Moscow&lt;/i&gt;" in tip
     assert "Exercise" in tip and "May 2020" in tip
 
 
-@pytest.mark.parametrize(("year", "month", "day", "precision", "expected"), [
-    (2019, 6, 13, "day", "13 June 2019"),
-    (2024, 9, None, "month", "Sept 2024"),
-    (2024, 9, 2, "month", "Sept 2024"),
-    (2005, None, None, "year", "2005"),
-    (2005, 3, 1, "year", "2005"),
-    (None, None, None, "unknown", "undated"),
-    (2010, None, None, "unknown", "undated"),
-    (2019, 6, None, "day", "June 2019"),  # a day precision without the day: say what is known
-])
+@pytest.mark.parametrize(
+    ("year", "month", "day", "precision", "expected"),
+    [
+        (2019, 6, 13, "day", "13 June 2019"),
+        (2024, 9, None, "month", "Sept 2024"),
+        (2024, 9, 2, "month", "Sept 2024"),
+        (2005, None, None, "year", "2005"),
+        (2005, 3, 1, "year", "2005"),
+        (None, None, None, "unknown", "undated"),
+        (2010, None, None, "unknown", "undated"),
+        (2019, 6, None, "day", "June 2019"),  # a day precision without the day: say what is known
+    ],
+)
 def test_format_date(year, month, day, precision, expected):
     event = Event("exercise", year, month, day, precision)
     assert format_date(event) == expected
@@ -257,7 +322,9 @@ def test_map_has_its_own_max_zoom_without_tiles(events):
 
 def test_fits_bounds_to_the_markers(events):
     _, page = rendered(events)
-    bounds = re.search(r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
+    bounds = re.search(
+        r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page
+    )
     assert bounds, "fitBounds present"
     south, west, north, east = map(float, bounds.groups())
     lats = [p.place.lat for e in events for p in e.places]
@@ -293,16 +360,20 @@ def test_geojson_base_layer_has_no_band_across_the_antimeridian():
     assert {"Russia", "China"} <= names
     for feature in data["features"]:
         geometry = feature["geometry"]
-        polygons = (geometry["coordinates"] if geometry["type"] == "MultiPolygon"
-                    else [geometry["coordinates"]])
+        polygons = (
+            geometry["coordinates"]
+            if geometry["type"] == "MultiPolygon"
+            else [geometry["coordinates"]]
+        )
         for ring in (ring for polygon in polygons for ring in polygon):
             hops = sum(abs(a[0] - b[0]) > 180 for a, b in zip(ring, ring[1:]))
             assert hops <= 1, feature["properties"]["name"]  # one hop only round a pole
 
 
 def test_source_without_title_falls_back_to_article_id():
-    article = make_article("Ships met near Moscow. End.", id="wire-42.txt", title=None, source=None,
-                           published=None)
+    article = make_article(
+        "Ships met near Moscow. End.", id="wire-42.txt", title=None, source=None, published=None
+    )
     event = make_event(article, MOSCOW)
     text = text_of(popup_html(event, event.places[0]))
     assert "wire-42.txt" in text
@@ -310,9 +381,14 @@ def test_source_without_title_falls_back_to_article_id():
 
 def test_many_events_all_get_a_marker():
     article = make_article("Drills near Moscow. End.")
-    many = [replace(make_event(article, MOSCOW), year=1990 + i % 30,
-                    sources=(Source("a.txt", f"Sentence {i}.", i, i + 10, f"k{i}"),))
-            for i in range(500)]
+    many = [
+        replace(
+            make_event(article, MOSCOW),
+            year=1990 + i % 30,
+            sources=(Source("a.txt", f"Sentence {i}.", i, i + 10, f"k{i}"),),
+        )
+        for i in range(500)
+    ]
     m, page = rendered(many)
     assert len(marker_rows(m)) == 500  # speed: python benchmarks/bench_store.py
 

@@ -1,5 +1,6 @@
 """Ingest end to end: files in, events stored; re-ingest is a no-op; rejections are reported;
 one event reported by two articles is stored once with both sources."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,14 @@ import pytest
 from geo.pipeline import ingest
 from geo.store import Store
 
-ANNOUNCED = ("MOSCOW, Aug. 20 (Agency) -- Russian and Chinese warships will start the "
-             "Joint Sea-2021 naval drills in the Sea of Japan next week, the navy said.")
-SUMMARISED = ("Chinese and Russian warships wrapped up joint naval drills in the Sea of Japan "
-              "on Friday after five days of exercises.")
+ANNOUNCED = (
+    "MOSCOW, Aug. 20 (Agency) -- Russian and Chinese warships will start the "
+    "Joint Sea-2021 naval drills in the Sea of Japan next week, the navy said."
+)
+SUMMARISED = (
+    "Chinese and Russian warships wrapped up joint naval drills in the Sea of Japan "
+    "on Friday after five days of exercises."
+)
 OTHER_YEAR = "The navies held the Joint Sea-2019 drills in the Yellow Sea in May 2019."
 
 
@@ -61,8 +66,9 @@ def test_every_input_is_added_or_rejected_with_a_reason(tmp_path, store, geopars
     assert all(reason for reason in rejected.values())
 
 
-def test_an_article_that_fails_is_rejected_and_the_rest_stored(tmp_path, store, geoparser,
-                                                             monkeypatch):
+def test_an_article_that_fails_is_rejected_and_the_rest_stored(
+    tmp_path, store, geoparser, monkeypatch
+):
     write(tmp_path, "a.txt", ANNOUNCED)
     write(tmp_path, "b.txt", SUMMARISED)
     from geo import events as events_module

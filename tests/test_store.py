@@ -1,4 +1,5 @@
 """The SQLite store: round trips, idempotent ingest, filters, migrations, crash safety."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -35,8 +36,10 @@ def test_adding_the_same_article_twice_changes_nothing(store):
 def test_filters_by_year_type_and_country(store):
     a1, a2, a3 = (make_article(f"Drills number {i} in Moscow.", id=f"{i}.txt") for i in range(3))
     store.add(a1, [make_event(a1, year=2005, month=None)])
-    store.add(a2, [make_event(a2, BEIJING, type="meeting", year=2019,
-                              participants=("China", "Kazakhstan"))])
+    store.add(
+        a2,
+        [make_event(a2, BEIJING, type="meeting", year=2019, participants=("China", "Kazakhstan"))],
+    )
     store.add(a3, [make_event(a3, SEA, year=None, month=None)])
     assert [e.year for e in store.events()] == [2005, 2019, None]
     assert [e.year for e in store.events(years=(2010, 2020))] == [2019, None]
@@ -51,11 +54,18 @@ def test_filters_by_year_type_and_country(store):
 
 
 def test_an_event_reported_by_two_articles_keeps_both_sources(store):
-    a1, a2 = make_article("Drills in Moscow.", id="1.txt"), make_article("Drills again.", id="2.txt")
+    a1, a2 = (
+        make_article("Drills in Moscow.", id="1.txt"),
+        make_article("Drills again.", id="2.txt"),
+    )
     store.add(a2, [])
     event = make_event(a1)
-    both = event.__class__(**{**event.__dict__,
-                              "sources": event.sources + make_event(a2, excerpt="Drills again.").sources})
+    both = event.__class__(
+        **{
+            **event.__dict__,
+            "sources": event.sources + make_event(a2, excerpt="Drills again.").sources,
+        }
+    )
     store.add(a1, [both])
     [back] = store.events()
     assert [s.article for s in back.sources] == ["1.txt", "2.txt"]
@@ -64,7 +74,11 @@ def test_an_event_reported_by_two_articles_keeps_both_sources(store):
 def test_a_failed_write_leaves_no_partial_article(store, monkeypatch):
     article = make_article()
     broken = make_event(article)
-    monkeypatch.setattr(store, "_insert_event", lambda e: (_ for _ in ()).throw(sqlite3.OperationalError("disk full")))
+    monkeypatch.setattr(
+        store,
+        "_insert_event",
+        lambda e: (_ for _ in ()).throw(sqlite3.OperationalError("disk full")),
+    )
     with pytest.raises(Exception, match="disk full"):
         store.add(article, [broken])
     assert store.article_count() == 0 and store.event_count() == 0
@@ -94,7 +108,9 @@ def test_a_database_of_an_older_schema_is_migrated_in_place(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
     conn.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
-    conn.execute("INSERT INTO events VALUES ('k', 'patrol', 2020, 1, NULL, 'month', 'past', 'patrol')")
+    conn.execute(
+        "INSERT INTO events VALUES ('k', 'patrol', 2020, 1, NULL, 'month', 'past', 'patrol')"
+    )
     conn.commit()
     conn.close()
     with Store(path) as store:
