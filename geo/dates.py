@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -28,6 +28,7 @@ PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("md", rf"\b{_MONTH}\s+{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\b(?!\s*(?:%|percent))"),
         ("dm", rf"\b{_DAY}(?:\s*[-–]\s*[0-3]?\d)?\s+(?:of\s+)?{_MONTH}\b"),
         ("month_rel", rf"\b(?:in\s+|since\s+|by\s+)?{_MONTH}\s+(?P<rel>this|last|next)\s+year\b"),
+        ("month_deictic", rf"\b(?P<rel>last|this|next|past)\s+{_MONTH}(?![\w.])"),
         (
             "month",
             rf"\b(?:in|since|by|early|late|mid|until|from|during|of|for)[\s-]+(?:early\s+|late\s+|mid-?)?{_MONTH}(?![\w.])",
@@ -50,6 +51,11 @@ PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
         ),
     )
 )
+# "over the past year", "during the last month": a span of time ending now, not a date.
+DURATION = re.compile(r"\b(?:over|during|in|within|throughout|for)\s+(?:the\s+)?$", re.IGNORECASE)
+# The second date of a range, or a date that only ends one: "from May 2 to 9", "until May 9".
+RANGE_LINK = re.compile(r"\s*(?:to|until|till|through|thru|and|[-–—])\s*", re.IGNORECASE)
+RANGE_END = re.compile(r"\b(?:until|till|through|to|ending|ends?)\s+(?:on\s+)?$", re.IGNORECASE)
 NUMBERS = {
     "a": 1,
     "one": 1,
@@ -77,6 +83,7 @@ class DateMention:
     day: int | None = None
     relative: bool = False  # resolved against the publication date
     named: bool = False  # a year inside a name ("Vostok-2018"): says the year, not the day
+    ends: bool = False  # the end of a range ("from May 2 to May 9", "until May 9")
 
     @property
     def precision(self) -> str:
@@ -127,6 +134,13 @@ def _resolve(kind: str, m: re.Match, published: date | None, future: bool) -> tu
             year += 1
         day = _valid_day(year, month, int(g["day"])) if g.get("day") else None
         return year, month, day, True
+    if kind == "month_deictic":
+        month, rel = _month_number(g["month"]), g["rel"].lower()
+        if rel == "this":
+            return published.year, month, None, True
+        if rel == "next":
+            return published.year + (month <= published.month), month, None, True
+        return published.year - (month >= published.month), month, None, True
     if kind == "month_rel":
         offset = {"this": 0, "last": -1, "next": 1}[g["rel"].lower()]
         return published.year + offset, _month_number(g["month"]), None, True
@@ -176,6 +190,8 @@ def find_dates(
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in claimed):
                 continue
+            if kind == "rel_unit" and DURATION.search(text, 0, m.start()):
+                continue  # "over the past year" is how long, not when
             resolved = _resolve(kind, m, published, future)
             if resolved is None:
                 continue
@@ -186,7 +202,15 @@ def find_dates(
                     m.start(), m.end(), m.group(0), year, month, day, relative, kind == "named_year"
                 )
             )
-    return sorted(found, key=lambda d: d.start)
+    found.sort(key=lambda d: d.start)
+    return [
+        replace(d, ends=True)
+        if RANGE_END.search(text, 0, d.start)
+        or i
+        and RANGE_LINK.fullmatch(text, found[i - 1].end, d.start)
+        else d
+        for i, d in enumerate(found)
+    ]
 
 
 def best_date(mentions: list[DateMention], *, anchor: int | None = None) -> DateMention | None:
@@ -194,6 +218,8 @@ def best_date(mentions: list[DateMention], *, anchor: int | None = None) -> Date
     anchor (the trigger word) wins, a stated one over a relative one at the same distance;
     else the most precise year. A stated year overrides the year a relative month guessed
     ("Peace Mission-2018 ... in September" is September 2018)."""
+    if any(not d.ends for d in mentions):
+        mentions = [d for d in mentions if not d.ends]
     if not mentions:
         return None
     rank = ("unknown", "year", "month", "day").index

@@ -1,11 +1,15 @@
-"""Events from a parsed article: what happened (type), when, where, who took part, which sentence."""
+"""Events from a parsed article: what happened (type), when, where, who took part, and why."""
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
@@ -16,227 +20,31 @@ from geo.gazetteer import haversine_km
 from geo.model import Article, Event, EventPlace, Place, Source, Toponym
 from geo.sentences import dateline_end
 
-NAMED_YEAR = r"^[A-Z][a-z]+-(?:19|20)\d\d$"
-SERIES = r"^(Vostok|Tsentr|Center|Zapad|Kavkaz|Sever|Selenga|Ocean|Okean|Interaction|Cooperation)"
-# Trigger patterns per type, over lemmas and parts of speech, most telling type first:
-# a sentence about "joint drills during the visit" reports the drills.
-TRIGGERS: dict[str, list[list[dict]]] = {
-    "exercise": [
-        [
-            {
-                "LEMMA": {
-                    "IN": [
-                        "drill",
-                        "exercise",
-                        "manoeuvre",
-                        "maneuver",
-                        "maneuvre",
-                        "wargame",
-                        "war-game",
-                    ]
-                },
-                "POS": {"IN": ["NOUN", "PROPN"]},
-            }
-        ],
-        [{"LOWER": {"IN": ["war", "military"]}}, {"LEMMA": "game"}],
-        [{"LOWER": {"IN": ["manoeuvres", "maneuvers", "drills", "exercises"]}}],
-        # Named exercise series: "Peace Mission", "Joint Sea", "Vostok-2018", ...
-        [{"LOWER": "peace"}, {"LOWER": "mission"}],
-        [{"LOWER": "joint"}, {"LOWER": "sea"}, {"IS_PUNCT": True, "OP": "?"}, {"LIKE_NUM": True}],
-        [{"LOWER": {"IN": ["northern", "maritime", "naval"]}}, {"LOWER": "interaction"}],
-        # Series names count with their year ("Vostok-2018"): a bare "Ocean" is no exercise.
-        [{"TEXT": {"REGEX": SERIES + r"-\d{4}$"}}],
-        # Any two-word title with a year: "Joint Sea-2015", "Northern Interaction-2023".
-        [{"IS_TITLE": True}, {"TEXT": {"REGEX": NAMED_YEAR}}],
-        [
-            {"TEXT": {"REGEX": SERIES + "$"}},
-            {"TEXT": "-", "OP": "?"},
-            {"TEXT": {"REGEX": r"^\d{4}$"}},
-        ],
-    ],
-    "patrol": [
-        [{"LEMMA": "patrol"}],
-    ],
-    "arms_deal": [
-        [
-            {
-                "LEMMA": {
-                    "IN": [
-                        "buy",
-                        "purchase",
-                        "acquire",
-                        "procure",
-                        "sell",
-                        "sale",
-                        "deliver",
-                        "delivery",
-                        "supply",
-                        "contract",
-                        "deal",
-                        "export",
-                        "order",
-                    ]
-                }
-            }
-        ],
-    ],
-    "meeting": [
-        [
-            {
-                "LEMMA": {
-                    "IN": [
-                        "meeting",
-                        "meet",
-                        "visit",
-                        "consultation",
-                        "summit",
-                        "negotiation",
-                        "negotiate",
-                        "conference",
-                    ]
-                }
-            }
-        ],
-        [{"LOWER": "talks"}],
-    ],
-    "other": [
-        [{"LEMMA": {"IN": ["agreement", "memorandum", "treaty", "accord", "roadmap"]}}],
-        [{"LOWER": "road"}, {"LOWER": "map"}],
-        [{"LEMMA": {"IN": ["study", "train", "training", "education"]}}],
-    ],
-}
-TYPE_ORDER = ("exercise", "patrol", "arms_deal", "meeting", "other")
+LEXICON_PATH = Path(__file__).with_name("data") / "events.toml"
 
-# An arms deal names arms; "buy time" or "a trade deal" does not.
-WEAPON_WORDS = {
-    "weapon",
-    "arm",
-    "missile",
-    "fighter",
-    "jet",
-    "aircraft",
-    "helicopter",
-    "tank",
-    "submarine",
-    "frigate",
-    "warship",
-    "destroyer",
-    "corvette",
-    "drone",
-    "ammunition",
-    "engine",
-    "bomber",
-    "radar",
-    "launcher",
-    "rifle",
-    "military",
-}
+
+def _load_lexicon(path: Path = LEXICON_PATH) -> dict:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+LEXICON = _load_lexicon()
+TRIGGERS: dict[str, list[list[dict]]] = LEXICON["triggers"]
+WORDS: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in LEXICON["words"].items()}
+TYPE_ORDER = ("exercise", "patrol", "arms_deal", "meeting", "other", "stage")
 # Weapon designations: "S-400", "Su-35", "Mi-8", "J-20", "Tu-95MS".
-DESIGNATION = re.compile(r"\b[A-Z][A-Za-z]{0,2}-\d{2,3}[A-Z]{0,3}\b")
+DESIGNATION = re.compile(r"\b(?P<prefix>[A-Z][A-Za-z]{0,2})-\d{1,3}[A-Z]{0,3}\b")
+MAKERS = {prefix: code for code, prefixes in LEXICON["makers"].items() for prefix in prefixes}
 QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
-# An agreement is an event when it is signed or reached, not when it is discussed.
-AGREEMENT_WORDS = {"agreement", "memorandum", "treaty", "accord", "roadmap", "road", "map"}
-AGREE_VERBS = {
-    "sign",
-    "signed",
-    "conclude",
-    "concluded",
-    "ink",
-    "inked",
-    "agree",
-    "agreed",
-    "adopt",
-    "adopted",
-    "approve",
-    "approved",
-    "reach",
-    "reached",
-    "ratify",
-}
-# "Studied at an academy" is cooperation in training; "a study found" is not.
-TRAINING_WORDS = {
-    "academy",
-    "school",
-    "college",
-    "university",
-    "institute",
-    "cadet",
-    "officer",
-    "military",
-    "personnel",
-    "troops",
-    "joint",
-}
-# Prepositions that put the thing they govern at a place.
-LOCATIVE_PREPS = {
-    "in",
-    "at",
-    "near",
-    "off",
-    "on",
-    "over",
-    "across",
-    "around",
-    "inside",
-    "outside",
-    "within",
-    "throughout",
-    "into",
-    "along",
-}
-# "in the port city of X", "off the coast of X": nouns through which "of X" still locates.
-PLACE_NOUNS = {
-    "city",
-    "town",
-    "port",
-    "village",
-    "region",
-    "province",
-    "area",
-    "island",
-    "islands",
-    "coast",
-    "waters",
-    "territory",
-    "outskirts",
-    "capital",
-    "shore",
-    "shores",
-    "base",
-    "district",
-    "county",
-    "state",
-    "republic",
-    "peninsula",
-    "suburb",
-    "vicinity",
-    "border",
-    "sea",
-    "gulf",
-    "bay",
-    "mountains",
-    "range",
-    "airspace",
-    "zone",
-    "part",
-    "north",
-    "south",
-    "east",
-    "west",
-    "centre",
-    "center",
-}
-TERRITORY_WORDS = {"territory", "soil", "waters", "airspace", "land"}
+# A quotation this short is a name or a scare quote; a longer one is reported speech, which
+# reports events like any other sentence.
+SHORT_QUOTE_WORDS = 4
 # "told reporters on Tuesday": the date of the report, not of the event.
 REPORTED = re.compile(
     r"\b(?:said|says|told(?: \w+){0,2}|announced|reported|stated|added|noted|"
     r"confirmed|quoted as saying)\s*(?:,\s*)?$",
     re.IGNORECASE,
 )
-# Words that make a sentence habitual or generic rather than a report of one occurrence.
-HABITUAL = {"regularly", "routinely", "annually", "usually", "traditionally", "periodically"}
-FUTURE_MARKERS = {"will", "shall", "'ll"}
-PLAN_LEMMAS = {"plan", "schedule", "intend", "expect", "prepare", "propose"}
 # A broad place yields to a more specific one inside it: a town over its province, a range
 # or region over its province, anything over its country. Radii stand in for containment.
 BROAD_RADIUS_KM = {
@@ -260,13 +68,36 @@ SPECIFIC = {
     "admin1",
     "river",
 }
+WATER = {"sea", "ocean", "strait", "gulf", "bay"}
+# A dateline: the city the story was filed from, then a comma, colon, bracket, dash or period.
+DATELINE_TAIL = re.compile(r"\s*(?:[,:(/.]|--|—|–|-\s)")
+
+
+@dataclass
+class _Draft:
+    """An event as one sentence reports it, before linking across sentences."""
+
+    event: Event
+    index: int  # the sentence
+    stated: bool  # the sentence states the date
+    anaphoric: bool  # "the drills": refers back to an event already reported
+    codes: dict[str, str] = field(default_factory=dict)  # participant name -> ISO code
 
 
 class EventExtractor:
-    """Turns a parsed article and its toponyms into events; built once per vocabulary."""
+    """Turns a parsed article and its toponyms into events; built once per vocabulary.
+
+    Frames, the way event coders build them: a trigger with its type in each sentence, its
+    arguments (place, date, participants) found through the dependency parse, then linking
+    across sentences (stages and "the drills" join the event they refer to, a report without
+    a place joins a neighbouring report of the same event, or takes the dateline city), then
+    merging. Each event records the names of the rules that produced it (`Event.why`)."""
 
     def __init__(
-        self, vocab: Vocab, *, country: Callable[[str], Place | None] | None = None
+        self,
+        vocab: Vocab,
+        *,
+        country: Callable[[str], Place | None] | None = None,
     ) -> None:
         self.country = country  # ISO code -> the country's gazetteer entry
         self.matcher = Matcher(vocab)
@@ -276,7 +107,7 @@ class EventExtractor:
     def __call__(self, article: Article, doc: Doc, toponyms: Sequence[Toponym]) -> list[Event]:
         """The events an article reports, merged where several sentences report one."""
         context = Counter(
-            t.place.name
+            (t.place.name, t.place.country)
             for t in toponyms
             if t.place and (t.kind == "demonym" or t.place.feature == "country")
         )
@@ -289,74 +120,37 @@ class EventExtractor:
             ]
             for s in sents
         ]
-        drafts = [
-            self._sentence_event(article, doc, s, found, context) for s, found in zip(sents, inside)
-        ]
-        events: list[Event] = []
-        placed_at: dict[int, int] = {}  # sentence index -> index in events
-        for i, found in enumerate(drafts):
-            if found is None:
+        military = [_military(s) for s in sents]
+        title_military = bool(article.title and _military_text(article.title))
+        dateline = _dateline_place(article.text, toponyms)
+        drafts: list[_Draft] = []
+        for i, (sent, found) in enumerate(zip(sents, inside, strict=True)):
+            near = title_military or any(military[max(0, i - 1) : i + 2])
+            draft = self._sentence_event(article, doc, sent, found, context, near, dateline)
+            if draft is not None:
+                draft.index = i
+                drafts.append(draft)
+        for draft in drafts:
+            i = draft.index
+            if draft.event.places or not draft.stated or i + 1 >= len(sents):
                 continue
-            draft, stated, anaphoric = found
-            # "The first stage of the drills was held in X": the drills just reported.
-            earlier = (
-                next(
-                    (k for k in range(len(events) - 1, -1, -1) if events[k].type == draft.type),
-                    None,
+            if any(d.index == i + 1 for d in drafts) or not _refers_back(sents[i + 1]):
+                continue
+            # "Drills began on Monday. The ships practised off the coast of X."
+            places = _event_places(doc, inside[i + 1], dateline)
+            if places:
+                draft.event = replace(
+                    draft.event,
+                    places=tuple(places),
+                    sources=draft.event.sources + (_source(article, sents[i + 1]),),
+                    why=draft.event.why + ("place:next_sentence_refers_back",),
                 )
-                if anaphoric
-                else None
-            )
-            if earlier is not None:
-                # It adds its places and evidence; who it names may be onlookers. When its
-                # date disagrees, the date and places belong to something else in the sentence
-                # ("the exercise comes after a tribunal in The Hague ruled in July").
-                if compatible_dates(events[earlier], draft):
-                    events[earlier] = merge(events[earlier], replace(draft, participants=()))
-                continue
-            if draft.places:
-                placed_at[i] = len(events)
-                events.append(draft)
-                continue
-            # The place is often in the next sentence: "Drills began on Monday. Ships
-            # practised off the coast of X." Only a dated report borrows a place this way.
-            if stated and i + 1 < len(sents) and drafts[i + 1] is None:
-                places = _event_places(doc, inside[i + 1])
-                if places:
-                    events.append(
-                        replace(
-                            draft,
-                            places=tuple(places),
-                            sources=draft.sources + (_source(article, sents[i + 1]),),
-                        )
-                    )
-                    continue
-            # Or a neighbouring sentence reports the same event with its place: the
-            # placeless one adds its evidence and, if more precise, its date. A date far
-            # from the publication is a historical mention, not this report's event.
-            recent = (
-                not draft.year
-                or not article.published
-                or abs(draft.year - article.published.year) <= 1
-            )
-            for j in (i - 1, i + 1):
-                other = drafts[j][0] if 0 <= j < len(drafts) and drafts[j] else None
-                if (
-                    other is None
-                    or not other.places
-                    or other.type != draft.type
-                    or not compatible_dates(other, draft, assumed_yield=recent)
-                ):
-                    continue
-                merged = merge(other, replace(draft, places=other.places))
-                if j < i and j in placed_at:
-                    events[placed_at[j]] = merged
-                else:
-                    drafts[j] = (merged, *drafts[j][1:])
-                break
-        return merge_events(events)
+        codes = {name: code for (name, code) in context if code}
+        for draft in drafts:
+            codes.update(draft.codes)
+        return _link(drafts, dateline, self.country, codes)
 
-    def _triggers(self, doc: Doc, sent: Span) -> list[tuple[str, Span]]:
+    def _triggers(self, doc: Doc, sent: Span, near_military: bool) -> list[tuple[str, Span]]:
         found = []
         for match_id, start, end in self.matcher(doc[sent.start : sent.end]):
             found.append((doc.vocab.strings[match_id], sent[start:end]))
@@ -364,51 +158,58 @@ class EventExtractor:
         quoted = [
             (m.start() + sent.start_char, m.end() + sent.start_char)
             for m in QUOTED.finditer(sent.text)
+            if len(m.group(0).split()) <= SHORT_QUOTE_WORDS
         ]
         kept = []
         for event_type, span in found:
-            # Words inside quotation marks are somebody's view, not the report of an event.
-            if any(a <= span.start_char < b for a, b in quoted):
+            if any(a <= span.start_char < b for a, b in quoted) and not span.text[:1].isupper():
+                continue  # a scare-quoted word is somebody's label, not the report of an event
+            if not _trigger_holds(event_type, span, sent, words, near_military):
                 continue
-            if (
-                event_type == "other"
-                and span.root.lemma_ in AGREEMENT_WORDS
-                and not words & AGREE_VERBS
-            ):
-                continue
-            if event_type == "arms_deal" and not (
-                words & WEAPON_WORDS or DESIGNATION.search(sent.text)
-            ):
-                continue
-            if (
-                event_type == "other"
-                and span.root.lemma_ in ("study", "train", "training", "education")
-                and (not words & TRAINING_WORDS or span.root.dep_ in ("compound", "amod"))
-            ):
-                continue  # "the Matybulak training ground" is a place, not a course
             kept.append((event_type, span))
         return sorted(kept, key=lambda f: TYPE_ORDER.index(f[0]))
 
     def _sentence_event(
-        self, article: Article, doc: Doc, sent: Span, inside: Sequence[Toponym], context: Counter
-    ) -> tuple[Event, bool, bool] | None:
-        """The event a sentence reports (perhaps without a place yet), whether the sentence
-        states its date, and whether it refers back ("the drills"); None when it reports none."""
-        triggers = self._triggers(doc, sent)
-        if not triggers or any(t.lower_ in HABITUAL for t in sent):
+        self,
+        article: Article,
+        doc: Doc,
+        sent: Span,
+        inside: Sequence[Toponym],
+        context: Counter,
+        near_military: bool,
+        dateline: Toponym | None,
+    ) -> _Draft | None:
+        """The event a sentence reports (perhaps without a place yet); None when it reports
+        none."""
+        triggers = self._triggers(doc, sent, near_military)
+        if not triggers or any(t.lower_ in WORDS["habitual"] for t in sent):
             return None
-        places = _event_places(doc, inside)
+        why: list[str] = []
+        places = _event_places(doc, inside, dateline)
         event_type, trigger = _nearest_trigger(sent, triggers, places)
-        future = any(t.lower_ in FUTURE_MARKERS for t in sent)
+        why.append(f"trigger:{event_type}:{trigger.root.lemma_.lower()}")
+        if _hypothetical(trigger):
+            return None
+        future = any(t.lower_ in WORDS["future"] for t in sent)
         planned = future or _is_planned(sent)
         # "BEIJING, March 3 (Reuters) --" dates the filing, not the event.
         filed = dateline_end(sent.text)
+        dates = find_dates(sent.text, article.published, future=future)
+        if any(_since(sent, d) and _perfect(trigger) for d in dates):
+            return None  # "has supplied arms since the 1990s": a trend, not an occurrence
         mentions = [
             d
-            for d in find_dates(sent.text, article.published, future=future)
-            if d.start >= filed and not REPORTED.search(sent.text[max(0, d.start - 40) : d.start])
+            for d in dates
+            if d.start >= filed
+            and not _since(sent, d)
+            and not REPORTED.search(sent.text[max(0, d.start - 40) : d.start])
+            and not _foreign_date(sent, trigger, d)
         ]
+        name = _exercise_name(sent, triggers)
         when = best_date(mentions, anchor=trigger.start_char - sent.start_char)
+        if when is not None and when.named and article.published:
+            if when.year == article.published.year:
+                when = None  # "Vostok-2018" in a 2018 report: the name says only the year
         date_source = "text"
         if when is None and article.published is not None:
             # Nothing stated: news reports what just happened, so assume the publication month.
@@ -419,17 +220,27 @@ class EventExtractor:
                 "month",
             )
             date_source = "publication"
+            why.append("date:publication_month")
         elif when is None:
             year, month, day, precision = None, None, None, "unknown"
             date_source = "none"
         else:
             year, month, day, precision = when.year, when.month, when.day, when.precision
+            why.append("date:stated_near_trigger")
+        end_mention = next((d for d in mentions if d.ends and when and d.start > when.start), None)
+        end = _iso(end_mention) if end_mention else None
         if (
             article.published
             and year
             and (year, month or 0) > (article.published.year, article.published.month)
         ):
             planned = True
+        participants, codes = _participants(doc, sent, inside, context, self.country, places)
+        roles: tuple[tuple[str, str], ...] = ()
+        if event_type == "arms_deal":
+            roles = _deal_roles(sent, inside, frozenset(codes.values()))
+        if places:
+            why.append("place:locative")
         event = Event(
             event_type,
             year,
@@ -438,18 +249,435 @@ class EventExtractor:
             precision,
             "planned" if planned else "past",
             tuple(places),
-            _participants(doc, sent, inside, context, self.country, places),
+            participants,
             (_source(article, sent),),
             trigger.text,
             date_source,
+            name=name,
+            end=end,
+            roles=roles,
+            why=tuple(why),
         )
         children = list(trigger.root.children)
-        anaphoric = (
+        anaphoric = event_type == "stage" or (
             any(c.dep_ == "det" and c.lower_ in ("the", "these", "this", "those") for c in children)
             and not any(c.pos_ == "PROPN" or c.is_title for c in children if c.dep_ != "det")
             and not any(t.text[:1].isupper() for _, t in triggers)
         )
-        return event, when is not None, anaphoric
+        return _Draft(event, 0, when is not None, anaphoric, codes)
+
+
+def _refers_back(sent: Span) -> bool:
+    """Whether a sentence's subject refers back to what was just said: "The ships ...",
+    "They ...", "These units ..."."""
+    subjects = [t for t in sent if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT"]
+    for subject in subjects:
+        if subject.lower_ in ("they", "it", "both"):
+            return True
+        if any(
+            c.dep_ == "det" and c.lower_ in ("the", "these", "those", "both")
+            for c in subject.children
+        ):
+            return not any(c.pos_ == "PROPN" for c in subject.subtree)
+    return False
+
+
+def _trigger_holds(
+    event_type: str, span: Span, sent: Span, words: set[str], near_military: bool
+) -> bool:
+    """Whether a trigger word reports an event of its type here: each test states a reason a
+    word that can name an event does not name one in this sentence."""
+    root = span.root
+    lemma = root.lemma_.lower()
+    named = span.text[:1].isupper() and any(c.isdigit() for c in span.text)
+    if event_type == "other" and lemma in WORDS["agreements"] and not words & WORDS["agree_verbs"]:
+        return False  # an agreement discussed is not an agreement reached
+    if event_type == "arms_deal":
+        designation = DESIGNATION.search(sent.text)
+        if not (words & WORDS["weapons"] or designation):
+            return False  # "a trade deal", "buy time"
+        if lemma in WORDS["transfer_only_with_designation"] and not designation:
+            return False  # "sent troops", "received a delegation"
+        if root.dep_ in ("compound", "amod") and root.pos_ == "NOUN":
+            return False  # "a supply ship", "delivery vehicles"
+    if event_type == "other" and lemma in WORDS["training_triggers"]:
+        if not words & WORDS["training"] or root.dep_ in ("compound", "amod"):
+            return False  # "the Matybulak training ground" is a place, not a course
+    if event_type == "meeting" and (
+        lemma in ("conference", "briefing")
+        and any(c.lower_ in WORDS["press"] for c in root.children)
+    ):
+        return False  # a press conference announces events; it is not one
+    if event_type == "stage" and not (
+        root.head.lemma_.lower() in WORDS["happen"] or root.dep_ in ("nsubj", "nsubjpass")
+    ):
+        return False  # "at this stage of talks"
+    if not named and event_type in ("meeting", "patrol", "exercise", "stage", "other"):
+        # "Presidents visited a zoo", "police patrol the streets", "a fire drill": without
+        # the military in or around the sentence, no military cooperation.
+        if not near_military:
+            return False
+    return True
+
+
+def _military_text(text: str) -> bool:
+    lowered = text.lower()
+    return bool(
+        set(re.findall(r"[\w.-]+", lowered)) & WORDS["military"]
+        or any(p in lowered for p in WORDS["military_phrases"])
+    )
+
+
+def _military(sent: Span) -> bool:
+    """Whether a sentence is about the military: its words, or a weapon designation."""
+    return _military_text(sent.text) or bool(DESIGNATION.search(sent.text))
+
+
+def _hypothetical(trigger: Token | Span) -> bool:
+    """'The deal could bring sanctions', 'China may want to buy': possibilities report nothing."""
+    root = trigger.root if isinstance(trigger, Span) else trigger
+    verb = next((t for t in [root, *root.ancestors] if t.pos_ in ("VERB", "AUX")), None)
+    for head in [verb, *(verb.ancestors if verb is not None else ())][:3]:
+        if head is None:
+            continue
+        if any(c.dep_ == "aux" and c.lower_ in WORDS["hypothetical"] for c in head.children):
+            return True
+    return False
+
+
+def _since(sent: Span, mention) -> bool:
+    """'since 2012', 'since the early 1990s': the start of a span, never the event's date."""
+    return bool(
+        re.search(
+            r"\bsince\s+(?:the\s+)?(?:early\s+|late\s+|mid-?)?$",
+            sent.text[max(0, mention.start - 20) : mention.start],
+            re.I,
+        )
+    )
+
+
+def _perfect(trigger: Span) -> bool:
+    """Whether the trigger's clause is in the present perfect ("have held", "has supplied")."""
+    verb = _governing_verb(trigger.root)
+    return any(c.dep_ == "aux" and c.lower_ in ("has", "have", "'ve") for c in verb.children)
+
+
+def _governing_verb(token: Token) -> Token:
+    """The verb whose clause a token belongs to (the sentence root when there is none)."""
+    for t in [token, *token.ancestors]:
+        if t.pos_ in ("VERB", "AUX") or t.dep_ == "ROOT":
+            return t
+    return token.sent.root
+
+
+def _foreign_date(sent: Span, trigger: Span, mention) -> bool:
+    """A date that belongs to another clause: 'under a contract signed in 2015', 'drills
+    announced in December', 'a source told reporters on Friday'."""
+    span = sent.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return False
+    verb = _governing_verb(span.root)
+    own = _governing_verb(trigger.root)
+    if verb is own or verb.i == trigger.root.i:
+        return False
+    if verb.lemma_.lower() in WORDS["reporting"]:
+        return True
+    if verb.lemma_.lower() in WORDS["decisions"] and trigger.root in verb.subtree:
+        return True  # "agreed in May to hold drills": May dates the agreement
+    # A relative or participial clause on another noun ("a contract signed in 2015"); on the
+    # trigger itself ("manoeuvres carried out in August") it dates the event.
+    return (
+        verb.dep_ in ("relcl", "acl")
+        and verb.head.i != trigger.root.i
+        and trigger.root not in verb.subtree
+    )
+
+
+def _exercise_name(sent: Span, triggers: list[tuple[str, Span]]) -> str:
+    """The named exercise a sentence reports: a trigger written as a name ("Joint Sea-2015")."""
+    for event_type, span in triggers:
+        if (
+            event_type == "exercise"
+            and span.text[:1].isupper()
+            and any(c.isdigit() for c in span.text)
+        ):
+            text = span.text
+            # "Joint Sea-2015 (II)": the round belongs to the name.
+            after = sent.doc.text[span.end_char : span.end_char + 8]
+            m = re.match(r"\s*\((I{1,3}|IV|V|VI{0,3})\)", after)
+            return text + (f" ({m.group(1)})" if m else "")
+    return ""
+
+
+def _iso(mention) -> str | None:
+    if mention.year is None:
+        return None
+    if mention.month is None:
+        return f"{mention.year:04d}"
+    if mention.day is None:
+        return f"{mention.year:04d}-{mention.month:02d}"
+    return f"{mention.year:04d}-{mention.month:02d}-{mention.day:02d}"
+
+
+def _dateline_place(text: str, toponyms: Sequence[Toponym]) -> Toponym | None:
+    """The city a story is filed from: the first name of the text, before a comma, colon,
+    bracket or dash ("MOSCOW, May 26 /TASS/.", "Misawa, Aomori Pref., Sept. 30 (Jiji)")."""
+    lead = len(text) - len(text.lstrip())
+    for t in toponyms:
+        if t.start > lead + 2:
+            return None
+        if t.place is not None and t.place.feature == "city" and t.kind != "demonym":
+            if DATELINE_TAIL.match(text, t.end):
+                return t
+    return None
+
+
+def _link(
+    drafts: list[_Draft],
+    dateline: Toponym | None,
+    country: Callable[[str], Place | None] | None,
+    codes: Mapping[str, str],
+) -> list[Event]:
+    """Link sentence reports into events: stages and anaphora join the event they refer to,
+    placeless reports join a neighbouring report of the same event or take the dateline city,
+    and reports of one event merge."""
+    events: list[_Draft] = []
+    for draft in drafts:
+        if draft.anaphoric:
+            wanted = ("exercise", "patrol") if draft.event.type == "stage" else (draft.event.type,)
+            earlier = next(
+                (d for d in reversed(events) if d.event.type in wanted),
+                None,
+            )
+            if earlier is not None and compatible_dates(earlier.event, draft.event):
+                # It adds its places and evidence; who it names may be onlookers.
+                earlier.event = merge(
+                    earlier.event,
+                    replace(draft.event, participants=(), why=("link:refers_back",)),
+                )
+                continue
+            if earlier is not None and draft.event.type != "stage":
+                # "The exercise comes after a tribunal ruled in July": the date and places
+                # belong to something else in the sentence.
+                continue
+            if draft.event.type == "stage":
+                if earlier is None:
+                    continue  # a stage of nothing reported
+                draft.event = replace(draft.event, type=earlier.event.type)
+        events.append(draft)
+    placed: list[_Draft] = []
+    for draft in events:
+        if draft.event.places:
+            placed.append(draft)
+            continue
+        # A neighbouring report of the same type with a place: the same event, told twice.
+        neighbours = sorted(
+            (d for d in events if d is not draft and d.event.places),
+            key=lambda d: abs(d.index - draft.index),
+        )
+        other = next(
+            (
+                d
+                for d in neighbours
+                if d.event.type == draft.event.type
+                and abs(d.index - draft.index) <= 2
+                and d.event.status == draft.event.status
+                and compatible_dates(d.event, draft.event, assumed_yield=True)
+            ),
+            None,
+        )
+        if other is not None:
+            other.event = merge(other.event, replace(draft.event, places=other.event.places))
+            continue
+        if draft.event.type == "arms_deal":
+            if _place_deal(draft, events, dateline, country):
+                placed.append(draft)
+            continue
+        place = _dateline_fallback(draft, dateline)
+        if place is not None:
+            draft.event = replace(
+                draft.event,
+                places=(place,),
+                why=draft.event.why + ("place:dateline_city",),
+            )
+            placed.append(draft)
+    # Events stay in reading order; merging keeps the first report's position.
+    placed.sort(key=lambda d: d.index)
+    return [plausible(e, codes) for e in merge_events([d.event for d in placed])]
+
+
+OUTLINES_PATH = Path(__file__).parent.parent / "static" / "data" / "countries-110m.geojson"
+# Waters further than this from every participant's coast are not where they would meet.
+NEAR_WATERS_KM = 2500
+
+
+@cache
+def _outlines() -> dict[str, list[tuple[float, float]]]:
+    """Country outlines (Natural Earth 1:110m, lat/lon vertices) by lower-case name."""
+    try:
+        data = json.loads(OUTLINES_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    outlines: dict[str, list[tuple[float, float]]] = {}
+    for feature in data.get("features", []):
+        name = str(feature.get("properties", {}).get("name", "")).lower()
+        geometry = feature.get("geometry") or {}
+        rings = geometry.get("coordinates", [])
+        if geometry.get("type") == "Polygon":
+            rings = [rings]
+        points = [(lat, lon) for polygon in rings for ring in polygon for lon, lat in ring]
+        outlines[name] = points[::2] or points
+    return outlines
+
+
+def _outline(name: str) -> list[tuple[float, float]] | None:
+    outlines = _outlines()
+    key = name.lower()
+    if key in outlines:
+        return outlines[key]
+    return next((v for k, v in outlines.items() if k.startswith(key) or key.startswith(k)), None)
+
+
+def plausible(event: Event, codes: Mapping[str, str]) -> Event:
+    """Participants' countries as evidence for the place: a town in a country that takes no
+    part yields to the event's other places; when it is the only place (or waters far from
+    every participant), the event is marked for review."""
+    taking_part = {codes[n] for n in event.participants if n in codes} | {
+        code for _, code in event.roles
+    }
+    if not taking_part:
+        return event
+    reasons: dict[str, str] = {}
+    for p in event.places:
+        place = p.place
+        if place.feature == "ocean":
+            continue  # an ocean's point says nothing of how near its shores are
+        if place.feature in WATER:
+            outlines = [_outline(n) for n in event.participants]
+            known = [o for o in outlines if o]
+            if known and all(
+                min(haversine_km(place.lat, place.lon, lat, lon) for lat, lon in o) > NEAR_WATERS_KM
+                for o in known
+            ):
+                reasons[place.id] = f"{p.name} is far from every participant"
+        elif place.country and place.country not in taking_part and place.feature != "country":
+            reasons[place.id] = f"{p.name} is in {place.country}, which takes no part"
+    if not reasons:
+        return event
+    kept = tuple(p for p in event.places if p.place.id not in reasons)
+    if kept:
+        return replace(event, places=kept, why=event.why + ("place:dropped_far_from_participants",))
+    return replace(event, review="; ".join(reasons.values()))
+
+
+def _dateline_fallback(draft: _Draft, dateline: Toponym | None) -> EventPlace | None:
+    """A report that names no place happened where the story was filed, when that city is in
+    one of the countries taking part (a signing or talks in the capital the report comes from).
+    Patrols range over seas; a dateline says nothing of where."""
+    if dateline is None or dateline.place is None or draft.event.type == "patrol":
+        return None
+    if dateline.place.country not in draft.codes.values():
+        return None
+    return EventPlace(
+        dateline.text.title() if dateline.text.isupper() else dateline.text, dateline.place
+    )
+
+
+def _place_deal(
+    draft: _Draft,
+    drafts: Sequence[_Draft],
+    dateline: Toponym | None,
+    country: Callable[[str], Place | None] | None,
+) -> bool:
+    """Place a deal its sentence does not place: in the buyer's country, or in the dateline
+    city when that is in the buyer's country (where the contract was signed). The buyer is
+    the sentence's, else that of the article's nearest other deal ("the first jets were
+    delivered in 2016")."""
+    roles = dict(draft.event.roles)
+    if "buyer" not in roles:
+        earlier = sorted(
+            (d for d in drafts if d is not draft and dict(d.event.roles).get("buyer")),
+            key=lambda d: abs(d.index - draft.index),
+        )
+        if not earlier:
+            return False
+        roles = dict(earlier[0].event.roles)
+    buyer = roles["buyer"]
+    why = "place:buyer_country"
+    if dateline is not None and dateline.place is not None and dateline.place.country == buyer:
+        text = dateline.text.title() if dateline.text.isupper() else dateline.text
+        places = [EventPlace(text, dateline.place)]
+        why = "place:dateline_city_of_buyer"
+    else:
+        places = _buyer_place(tuple(roles.items()), country)
+    if not places:
+        return False
+    draft.event = replace(
+        draft.event,
+        places=tuple(places),
+        roles=tuple(sorted(roles.items())),
+        why=draft.event.why + (why,),
+    )
+    return True
+
+
+def _deal_roles(
+    sent: Span, toponyms: Sequence[Toponym], codes: frozenset[str]
+) -> tuple[tuple[str, str], ...]:
+    """Who buys and who sells: the subject of a buying or selling verb, the "to X" of a
+    delivery, and else the maker of the weapon named ("Su-35" is Russian)."""
+    roles: dict[str, str] = {}
+    doc = sent.doc
+    for t in toponyms:
+        if t.place is None or t.place.country is None:
+            continue
+        span = doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is None:
+            continue
+        token = span.root
+        while token.dep_ in ("conj", "compound", "poss", "amod") and token.head is not token:
+            token = token.head
+        head = token.head
+        if token.dep_ in ("nsubj", "nsubjpass") and head.lemma_.lower() in WORDS["buy_verbs"]:
+            roles.setdefault("buyer", t.place.country)
+        elif token.dep_ == "nsubj" and head.lemma_.lower() in WORDS["sell_verbs"]:
+            roles.setdefault("seller", t.place.country)
+        elif (
+            token.dep_ == "pobj"
+            and head.lower_ == "to"
+            and head.head.lemma_.lower() in WORDS["sell_verbs"] | {"delivery", "sale"}
+        ):
+            roles.setdefault("buyer", t.place.country)
+        elif token.dep_ == "pobj" and head.lower_ == "from" and t.place.feature == "country":
+            roles.setdefault("seller", t.place.country)
+    maker = next(
+        (
+            MAKERS[m.group("prefix")]
+            for m in DESIGNATION.finditer(sent.text)
+            if m.group("prefix") in MAKERS and MAKERS[m.group("prefix")] in codes
+        ),
+        None,
+    )
+    if maker and "seller" not in roles and roles.get("buyer") != maker:
+        roles["seller"] = maker
+    if "buyer" not in roles and "seller" in roles:
+        others = [c for c in codes if c != roles["seller"]]
+        if len(others) == 1:
+            roles["buyer"] = others[0]
+    if "seller" not in roles and "buyer" in roles:
+        others = [c for c in codes if c != roles["buyer"]]
+        if len(others) == 1:
+            roles["seller"] = others[0]
+    return tuple(sorted(roles.items()))
+
+
+def _buyer_place(
+    roles: tuple[tuple[str, str], ...], country: Callable[[str], Place | None] | None
+) -> list[EventPlace]:
+    """A deal placed nowhere in its sentence is placed in the buyer's country."""
+    buyer = dict(roles).get("buyer")
+    entry = country(buyer) if buyer and country else None
+    return [EventPlace(entry.name, entry)] if entry else []
 
 
 def _tree_distance(a: Token, b: Token) -> int:
@@ -513,7 +741,7 @@ def _source(article: Article, sent: Span) -> Source:
 def _is_planned(sent: Span) -> bool:
     """Plans and announcements: "plan to hold", "scheduled", "is set to", "going to"."""
     for token in sent[:-1]:
-        if token.lemma_ in PLAN_LEMMAS and token.pos_ == "VERB":
+        if token.lemma_ in WORDS["plans"] and token.pos_ == "VERB":
             return True
         if token.lower_ in ("going", "set", "due") and token.nbor(1).lower_ == "to":
             return True
@@ -522,45 +750,47 @@ def _is_planned(sent: Span) -> bool:
 
 def _locative(token: Token) -> bool:
     """Whether the name at this token says where something happens: "in X", "off the coast of X",
-    "in Russia's port city of X", "in X, Y" — following conjunctions, appositions and "of"."""
-    for _ in range(5):
+    "in Russia's port city of X", "in X, Y", "left for X", "delivered to X" — following
+    conjunctions, appositions and "of"."""
+    for _ in range(6):
         if token.dep_ in ("conj", "appos", "compound", "npadvmod") and token.head is not token:
             token = token.head
             continue
-        if token.dep_ == "dobj" and token.head.lemma_ in ("visit", "tour", "enter", "reach"):
+        if token.dep_ == "dobj" and token.head.lemma_ in WORDS["place_objects"]:
             return True
         if token.dep_ == "pobj":
             prep = token.head
-            if prep.lower_ in LOCATIVE_PREPS:
-                return True
-            if prep.lower_ == "of" and prep.head.lemma_.lower() in PLACE_NOUNS:
+            if prep.lower_ in WORDS["locative_preps"]:
+                # "the ministry in Beijing announced": where the body sits, not the event.
+                return prep.head.lemma_.lower() not in WORDS["organisations"]
+            if prep.lower_ == "of" and prep.head.lemma_.lower() in WORDS["place_nouns"]:
                 token = prep.head
                 continue
-            if prep.lower_ in ("to", "into") and prep.head.lemma_ in (
-                "visit",
-                "trip",
-                "travel",
-                "arrive",
-                "come",
-                "return",
-                "deploy",
-            ):
+            if prep.dep_ == "conj" and prep.head.lower_ in WORDS["locative_preps"]:
+                return True  # "in and above X"
+            governor = prep.head.lemma_.lower()
+            if prep.lower_ in ("to", "into") and governor in WORDS["to_destination"]:
+                return True
+            if prep.lower_ == "for" and governor in WORDS["for_destination"]:
                 return True
         return False
     return False
 
 
 def _descriptor(token: Token) -> bool:
-    """A name that only qualifies another noun: "China's Shandong peninsula", "the Urals city of"."""
+    """A name that only qualifies a noun: "China's Shandong peninsula", "the Urals city of"."""
     return token.dep_ in ("poss", "compound", "amod", "nmod") and token.head.pos_ in (
         "NOUN",
         "PROPN",
     )
 
 
-def _event_places(doc: Doc, toponyms: Sequence[Toponym]) -> list[EventPlace]:
-    """Where the event happened: names in a locative role, the most specific of them."""
-    located = []
+def _event_places(
+    doc: Doc, toponyms: Sequence[Toponym], dateline: Toponym | None = None
+) -> list[EventPlace]:
+    """Where the event happened: names in a locative role, the most specific of them; "here"
+    is the dateline city."""
+    located: list[tuple[Toponym, bool]] = []
     for t in toponyms:
         span = doc.char_span(t.start, t.end, alignment_mode="expand")
         if span is None:
@@ -568,7 +798,7 @@ def _event_places(doc: Doc, toponyms: Sequence[Toponym]) -> list[EventPlace]:
         if t.kind == "demonym":
             # "on Russian territory", "in Chinese waters": the country is the place.
             after = span.end < len(doc) and doc[span.end]
-            if after and after.lemma_.lower() in TERRITORY_WORDS and _locative(after):
+            if after and after.lemma_.lower() in WORDS["territory"] and _locative(after):
                 located.append(
                     (
                         replace(t, end=after.idx + len(after.text), text=f"{t.text} {after.text}"),
@@ -578,11 +808,21 @@ def _event_places(doc: Doc, toponyms: Sequence[Toponym]) -> list[EventPlace]:
             continue
         if _locative(span.root):
             located.append((t, _descriptor(span.root)))
+    if dateline is not None and toponyms:
+        sent = doc.char_span(toponyms[0].start, toponyms[0].end, alignment_mode="expand")
+        here = [
+            tok
+            for tok in (sent.sent if sent is not None else ())
+            if tok.lower_ == "here" and tok.dep_ == "advmod" and tok.head.pos_ == "VERB"
+        ]
+        if here and not located:
+            located.append((dateline, False))
     # A descriptor ("China's", "the Ural Mountains city") yields to the name it describes.
     if any(not d for _, d in located):
         located = [(t, d) for t, d in located if not d]
     places: list[EventPlace] = []
     for t, _ in located:
+        assert t.place is not None
         same = next((i for i, p in enumerate(places) if p.place.id == t.place.id), None)
         if same is None:
             places.append(EventPlace(t.text, t.place))
@@ -625,35 +865,35 @@ def _participants(
     context: Counter,
     country: Callable[[str], Place | None] | None = None,
     places: Sequence[EventPlace] = (),
-) -> tuple[str, ...]:
-    """The countries taking part: named, as demonyms, or as capitals acting for them."""
-    named: list[str] = []
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The countries taking part (names, and their ISO codes): named, as demonyms, or as
+    capitals acting for them."""
+    named: dict[str, str | None] = {}
     for t in toponyms:
         place = t.place
+        assert place is not None
         if t.kind == "demonym" or place.feature == "country":
-            named.append(place.name)
+            named.setdefault(place.name, place.country)
         elif place.feature == "city" and place.population > 500_000 and place.country:
             span = doc.char_span(t.start, t.end, alignment_mode="expand")
             # "Moscow and Beijing conducted drills": capitals as subjects stand for states.
             if span is not None and span.root.dep_ in ("nsubj", "nsubjpass", "conj"):
-                state = _country_name(toponyms, place) or (
-                    country(place.country).name if country and country(place.country) else None
-                )
+                entry = country(place.country) if country else None
+                state = _country_name(toponyms, place) or (entry.name if entry else None)
                 if state:
-                    named.append(state)
-    ordered = list(dict.fromkeys(named))
-    if len(ordered) < 2 and country:
+                    named.setdefault(state, place.country)
+    if len(named) < 2 and country:
         # The host takes part: "Russia's minister will visit Beijing" is with China.
         for host in dict.fromkeys(p.place.country for p in places if p.place.country):
-            entry = country(host)
-            if entry and entry.name not in ordered and len(ordered) < 2:
-                ordered.append(entry.name)
-    if len(ordered) < 2:
+            entry = country(host) if host else None
+            if entry and entry.name not in named and len(named) < 2:
+                named[entry.name] = host
+    if len(named) < 2:
         # Cooperation takes two: a side left unnamed is one of the article's main countries.
-        for name, _ in context.most_common(3):
-            if name not in ordered and len(ordered) < 2:
-                ordered.append(name)
-    return tuple(ordered)
+        for (name, code), _ in context.most_common(3):
+            if name not in named and len(named) < 2:
+                named[name] = code
+    return tuple(named), {n: c for n, c in named.items() if c}
 
 
 def _country_name(toponyms: Sequence[Toponym], place: Place) -> str | None:
@@ -663,26 +903,58 @@ def _country_name(toponyms: Sequence[Toponym], place: Place) -> str | None:
     return None
 
 
+def _month_index(year: int | None, month: int | None) -> int | None:
+    return year * 12 + month - 1 if year and month else None
+
+
+def _within_range(a: Event, b: Event) -> bool:
+    """Whether b's month falls inside the range a states ("from Sept. 20 to Oct. 10")."""
+    if not a.end or len(a.end) < 7:
+        return False
+    first = _month_index(a.year, a.month)
+    last = _month_index(int(a.end[:4]), int(a.end[5:7]))
+    at = _month_index(b.year, b.month)
+    return None not in (first, last, at) and first <= at <= last  # type: ignore[operator]
+
+
 def compatible_dates(a: Event, b: Event, *, assumed_yield: bool = False) -> bool:
-    """Whether two dates can be the same occurrence's: no year or month contradicts. With
-    assumed_yield, a date assumed from the publication contradicts nothing."""
+    """Whether two dates can be the same occurrence's: no year or month contradicts, or one
+    falls in the range the other states. With assumed_yield, a date assumed from the
+    publication contradicts nothing."""
     if assumed_yield and "publication" in (a.date_source, b.date_source):
+        return True
+    if _within_range(a, b) or _within_range(b, a):
         return True
     return not (
         a.year and b.year and a.year != b.year or a.month and b.month and a.month != b.month
     )
 
 
-def compatible(a: Event, b: Event) -> bool:
-    """Whether two reports can be one event: same type, compatible dates, agreeing places
-    (or the same named exercise in the same year)."""
+def _names_agree(a: Event, b: Event) -> bool | None:
+    """True for the same named exercise, False for two different names, None when unnamed."""
+    if a.name and b.name:
+        return a.name.casefold() == b.name.casefold()
+    if a.trigger == b.trigger and a.trigger[:1].isupper():
+        return True  # the same named series ("Peace Mission") in the same year
+    return None
+
+
+def compatible(a: Event, b: Event, *, same_article: bool = False) -> bool:
+    """Whether two reports can be one event: same type, compatible dates, no two names,
+    agreeing places (or the same named exercise in the same year). Within one article, two
+    reports over waters (a patrol "in the Pacific", then "in the Sea of Japan") agree too."""
     if a.type != b.type or not compatible_dates(a, b):
         return False
-    if a.trigger == b.trigger and a.trigger[:1].isupper() and a.year == b.year:
-        return True  # the same named exercise ("Vostok-2018", "Peace Mission") that year
+    names = _names_agree(a, b)
+    if names is False:
+        return False
+    if names and a.year == b.year:
+        return True
     ids_a = {p.place.id for p in a.places}
     ids_b = {p.place.id for p in b.places}
     if ids_a & ids_b:
+        return True
+    if same_article and all(p.place.feature in WATER for p in (*a.places, *b.places)):
         return True
     # A country and a place inside it: "a visit to China" and "arrived in Beijing".
     countries_a = {p.place.country for p in a.places if p.place.feature == "country"}
@@ -715,6 +987,10 @@ def merge(a: Event, b: Event) -> Event:
         places=tuple(places),
         participants=tuple(dict.fromkeys(a.participants + b.participants)),
         sources=_in_reading_order(a.sources + tuple(s for s in b.sources if s not in a.sources)),
+        name=a.name or b.name,
+        end=dated.end or a.end or b.end,
+        roles=tuple(sorted((dict(b.roles) | dict(a.roles)).items())),
+        why=tuple(dict.fromkeys(a.why + b.why)),
     )
 
 
@@ -727,11 +1003,12 @@ def _in_reading_order(sources: tuple[Source, ...]) -> tuple[Source, ...]:
 
 
 def merge_events(events: Sequence[Event]) -> list[Event]:
-    """Merge events that several sentences report: same type, compatible dates, agreeing places."""
+    """Merge the events of one article that several sentences report: same type, compatible
+    dates, agreeing places."""
     merged: list[Event] = []
     for event in events:
         for i, kept in enumerate(merged):
-            if compatible(kept, event):
+            if compatible(kept, event, same_article=True):
                 merged[i] = merge(kept, event)
                 break
         else:

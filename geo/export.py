@@ -20,7 +20,9 @@ def event_record(event: Event) -> dict:
         "day": event.day,
         "precision": event.precision,
         "date_source": event.date_source,
+        "end": event.end,
         "status": event.status,
+        "name": event.name or None,
         "places": [
             {
                 "name": ep.name,
@@ -31,10 +33,14 @@ def event_record(event: Event) -> dict:
                 "resolved_name": ep.place.name,
                 "feature": ep.place.feature,
                 "country": ep.place.country,
+                "precision": ep.precision,
             }
             for ep in event.places
         ],
         "participants": list(event.participants),
+        "roles": dict(event.roles),
+        "evidence": {"rules": list(event.why), "sentences": [s.excerpt for s in event.sources]},
+        "review": event.review or None,
         "excerpt": event.excerpt,
         "trigger": event.trigger,
         "sources": [

@@ -12,6 +12,8 @@ from datetime import date
 
 EVENT_TYPES = ("exercise", "patrol", "meeting", "arms_deal", "other")
 PRECISIONS = ("day", "month", "year", "unknown")
+# Gazetteer features that name a spot; every other feature is an area.
+POINT_FEATURES = frozenset({"city", "base", "port", "site", "facility", "cape"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,11 @@ class EventPlace:
     name: str
     place: Place
 
+    @property
+    def precision(self) -> str:
+        """ "point" for a town, base or port; "area" for a region, sea, ocean or country."""
+        return "point" if self.place.feature in POINT_FEATURES else "area"
+
 
 @dataclass(frozen=True)
 class Event:
@@ -96,6 +103,11 @@ class Event:
     sources: tuple[Source, ...] = ()
     trigger: str = ""  # the words that made it an event of this type
     date_source: str = "text"  # "text" (stated), "publication" (assumed from it) or "none"
+    name: str = ""  # the named exercise or operation ("Joint Sea-2015"), when there is one
+    end: str | None = None  # ISO date (or year-month) a stated range ends on
+    roles: tuple[tuple[str, str], ...] = ()  # (role, country): host, buyer, seller, visitor
+    why: tuple[str, ...] = ()  # the names of the rules that made it, in the order they fired
+    review: str = ""  # why a reader should check it (a place far from every participant)
 
     @property
     def excerpt(self) -> str:

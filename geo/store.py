@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Collection, Mapping, Sequence
@@ -53,6 +54,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE events ADD COLUMN date_source TEXT NOT NULL DEFAULT 'text';
     """,
+    """
+    ALTER TABLE events ADD COLUMN name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE events ADD COLUMN end_date TEXT;
+    ALTER TABLE events ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE events ADD COLUMN why TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE events ADD COLUMN review TEXT NOT NULL DEFAULT '';
+    """,
+)
+EVENT_COLUMNS = (
+    "key, type, year, month, day, precision, status, trigger, date_source, "
+    "name, end_date, roles, why, review"
 )
 
 
@@ -143,7 +155,8 @@ class Store:
     def _insert_event(self, event: Event) -> None:
         key = event.key
         self._conn.execute(
-            "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR IGNORE INTO events ({EVENT_COLUMNS}) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key,
                 event.type,
@@ -154,6 +167,11 @@ class Store:
                 event.status,
                 event.trigger,
                 event.date_source,
+                event.name,
+                event.end,
+                json.dumps([list(r) for r in event.roles]),
+                json.dumps(list(event.why)),
+                event.review,
             ),
         )
         self._conn.executemany(
@@ -217,8 +235,7 @@ class Store:
             )
             params += list(countries)
         sql = (
-            "SELECT key, type, year, month, day, precision, status, trigger, date_source "
-            "FROM events"
+            f"SELECT {EVENT_COLUMNS} FROM events"
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY year IS NULL, year, month, day, key"
         )
@@ -245,8 +262,9 @@ class Store:
             )
             params += ids + countries
         sql = (
-            "SELECT key, type, year, month, day, precision, status, trigger, date_source "
-            "FROM events WHERE " + " AND ".join(where) + " ORDER BY year, month, day, key"
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE "
+            + " AND ".join(where)
+            + " ORDER BY year, month, day, key"
         )
         with self._lock:
             return self._assemble(self._conn.execute(sql, params).fetchall())
@@ -326,8 +344,28 @@ class Store:
                 tuple(sources[key]),
                 trigger,
                 date_source,
+                name=name,
+                end=end,
+                roles=tuple((role, code) for role, code in json.loads(roles)),
+                why=tuple(json.loads(why)),
+                review=review,
             )
-            for key, type_, year, month, day, precision, status, trigger, date_source in rows
+            for (
+                key,
+                type_,
+                year,
+                month,
+                day,
+                precision,
+                status,
+                trigger,
+                date_source,
+                name,
+                end,
+                roles,
+                why,
+                review,
+            ) in rows
         ]
 
     def _one(self, sql: str) -> tuple:

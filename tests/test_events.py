@@ -110,7 +110,7 @@ def test_undated_article_keeps_the_event_undated(pipeline):
 def test_organisation_and_person_names_are_not_places(pipeline):
     found = events_of(
         pipeline,
-        "Officials of the Shanghai Cooperation Organization met "
+        "Defence officials of the Shanghai Cooperation Organization met "
         "Georgia Smith at a summit in Tashkent.",
     )
     assert [p.name for e in found for p in e.places] == ["Tashkent"]
@@ -186,16 +186,27 @@ def test_stages_of_one_named_exercise_are_one_event_with_several_places(pipeline
     assert (e.year, e.month) == (2007, 8) and len(e.sources) == 2
 
 
-def test_the_date_a_deal_was_signed_not_the_date_it_was_reported(pipeline):
+def test_the_date_of_the_delivery_not_of_the_contract_or_the_report(pipeline):
     text = (
-        "Russia will deliver the first Su-35 fighter jets to China under a contract signed "
-        "in November 2015, a source told reporters on Tuesday.\n"
-        "The deal for 24 aircraft was signed in Beijing after years of negotiations."
+        "Russia delivered the first Su-35 fighter jets to China on Monday under a contract "
+        "signed in November 2015, a source told reporters on Tuesday."
     )
     e = one(pipeline, text, date(2016, 6, 14))
-    assert e.type == "arms_deal" and (e.year, e.month) == (2015, 11)
-    assert [p.name for p in e.places] == ["Beijing"]
-    assert e.sources[0].excerpt.startswith("Russia will deliver")
+    assert e.type == "arms_deal" and (e.year, e.month, e.day) == (2016, 6, 13)
+    assert [p.name for p in e.places] == ["China"]
+    assert dict(e.roles) == {"buyer": "CN", "seller": "RU"}
+
+
+def test_a_contract_signed_in_the_buyers_capital_is_placed_there(pipeline):
+    text = (
+        "NEW DELHI: India and Russia signed a contract for S-400 air defence missiles on "
+        "Friday, officials said."
+    )
+    e = one(pipeline, text, date(2018, 10, 6))
+    assert e.type == "arms_deal" and (e.year, e.month, e.day) == (2018, 10, 5)
+    assert [p.name for p in e.places] == ["New Delhi"]
+    assert abs(e.places[0].place.lat - 28.6) < 0.3 and abs(e.places[0].place.lon - 77.2) < 0.3
+    assert dict(e.roles) == {"buyer": "IN", "seller": "RU"}
 
 
 def test_a_town_wins_over_its_province(pipeline):
