@@ -77,7 +77,8 @@ def run_ingest(paths: Sequence[Path], store: Store, *, label: str) -> IngestRepo
 
     with st.status(label, expanded=True) as status:
         st.write(
-            "Loading the language model and gazetteer (the first run also builds the gazetteer index, about 15 s)…"
+            "Loading the language model and gazetteer "
+            "(the first run also builds the gazetteer index, about 15 s)…"
         )
         geoparser = get_geoparser()
         bar = st.progress(0.0, text="Reading articles…")
@@ -258,8 +259,8 @@ def add_articles(store: Store) -> None:
                     path = Path(folder) / Path(upload.name).name
                     path.write_bytes(upload.getvalue())
                     paths.append(path)
-                report = run_ingest(paths, store, label="Adding articles…")
-            st.session_state["last_report"] = report
+                ingested = run_ingest(paths, store, label="Adding articles…")
+            st.session_state["last_report"] = ingested
             st.session_state["upload_generation"] = generation + 1
             st.rerun()
     report: IngestReport | None = st.session_state.get("last_report")

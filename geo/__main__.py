@@ -80,7 +80,8 @@ def write_geoparse(geoparser, records: list[dict], out, *, tty: bool = False) ->
     """Geoparse {"id", "text"} records into JSON lines {"id", "toponyms"}; demonyms ("Chinese")
     are listed with kind "demonym": they name a country but are no place to map."""
     texts = (r.get("text") or "" for r in records)
-    for n, (record, (_, toponyms)) in enumerate(zip(records, geoparser.pipe(texts)), 1):
+    parsed = zip(records, geoparser.pipe(texts), strict=True)
+    for n, (record, (_, toponyms)) in enumerate(parsed, 1):
         out.write(
             json.dumps(
                 {
@@ -121,7 +122,8 @@ def cmd_geocode(args: argparse.Namespace) -> int:
         print(
             f"{rank:2}. {location.address}  ({location.latitude:.4f}, {location.longitude:.4f})  "
             f"{raw.get('feature', '')}  {raw.get('country') or ''}  "
-            f"pop {raw.get('population', 0):,}  score {raw.get('score', 0):.2f}  {raw.get('id', '')}"
+            f"pop {raw.get('population', 0):,}  score {raw.get('score', 0):.2f}  "
+            f"{raw.get('id', '')}"
         )
     if not found:
         print(f"no place called {args.name!r}", file=sys.stderr)

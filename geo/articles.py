@@ -19,11 +19,15 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import charset_normalizer
 
 from geo import ArticleError
 from geo.model import Article, Rejection
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 PLAIN_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -56,20 +60,20 @@ def read_paths(paths: Iterable[str | Path] | str | Path, *, clean: bool = True) 
     # every file is known before any is read: a sidecar is skipped when its article is read
     given = {_resolved(e) for e in entries if isinstance(e, Path)}
     seen: set[Path] = set()
-    for path in entries:
-        if isinstance(path, Rejection):
-            yield path
+    for entry in entries:
+        if isinstance(entry, Rejection):
+            yield entry
             continue
-        real = _resolved(path)
+        real = _resolved(entry)
         if real in seen:  # a file named twice (itself and inside a folder) is read once
             continue
         seen.add(real)
-        if path.name.lower().endswith(SIDECAR_SUFFIX):
-            rejection = _lone_sidecar(path, given)
+        if entry.name.lower().endswith(SIDECAR_SUFFIX):
+            rejection = _lone_sidecar(entry, given)
             if rejection:
                 yield rejection
             continue
-        yield from read_file(path, clean=clean)
+        yield from read_file(entry, clean=clean)
 
 
 def read_file(path: str | Path, *, clean: bool = True) -> Iterator[Item]:
@@ -203,10 +207,10 @@ def decode_bytes(data: bytes) -> str:
                 key=lambda m: (_oddness(str(m)), _legacy_rank(m.encoding)),
             )
             return _plausible(str(best), best.encoding)
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
+    detected = charset_normalizer.from_bytes(data).best()
+    if detected is None:
         raise ArticleError("undecodable: not text in UTF-8, UTF-16 or any encoding detected")
-    return _plausible(str(best), best.encoding)
+    return _plausible(str(detected), detected.encoding)
 
 
 def _legacy_rank(encoding: str) -> int:
@@ -234,7 +238,8 @@ def _oddness(text: str) -> int:
             if ch.isascii() or ch.isalpha() or ch in _COMMON_SYMBOLS:
                 continue
             score += 5 if unicodedata.category(ch).startswith("C") else 2
-        for a, b in zip(word, word[1:]):  # "zÜrich": capitals inside a lower-case word
+        # "zÜrich": capitals inside a lower-case word
+        for a, b in zip(word, word[1:], strict=False):
             if a.islower() and b.isupper() and not b.isascii():
                 score += 2
     return score
@@ -334,7 +339,7 @@ def _extract_html(html: str) -> tuple[dict, str]:
     except ImportError as exc:
         raise ArticleError(f"HTML needs trafilatura, which cannot be imported: {exc}") from exc
     try:
-        doc = trafilatura.bare_extraction(
+        extracted = trafilatura.bare_extraction(
             html,
             with_metadata=True,
             include_comments=False,
@@ -344,19 +349,22 @@ def _extract_html(html: str) -> tuple[dict, str]:
         )
     except Exception as exc:  # noqa: BLE001 - trafilatura/lxml raise many kinds; report, not crash
         raise ArticleError(f"could not parse the HTML page: {type(exc).__name__}: {exc}") from exc
-    if doc is None or not (doc.text or "").strip():
+    doc = cast("Document | None", extracted)  # never a dict: as_dict is left False
+    text = doc.text if doc is not None else None
+    if doc is None or not text or not text.strip():
         raise ArticleError("no article text found in the HTML page")
     meta: dict = {}
     if doc.title:
         meta["title"] = doc.title.strip()
-    if doc.sitename or doc.hostname:
-        meta["source"] = (doc.sitename or doc.hostname).strip()
+    source = doc.sitename or doc.hostname
+    if source:
+        meta["source"] = source.strip()
     if doc.url:
         meta["url"] = doc.url
     published = parse_date(doc.date) if doc.date else None
     if published:
         meta["published"] = published
-    return meta, doc.text
+    return meta, text
 
 
 def _paragraphs(text: str) -> str:
@@ -435,7 +443,8 @@ def _csv_records(path: Path, text: str, clean: bool) -> Iterator[Item]:
             return
         if not any(v.strip() for v in values):
             continue
-        record = {n: v for n, v in zip(names, values) if n}
+        # a ragged row is read as far as both go: missing cells are absent, extra ones ignored
+        record = {n: v for n, v in zip(names, values, strict=False) if n}
         yield _record_article(record, path, row, f"row {row}", clean)
 
 
@@ -592,7 +601,8 @@ log in|login|register|newsletter|menu|search|go to search|close|skip to content|
 skip to main content|back to top|to top|home|next|previous|prev|next article|previous article|
 photo|photos|video|videos|gallery|photo gallery|infographics|infographic|listen|
 listen to this article|audio|follow us|follow us on|cookie settings|accept|accept all|
-accept cookies|cookie policy|cookies|i agree|got it|ok|privacy policy|terms of use|terms of service|contact us|
+accept cookies|cookie policy|cookies|i agree|got it|ok|privacy policy|terms of use|
+terms of service|contact us|
 about us|all rights reserved|more news|all news|news feed|latest|latest news|select the city|
 select language|currency converter|use filter|sections|topics|news search|open in app|
 download the app|get the app|now|today|this week|this month|yesterday|edition|change edition|
@@ -646,7 +656,7 @@ def clean_text(text: str) -> str:
     templated = [bool(_TEMPLATE.search(line)) for line in raw_lines]
     if _hard_wrapped(lines):
         lines, templated = _unwrap(lines, templated)
-    kinds = [_kind(line, was_template) for line, was_template in zip(lines, templated)]
+    kinds = [_kind(line, was_template) for line, was_template in zip(lines, templated, strict=True)]
     drop = [k == _DROP for k in kinds]
     _drop_lists(lines, kinds, drop)
     _drop_runs(lines, kinds, drop)
@@ -660,7 +670,7 @@ def _hard_wrapped(lines: list[str]) -> bool:
     word; a menu that wraps one item ("You can filter your feed,/by choosing...") has short
     lines and does not count.
     """
-    pairs = [(a, b) for a, b in zip(lines, lines[1:]) if a and b]
+    pairs = [(a, b) for a, b in zip(lines, lines[1:], strict=False) if a and b]
     if len(pairs) < 3:
         return False
     median = sorted(len(a) for a, _ in pairs)[len(pairs) // 2]
@@ -678,7 +688,7 @@ def _unwrap(lines: list[str], flags: list[bool]) -> tuple[list[str], list[bool]]
     width = lengths[int(len(lengths) * 0.9)] if lengths else 0
     out: list[str] = []
     out_flags: list[bool] = []
-    for line, flag in zip(lines, flags):
+    for line, flag in zip(lines, flags, strict=True):
         prev = out[-1] if out else ""
         if (
             prev
@@ -785,7 +795,7 @@ def _assemble(lines: list[str], kinds: list[str], drop: list[bool]) -> str:
     """Kept lines; a blank line wherever a paragraph break or removed furniture was."""
     out: list[str] = []
     gap = False
-    for line, kind, dropped in zip(lines, kinds, drop):
+    for line, kind, dropped in zip(lines, kinds, drop, strict=True):
         if kind == _BLANK or dropped:
             gap = True
             continue

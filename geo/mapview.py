@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 import folium
+from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.plugins import MarkerCluster
 from folium.template import Template
@@ -130,7 +131,8 @@ ONLINE_TILES = (
 
 
 def local_assets(static_url: str = STATIC_URL) -> dict[str, list[tuple[str, str]]]:
-    """The (name, url) lists each element kind loads: 'map_js', 'map_css', 'cluster_js', 'cluster_css'."""
+    """The (name, url) lists each element kind loads: 'map_js', 'map_css', 'cluster_js',
+    'cluster_css'."""
     base = f"{static_url.rstrip('/')}/{_VENDOR}"
 
     def urls(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -148,14 +150,15 @@ def local_assets(static_url: str = STATIC_URL) -> dict[str, list[tuple[str, str]
 
 
 def format_date(event: Event) -> str:
-    """The event's date as precisely as it is known: '13 June 2019', 'Sept 2024', '2005', 'undated'."""
+    """The event's date as precisely as it is known: '13 June 2019', 'Sept 2024', '2005',
+    'undated'."""
     if event.year is None or event.precision == "unknown":
         return "undated"
-    month_ok = event.month is not None and 1 <= event.month <= 12
-    if event.precision == "day" and month_ok and event.day:
-        return f"{event.day} {FULL_MONTHS[event.month - 1]} {event.year}"
-    if event.precision in ("day", "month") and month_ok:
-        text = f"{MONTHS[event.month - 1]} {event.year}"
+    month = event.month if event.month is not None and 1 <= event.month <= 12 else None
+    if event.precision == "day" and month is not None and event.day:
+        return f"{event.day} {FULL_MONTHS[month - 1]} {event.year}"
+    if event.precision in ("day", "month") and month is not None:
+        text = f"{MONTHS[month - 1]} {event.year}"
     else:
         text = str(event.year)
     # Not stated in the text: the publication date stands in for it.
@@ -356,25 +359,28 @@ class _MapDecorations(folium.MacroElement):
 
 _MAP_CSS_RULES = (
     """
-.leaflet-container { background: #dce8f0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.leaflet-container { background: #dce8f0;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .leaflet-control-attribution { font-size: 11px; }
 .leaflet-control-layers-list { font-size: 13px; }
-.ev-marker { border-radius: 50%; border: 2px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,.35), 0 1px 3px rgba(0,0,0,.4); }
+.ev-marker { border-radius: 50%; border: 2px solid #fff;
+  box-shadow: 0 0 0 1px rgba(0,0,0,.35), 0 1px 3px rgba(0,0,0,.4); }
 .ev-marker:hover { transform: scale(1.25); }
 """
     + "".join(f".ev-{t} {{ background: {c}; }}\n" for t, c in TYPE_COLOURS.items())
     + """
 .marker-cluster.ev-cluster { background: none; }
 .marker-cluster.ev-cluster div.ev-ring { width: 100%; height: 100%; margin: 0; border-radius: 50%;
-  display: flex; align-items: center; justify-content: center; box-shadow: 0 1px 4px rgba(0,0,0,.45); }
+  display: flex; align-items: center; justify-content: center;
+  box-shadow: 0 1px 4px rgba(0,0,0,.45); }
 .marker-cluster.ev-cluster span { display: flex; align-items: center; justify-content: center;
   width: 64%; height: 64%; border-radius: 50%; background: #fff; color: #1f2933;
   font: 600 12px/1 system-ui, sans-serif; }
 .ev-legend { background: rgba(255,255,255,.92); padding: 6px 9px; border-radius: 6px;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 1.5; color: #1f2933; }
 .ev-legend b { display: block; margin-bottom: 2px; }
-.ev-legend .ev-dot, .ev-popup .ev-dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%;
-  margin-right: 6px; border: 1px solid rgba(0,0,0,.25); vertical-align: -1px; }
+.ev-legend .ev-dot, .ev-popup .ev-dot { display: inline-block; width: 10px; height: 10px;
+  border-radius: 50%; margin-right: 6px; border: 1px solid rgba(0,0,0,.25); vertical-align: -1px; }
 .ev-legend .ev-swatch { display: inline-block; width: 14px; height: 9px; margin-right: 4px;
   background: #efe4cf; border: 1px solid #9aa3ad; vertical-align: -1px; }
 .ev-legend .ev-count { color: #6b7280; }
@@ -388,14 +394,16 @@ _MAP_CSS_RULES = (
   font-style: italic; font-size: 13px; }
 .ev-popup .ev-src { margin-top: 3px; font-size: 12px; }
 .ev-popup .ev-title { font-weight: 600; }
-.ev-popup .ev-ref { margin-top: 6px; font-size: 10px; color: #9ca3af; font-family: ui-monospace, monospace; }
+.ev-popup .ev-ref { margin-top: 6px; font-size: 10px; color: #9ca3af;
+  font-family: ui-monospace, monospace; }
 """
 )
 
 # A cluster is a ring divided by the types of the events inside it.
 _CLUSTER_ICON_JS = """
 function (cluster) {
-    var colours = %(colours)s, order = %(order)s, counts = {}, markers = cluster.getAllChildMarkers();
+    var colours = %(colours)s, order = %(order)s, counts = {},
+        markers = cluster.getAllChildMarkers();
     markers.forEach(function (m) {
         var cls = (m.options.icon && m.options.icon.options.className) || "";
         var hit = / ev-([a-z_]+)/.exec(cls), t = hit && colours[hit[1]] ? hit[1] : "other";
@@ -404,7 +412,8 @@ function (cluster) {
     var n = markers.length, done = 0, stops = [];
     order.forEach(function (t) {
         if (!counts[t]) { return; }
-        stops.push(colours[t] + " " + (done / n * 360) + "deg " + ((done + counts[t]) / n * 360) + "deg");
+        stops.push(colours[t] + " " + (done / n * 360) + "deg "
+            + ((done + counts[t]) / n * 360) + "deg");
         done += counts[t];
     });
     var size = n < 10 ? 34 : (n < 100 ? 40 : 48);
@@ -452,7 +461,7 @@ def _natural_earth_name(country: str) -> str:
 
 
 def _use_local_assets(
-    element: folium.Element, js: list[tuple[str, str]], css: list[tuple[str, str]]
+    element: JSCSSMixin, js: list[tuple[str, str]], css: list[tuple[str, str]]
 ) -> None:
     # Instance attributes: the class-level CDN lists of folium stay untouched.
     element.default_js = list(js)
@@ -460,7 +469,8 @@ def _use_local_assets(
 
 
 def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> folium.Map:
-    """A folium map of the events, one marker per event place, that loads nothing off-site by default."""
+    """A folium map of the events, one marker per event place, that loads nothing off-site by
+    default."""
     assets = local_assets(static_url)
     points = [
         (event, place, (place.place.lat, _display_lon(place.place.lon)))

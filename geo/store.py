@@ -218,7 +218,8 @@ class Store:
         """The stored events that pass the filters, oldest first, undated last."""
         if types is not None and not types or countries is not None and not countries:
             return []
-        where, params = [], []
+        where: list[str] = []
+        params: list[int | str] = []
         if years is not None:
             dated = "(year BETWEEN ? AND ?)"
             where.append(f"({dated} OR year IS NULL)" if include_undated else dated)

@@ -420,6 +420,13 @@ class _Place:
         """The division keys ("US.KY") named after the comma of "City, State"."""
         return {k for k in self.within if "." in k}
 
+    @property
+    def resolved(self) -> Match:
+        """The chosen candidate of a mention that has one (every mention, once resolved)."""
+        if self.chosen is None:
+            raise AttributeError(f"the mention {self.norm!r} has no chosen candidate")
+        return self.chosen
+
 
 class Geoparser:
     """Recognises and resolves toponyms; built once, reused for every text."""
@@ -997,9 +1004,11 @@ class Geoparser:
                 inner_ids = {c.place.id for c in p.candidates}
                 if outer:
                     p.within = {
-                        o.admin1 if o.place.feature == "admin1" else o.place.country
+                        key
                         for o in outer
-                        if o.admin1 or o.place.country
+                        if (o.admin1 or o.place.country)
+                        and (key := o.admin1 if o.place.feature == "admin1" else o.place.country)
+                        is not None
                     }
                 elif nxt.candidates[0].place.feature in _COUNTY_LIKE:
                     # "Croft, Yorkshire": keep the candidates that lie in the county.
@@ -1034,7 +1043,7 @@ class Geoparser:
 
 def _candidate_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
     """ORG and unlabelled capitalised runs that may name a site: (start, end, label)."""
-    in_ent = set()
+    in_ent: set[int] = set()
     for ent in doc.ents:
         in_ent.update(range(ent.start, ent.end))
         if ent.label_ in ("ORG", "") or ent.label_ == "PERSON" and len(ent) > 1:
@@ -1070,7 +1079,7 @@ def _enclosing_town(doc: Doc, m: Mention, places: Sequence[_Place]) -> Place | N
     main = countries.most_common(1)[0][0] if countries else None
     towns = [p for p in places if p.chosen is not None and p.chosen.place.feature in _TOWN_FEATURES]
     if main is not None:
-        towns = [p for p in towns if p.chosen.place.country == main]
+        towns = [p for p in towns if p.resolved.place.country == main]
     if not towns:
         return None
     after = [
@@ -1080,7 +1089,7 @@ def _enclosing_town(doc: Doc, m: Mention, places: Sequence[_Place]) -> Place | N
         and doc[m.end : p.start].text.count(".") == 0
     ]
     if after:
-        return after[0].chosen.place
+        return after[0].resolved.place
     # A town named earlier in the facility's own sentence: "a Montreal-area International
     # Airport", "Miami Beach's Museum of Ice Cream".
     # Only one that fits the rest of the document: the nearest name may be a namesake resolved
@@ -1088,11 +1097,11 @@ def _enclosing_town(doc: Doc, m: Mention, places: Sequence[_Place]) -> Place | N
     own, others = _town_support(towns, places)
     sentence = doc[m.start].sent.start
     before = [
-        p for p in towns if sentence <= p.start and p.end <= m.start and others[p.chosen.place.id]
+        p for p in towns if sentence <= p.start and p.end <= m.start and others[p.resolved.place.id]
     ]
     if before:
-        return before[-1].chosen.place
-    return _main_town(towns, own, others).chosen.place
+        return before[-1].resolved.place
+    return _main_town(towns, own, others).resolved.place
 
 
 def _town_support(towns: Sequence[_Place], places: Sequence[_Place]) -> tuple[Counter, Counter]:
@@ -1100,7 +1109,7 @@ def _town_support(towns: Sequence[_Place], places: Sequence[_Place]) -> tuple[Co
     mentions of other places lie in its division or within NEAR_KM of it."""
     own: Counter = Counter()
     others: Counter = Counter()
-    for town in {p.chosen.place.id: p.chosen for p in towns}.values():
+    for town in {p.resolved.place.id: p.resolved for p in towns}.values():
         key = town.place.id
         for q in places:
             c = q.chosen
@@ -1120,9 +1129,9 @@ def _main_town(towns: Sequence[_Place], own: Counter, others: Counter) -> _Place
     """The town the document is about: the one its place names support most (its own mentions
     and those of places around it), the biggest on a tie. Nearness in the text misleads: a
     facility's paragraph often names some other town, or a namesake resolved wrongly."""
-    population = {p.chosen.place.id: p.chosen.place.population for p in towns}
+    population = {p.resolved.place.id: p.resolved.place.population for p in towns}
     best = max(population, key=lambda k: (own[k] + others[k], population[k]))
-    return next(p for p in towns if p.chosen.place.id == best)
+    return next(p for p in towns if p.resolved.place.id == best)
 
 
 def _is_name_token(token) -> bool:
@@ -1137,7 +1146,7 @@ def _is_name_token(token) -> bool:
 
 def _person_words(doc: Doc) -> set[str]:
     """The words of the document's multi-word person names ("Georgia", "Stevens")."""
-    words = set()
+    words: set[str] = set()
     for ent in doc.ents:
         if ent.label_ == "PERSON" and len(ent) > 1:
             words.update(normalize(t.text) for t in ent if t.is_alpha and t.text[:1].isupper())
@@ -1318,7 +1327,7 @@ def _resolve(places: list[_Place], demonyms: Sequence[Toponym]) -> None:
         if t.place and t.place.country:
             named[t.place.country] += 1
     # Round 1: unambiguous names (one candidate, or a country) say which countries the text is in.
-    first = Counter()
+    first: Counter[str] = Counter()
     for p in places:
         best = p.candidates[0].place
         if (len(p.candidates) == 1 or best.feature == "country") and best.country:
@@ -1329,7 +1338,7 @@ def _resolve(places: list[_Place], demonyms: Sequence[Toponym]) -> None:
     # Later rounds: the other names' confident choices are evidence (country, division, point).
     for _ in range(2):
         choices = []
-        for i, p in enumerate(places):
+        for p in places:
             ctry = named.copy()
             admin1: Counter = Counter()
             anchors = []
@@ -1351,7 +1360,7 @@ def _resolve(places: list[_Place], demonyms: Sequence[Toponym]) -> None:
             for key in p.within_keys():
                 admin1[key] += 2
             choices.append(_choose(p, ctry, admin1, anchors))
-        for i, (p, (c, conf)) in enumerate(zip(places, choices)):
+        for i, (p, (c, conf)) in enumerate(zip(places, choices, strict=True)):
             p.chosen, confidence[i] = c, conf
         _one_sense_per_name(places)
 
@@ -1386,7 +1395,7 @@ def _one_sense_per_name(places: list[_Place]) -> None:
             continue
         votes: Counter = Counter()
         for p in group:
-            votes[p.chosen.place.id] += 3 if p.within else 1
+            votes[p.resolved.place.id] += 3 if p.within else 1
         winner = votes.most_common(1)[0][0]
         for p in group:
             if not p.within:
