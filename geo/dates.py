@@ -232,13 +232,7 @@ def best_date(mentions: list[DateMention], *, anchor: int | None = None) -> Date
     years = {d.year for d in mentions if not d.relative and d.precision == "year"}
     if best.relative and len(years) == 1 and best.year not in years:
         year = years.pop()
-        return DateMention(
-            best.start,
-            best.end,
-            best.text,
-            year,
-            best.month,
-            best.day and _valid_day(year, best.month, best.day),
-            True,
-        )
+        assert year is not None  # a precision of "year" means a year
+        day = _valid_day(year, best.month, best.day) if best.month and best.day else None
+        return DateMention(best.start, best.end, best.text, year, best.month, day, True)
     return best

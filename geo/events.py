@@ -996,7 +996,7 @@ def merge(a: Event, b: Event) -> Event:
 
 def _in_reading_order(sources: tuple[Source, ...]) -> tuple[Source, ...]:
     """Sources article by article (in the order the articles came), each in text order."""
-    first = {}
+    first: dict[str, int] = {}
     for s in sources:
         first.setdefault(s.article_key, len(first))
     return tuple(sorted(sources, key=lambda s: (first[s.article_key], s.start)))

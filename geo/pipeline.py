@@ -46,7 +46,7 @@ class Pipeline:
             batch_size=config.NLP_BATCH_SIZE,
             n_process=self.processes if len(articles) > 1 else 1,
         )
-        for article, doc in zip(articles, docs):
+        for article, doc in zip(articles, docs, strict=True):
             yield article, self.extractor(article, doc, self.geoparser.toponyms(doc))
 
 
