@@ -8,6 +8,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -148,7 +149,7 @@ class EventExtractor:
         codes = {name: code for (name, code) in context if code}
         for draft in drafts:
             codes.update(draft.codes)
-        return _link(drafts, dateline, self.country, codes)
+        return _link(drafts, dateline, self.country, codes, article.published)
 
     def _triggers(self, doc: Doc, sent: Span, near_military: bool) -> list[tuple[str, Span]]:
         found = []
@@ -197,6 +198,10 @@ class EventExtractor:
         dates = find_dates(sent.text, article.published, future=future)
         if any(_since(sent, d) and _perfect(trigger) for d in dates):
             return None  # "has supplied arms since the 1990s": a trend, not an occurrence
+        if dates and all(
+            _decided(sent, trigger, d) for d in dates if d.start >= dateline_end(sent.text)
+        ):
+            return None  # "agreed in May to hold drills": the decision is dated, not the drills
         mentions = [
             d
             for d in dates
@@ -370,6 +375,21 @@ def _governing_verb(token: Token) -> Token:
     return token.sent.root
 
 
+def _decided(sent: Span, trigger: Span, mention) -> bool:
+    """Whether a date belongs to a decision the trigger is the object of ("agreed in May
+    2024 to carry out exercises")."""
+    span = sent.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return False
+    verb = _governing_verb(span.root)
+    own = _governing_verb(trigger.root)
+    return (
+        verb is not own
+        and verb.lemma_.lower() in WORDS["decisions"]
+        and trigger.root in verb.subtree
+    )
+
+
 def _foreign_date(sent: Span, trigger: Span, mention) -> bool:
     """A date that belongs to another clause: 'under a contract signed in 2015', 'drills
     announced in December', 'a source told reporters on Friday'."""
@@ -437,6 +457,7 @@ def _link(
     dateline: Toponym | None,
     country: Callable[[str], Place | None] | None,
     codes: Mapping[str, str],
+    published: date | None = None,
 ) -> list[Event]:
     """Link sentence reports into events: stages and anaphora join the event they refer to,
     placeless reports join a neighbouring report of the same event or take the dateline city,
@@ -475,12 +496,21 @@ def _link(
             (d for d in events if d is not draft and d.event.places),
             key=lambda d: abs(d.index - draft.index),
         )
+        same_type = [
+            d
+            for d in neighbours
+            if d.event.type == draft.event.type and _roles_agree(d.event, draft.event)
+        ]
+        # The same date anywhere in the article, or a date assumed from the publication in a
+        # sentence nearby telling it the same way (both past, or both planned).
         other = next(
+            (d for d in same_type if compatible_dates(d.event, draft.event)),
+            None,
+        ) or next(
             (
                 d
-                for d in neighbours
-                if d.event.type == draft.event.type
-                and abs(d.index - draft.index) <= 2
+                for d in same_type
+                if abs(d.index - draft.index) <= 2
                 and d.event.status == draft.event.status
                 and compatible_dates(d.event, draft.event, assumed_yield=True)
             ),
@@ -493,7 +523,7 @@ def _link(
             if _place_deal(draft, events, dateline, country):
                 placed.append(draft)
             continue
-        place = _dateline_fallback(draft, dateline)
+        place = _dateline_fallback(draft, dateline, published)
         if place is not None:
             draft.event = replace(
                 draft.event,
@@ -509,6 +539,9 @@ def _link(
 OUTLINES_PATH = Path(__file__).parent.parent / "static" / "data" / "countries-110m.geojson"
 # Waters further than this from every participant's coast are not where they would meet.
 NEAR_WATERS_KM = 2500
+# Namesakes that land an event on the wrong continent are villages and small towns; a city
+# this big in a country not taking part is a real host more often than a misreading.
+NAMESAKE_POPULATION = 200_000
 
 
 @cache
@@ -560,7 +593,12 @@ def plausible(event: Event, codes: Mapping[str, str]) -> Event:
                 for o in known
             ):
                 reasons[place.id] = f"{p.name} is far from every participant"
-        elif place.country and place.country not in taking_part and place.feature != "country":
+        elif (
+            place.country
+            and place.country not in taking_part
+            and place.feature != "country"
+            and place.population < NAMESAKE_POPULATION
+        ):
             reasons[place.id] = f"{p.name} is in {place.country}, which takes no part"
     if not reasons:
         return event
@@ -570,7 +608,9 @@ def plausible(event: Event, codes: Mapping[str, str]) -> Event:
     return replace(event, review="; ".join(reasons.values()))
 
 
-def _dateline_fallback(draft: _Draft, dateline: Toponym | None) -> EventPlace | None:
+def _dateline_fallback(
+    draft: _Draft, dateline: Toponym | None, published: date | None = None
+) -> EventPlace | None:
     """A report that names no place happened where the story was filed, when that city is in
     one of the countries taking part (a signing or talks in the capital the report comes from).
     Patrols range over seas; a dateline says nothing of where."""
@@ -578,9 +618,19 @@ def _dateline_fallback(draft: _Draft, dateline: Toponym | None) -> EventPlace | 
         return None
     if dateline.place.country not in draft.codes.values():
         return None
+    if draft.event.date_source == "text" and draft.stated and _long_before(draft.event, published):
+        return None  # a background event years back did not happen where today's story is filed
     return EventPlace(
         dateline.text.title() if dateline.text.isupper() else dateline.text, dateline.place
     )
+
+
+def _long_before(event: Event, published: date | None) -> bool:
+    """Whether an event is dated more than a few months before the publication."""
+    if published is None or event.year is None:
+        return False
+    months = (published.year - event.year) * 12 + published.month - (event.month or 6)
+    return months > 3
 
 
 def _place_deal(
@@ -762,7 +812,8 @@ def _locative(token: Token) -> bool:
             prep = token.head
             if prep.lower_ in WORDS["locative_preps"]:
                 # "the ministry in Beijing announced": where the body sits, not the event.
-                return prep.head.lemma_.lower() not in WORDS["organisations"]
+                head = prep.head.lemma_.lower()
+                return head not in WORDS["organisations"] | WORDS["circumstances"]
             if prep.lower_ == "of" and prep.head.lemma_.lower() in WORDS["place_nouns"]:
                 token = prep.head
                 continue
@@ -930,6 +981,12 @@ def compatible_dates(a: Event, b: Event, *, assumed_yield: bool = False) -> bool
     )
 
 
+def _roles_agree(a: Event, b: Event) -> bool:
+    """Two deals with different buyers (or sellers) are two deals."""
+    ra, rb = dict(a.roles), dict(b.roles)
+    return all(ra[k] == rb[k] for k in ra.keys() & rb.keys())
+
+
 def _names_agree(a: Event, b: Event) -> bool | None:
     """True for the same named exercise, False for two different names, None when unnamed."""
     if a.name and b.name:
@@ -946,7 +1003,7 @@ def compatible(a: Event, b: Event, *, same_article: bool = False) -> bool:
     if a.type != b.type or not compatible_dates(a, b):
         return False
     names = _names_agree(a, b)
-    if names is False:
+    if names is False or not _roles_agree(a, b):
         return False
     if names and a.year == b.year:
         return True
