@@ -425,3 +425,13 @@ class Store:
     def event_count(self) -> int:
         """How many events are stored."""
         return self._one("SELECT COUNT(*) FROM events")[0]
+
+    def revision(self) -> tuple[int, ...]:
+        """A value that changes whenever articles or events are written: a cache key for
+        what is read from the store."""
+        return tuple(
+            self._one(
+                "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM events), "
+                "(SELECT COALESCE(MAX(rowid), 0) FROM events)"
+            )
+        )
