@@ -26,8 +26,18 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import config, filters
+from geo.corrections import (
+    Correction,
+    CorrectionError,
+    current_value,
+    describe,
+    is_rejected,
+    place_value,
+)
+from geo.corrections import corrected as corrected_events
 from geo.export import to_csv, to_geojson, to_jsonl
 from geo.filters import ANY, Month, View
+from geo.mapview import FULL_MONTHS as FULL_MONTH_NAMES
 from geo.mapview import (
     build_map,
     clicked_event_key,
@@ -40,7 +50,7 @@ from geo.mapview import (
     reported_by,
     type_label,
 )
-from geo.model import EVENT_TYPES, Event, IngestReport
+from geo.model import EVENT_TYPES, Event, EventPlace, IngestReport
 from geo.store import Store
 from geo.timeline import BRUSH, brushed_months, timeline_chart, timeline_counts, timeline_unit
 
@@ -84,8 +94,18 @@ def open_store(path: str) -> Store:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def stored_events(path: str, revision: tuple[int, ...]) -> tuple[Event, ...]:
-    """Every stored event, read once per change of the database (events are immutable)."""
-    return tuple(open_store(path).events())
+    """Every stored event with the analysts' corrections applied (rejected ones included),
+    read once per change of the database (events are immutable)."""
+    store = open_store(path)
+    return tuple(corrected_events(store.events(), store.corrections()))
+
+
+@st.cache_resource(show_spinner=False)
+def get_gazetteer():
+    """The offline gazetteer, for choosing a corrected place (loaded on first use)."""
+    from geo.gazetteer import Gazetteer
+
+    return Gazetteer.load()
 
 
 @st.cache_resource(show_spinner=False)
@@ -485,6 +505,22 @@ def review_list(events: Sequence[Event]) -> None:
             st.caption(f"and {len(flagged) - REVIEW_LIMIT} more (see the table)")
 
 
+def rejected_list(events: Sequence[Event]) -> None:
+    """The events analysts rejected: hidden everywhere else, listed here to look at or undo."""
+    if not events:
+        return
+    with st.expander(f"Rejected ({len(events)})", icon=":material/block:", expanded=False):
+        for event in events[:REVIEW_LIMIT]:
+            where = "; ".join(p.place.name or p.name for p in event.places) or "no place"
+            st.button(
+                f"{md(type_label(event.type))} · {md(format_date(event))} · {md(where)}",
+                key=f"rejected_{event.key}",
+                on_click=select,
+                args=(event.key,),
+                type="tertiary",
+            )
+
+
 def events_list(events: Sequence[Event]) -> None:
     """The events in view, newest first, one line each; picking one opens its details."""
     ordered = newest_first(events)[:LIST_LIMIT]
@@ -532,8 +568,13 @@ def details_panel(event: Event, store: Store, *, shown: bool) -> None:
     )
     colour = BADGE_COLOURS.get(event.type, "gray")
     st.markdown(f"### :{colour}[●] {md(type_label(event.type))} · {md(format_date(event))}")
-    if not shown:
+    if is_rejected(event):
+        st.error("Rejected by an analyst: hidden from the map, the list and the exports.")
+    elif not shown:
         st.caption("Hidden by the current filters.")
+    fixed = getattr(event, "corrected", ())
+    if fixed:
+        st.caption(f"Corrected: {md(', '.join(fixed))} (see the history below).")
     if event.name:
         st.markdown(f"**{md(event.name)}**")
     if event.review:
@@ -569,7 +610,151 @@ def details_panel(event: Event, store: Store, *, shown: bool) -> None:
                 + f"  \n:gray[{md(source.article)}]"
             )
     reader(event, store)
+    corrections_panel(event, store)
     st.caption(f"Event ref {event.key}")
+
+
+def corrections_panel(event: Event, store: Store) -> None:
+    """Correct the event (reject it, change its type, date or place) and see its history."""
+    history = store.corrections(event.key)
+    count = f" · {plural(len(history), 'correction')}" if history else ""
+    with st.expander(f"Correct this event{count}", icon=":material/edit:"):
+        who = st.text_input(
+            "Your name",
+            value=st.session_state.get("_who", ""),
+            key=f"who_{event.key}",
+            help="Stored with each correction; remembered for this session.",
+        ).strip()
+        if who:
+            st.session_state["_who"] = who
+        action = st.radio(
+            "Change",
+            ["Reject", "Type", "Date", "Place"],
+            horizontal=True,
+            key=f"fix_{event.key}",
+            label_visibility="collapsed",
+        )
+        after: object = None
+        field = action.lower()
+        if action == "Reject":
+            field, after = "rejected", not is_rejected(event)
+        elif action == "Type":
+            types = list(EVENT_TYPES) + ([event.type] if event.type not in EVENT_TYPES else [])
+            after = st.selectbox(
+                "Type",
+                types,
+                index=types.index(event.type),
+                format_func=type_label,
+                key=f"fix_type_{event.key}",
+            )
+        elif action == "Date":
+            after = date_inputs(event)
+        else:
+            after = place_inputs(event)
+        note = st.text_input("Note (optional)", key=f"fix_note_{event.key}")
+        label = {
+            "Reject": "Undo the rejection" if is_rejected(event) else "Reject this event",
+        }.get(action, "Save the correction")
+        unchanged = after is None or after == current_value(event, field)
+        if st.button(
+            label,
+            key=f"fix_save_{event.key}",
+            type="primary",
+            disabled=not who or unchanged,
+            help=None if who else "Give your name first.",
+        ):
+            try:
+                store.add_correction(
+                    Correction(event.key, field, current_value(event, field), after, who, "", note)
+                )
+            except CorrectionError as exc:
+                st.error(md(str(exc)))
+            else:
+                st.toast(f"Saved: {md(field)} corrected")
+                st.rerun()
+        if history:
+            st.markdown("**History**")
+            for c in reversed(history):
+                line = (
+                    f"{md(c.at.replace('T', ' ').removesuffix('+00:00'))} UTC · **{md(c.who)}** · "
+                )
+                line += md(describe(c)) + (f" · :gray[{md(c.note)}]" if c.note else "")
+                st.markdown(line)
+
+
+def date_inputs(event: Event) -> dict | None:
+    """The widgets of a date correction; the new date, or None while it is not valid."""
+    left, middle, right = st.columns(3)
+    year = left.number_input(
+        "Year",
+        min_value=1900,
+        max_value=2100,
+        value=event.year or 2000,
+        step=1,
+        key=f"fix_year_{event.key}",
+    )
+    months = [0, *range(1, 13)]
+    month = middle.selectbox(
+        "Month",
+        months,
+        index=months.index(event.month or 0) if (event.month or 0) in months else 0,
+        format_func=lambda m: "—" if not m else FULL_MONTH_NAMES[m - 1],
+        key=f"fix_month_{event.key}",
+    )
+    day = right.number_input(
+        "Day (0: not known)",
+        min_value=0,
+        max_value=31,
+        value=(event.day or 0) if event.precision == "day" else 0,
+        step=1,
+        key=f"fix_day_{event.key}",
+    )
+    end = st.text_input(
+        "Until (optional: YYYY, YYYY-MM or YYYY-MM-DD)",
+        value=event.end or "",
+        key=f"fix_end_{event.key}",
+    ).strip()
+    if day and not month:
+        st.caption(":red[A day needs a month.]")
+        return None
+    if end and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", end):
+        st.caption(":red[Write the end as 2024, 2024-08 or 2024-08-17.]")
+        return None
+    precision = "day" if day else "month" if month else "year"
+    return {
+        "year": int(year),
+        "month": int(month) or None,
+        "day": int(day) or None,
+        "precision": precision,
+        "end": end or None,
+    }
+
+
+def place_inputs(event: Event) -> list | None:
+    """The widgets of a place correction: a name, and the gazetteer's places of that name."""
+    first = event.places[0].name if event.places else ""
+    name = st.text_input(
+        "Place name",
+        value=first,
+        key=f"fix_place_{event.key}",
+        help="The gazetteer's places of this name, best first; type another name to search.",
+    ).strip()
+    if not name:
+        return None
+    candidates = get_gazetteer().candidates(name, limit=8)
+    if not candidates:
+        st.caption(f":red[The gazetteer knows no place called {md(name)}.]")
+        return None
+    chosen = st.selectbox(
+        "Place",
+        candidates,
+        format_func=lambda p: (
+            f"{p.name} · {p.feature}{f', {p.country}' if p.country else ''} "
+            f"({p.lat:.2f}, {p.lon:.2f})"
+        ),
+        key=f"fix_candidate_{event.key}_{name}",
+    )
+    return [place_value(EventPlace(name, chosen))]
 
 
 def reader(event: Event, store: Store) -> None:
@@ -739,7 +924,8 @@ def main() -> None:
         with notices:
             run_ingest([seeds], store, label="Building the event database from the seed articles…")
 
-    everything = stored_events(str(db_path), store.revision())
+    every_stored = stored_events(str(db_path), store.revision())
+    everything = [e for e in every_stored if not is_rejected(e)]
     options = Options(everything)
     if "_url_read" not in st.session_state:
         st.session_state["_url_read"] = True
@@ -779,8 +965,9 @@ def main() -> None:
         timeline(timeless, options, view)
     with right, st.container(height=PANEL_HEIGHT, border=False):
         review_list(everything)
+        rejected_list([e for e in every_stored if is_rejected(e)])
         wanted = st.session_state.get("selected")
-        selected = next((e for e in everything if e.key == wanted), None) if wanted else None
+        selected = next((e for e in every_stored if e.key == wanted), None) if wanted else None
         if selected is None:
             st.session_state["selected"] = None
             events_list(events)

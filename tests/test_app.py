@@ -488,3 +488,79 @@ def test_a_few_years_of_data_get_a_month_range(tmp_path, monkeypatch):
     assert shown(at) == 1
     months.set_range("2023-11", "2024-09").run()
     assert shown(at) == 3 and at.query_params == {}
+
+
+# ---------------------------------------------------------------------------- corrections
+
+
+def open_correction(at: AppTest, key: str, action: str, who: str = "Ann") -> None:
+    at.text_input(key=f"who_{key}").input(who).run()
+    at.radio(key=f"fix_{key}").set_value(action).run()
+
+
+def test_rejecting_an_event_hides_it_and_can_be_undone(db):
+    event = next(e for e in stored(db) if e.type == "meeting")
+    at = run_app({"event": event.key})
+    assert at.button(key=f"fix_save_{event.key}").proto.disabled  # no name yet
+    open_correction(at, event.key, "Reject", who="<b>Ann</b>")
+    at.text_input(key=f"fix_note_{event.key}").input("[not](http://evil.example) a meeting").run()
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert shown(at) == 6
+    assert any(e.label == "Rejected (1)" for e in at.expander)
+    assert any("Rejected by an analyst" in e.value for e in at.error)
+    with Store(db) as store:
+        [saved] = store.corrections(event.key)
+    assert (saved.field, saved.before, saved.after, saved.who) == (
+        "rejected",
+        False,
+        True,
+        "<b>Ann</b>",
+    )
+    history = [m.value for m in at.markdown if "UTC" in m.value]
+    assert len(history) == 1 and "rejected" in history[0]
+    assert "<b>" not in history[0] and "](" not in history[0]  # who and note shown as text
+    assert all(not m.allow_html for m in at.markdown)
+    # Undo: the event is back, and the history has both steps.
+    assert at.session_state["_who"] == "<b>Ann</b>"  # the name is remembered
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert shown(at) == 7
+    assert len([m for m in at.markdown if "UTC" in m.value]) == 2
+
+
+def test_changing_type_and_date_keeps_the_event_and_its_url(db):
+    event = next(e for e in stored(db) if e.type == "exercise" and e.year == 2005)
+    at = run_app({"event": event.key})
+    open_correction(at, event.key, "Type")
+    at.selectbox(key=f"fix_type_{event.key}").set_value("patrol").run()
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert not at.exception
+    assert at.query_params["event"] == event.key
+    text = body(at)
+    assert "Joint patrol · June 2005" in text and "type: Exercise → Joint patrol" in text
+    assert "Corrected: type" in text
+    at.radio(key=f"fix_{event.key}").set_value("Date").run()
+    at.number_input(key=f"fix_year_{event.key}").set_value(2006).run()
+    at.number_input(key=f"fix_day_{event.key}").set_value(9).run()
+    at.text_input(key=f"fix_end_{event.key}").input("2006-06-17").run()
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert "9–17 June 2006" in body(at) and "date: June 2005 → 9–17 June 2006" in body(at)
+    at.multiselect(key="types").set_value(["patrol"]).run()
+    assert shown(at) == 2  # the 2012 patrol and the corrected event
+    # A new session (a re-opened page) sees the corrections too.
+    again = run_app({"event": event.key})
+    assert "9–17 June 2006" in body(again)
+
+
+def test_changing_the_place_offers_the_gazetteers_candidates(db):
+    event = next(e for e in stored(db) if e.type == "exercise" and e.year == 2005)
+    at = run_app({"event": event.key})
+    open_correction(at, event.key, "Place")
+    at.text_input(key=f"fix_place_{event.key}").input("Vladivostok").run()
+    [choice] = [s for s in at.selectbox if s.key and s.key.startswith(f"fix_candidate_{event.key}")]
+    assert choice.options and "Vladivostok · city" in choice.options[0]
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "in Vladivostok" in body(at) and "place: Moscow → Vladivostok" in body(at)
+    at.text_input(key=f"fix_place_{event.key}").input("Nowhereville Xyz").run()
+    assert "knows no place called" in body(at)

@@ -454,6 +454,51 @@ def test_the_url_restores_the_view_in_a_fresh_page(server, browser_page):
     assert_stayed_local(record)
 
 
+def test_a_correction_is_stored_shown_in_the_history_and_undone(server, browser_page):
+    page, record = browser_page
+    events = stored_events(server)
+    event = next(e for e in events if e.type == "exercise" and e.places)
+    page.goto(f"{server['url']}/?event={event.key}")
+    expect(page.get_by_text(f"Event ref {event.key}", exact=True)).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    shown_before = metric(page, "Events shown")
+    page.get_by_text("Correct this event").click()
+    name = page.get_by_role("textbox", name="Your name")
+    name.fill("<i>Analyst</i>")
+    name.press("Enter")
+    wait_idle(page)
+    page.get_by_role("textbox", name="Note (optional)").fill("a rumour, not an exercise")
+    page.get_by_role("textbox", name="Note (optional)").press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Reject this event").click()
+    expect(page.get_by_text("Rejected by an analyst", exact=False)).to_be_visible(timeout=60_000)
+    wait_until(
+        lambda: metric(page, "Events shown") == shown_before - 1,
+        timeout_s=60,
+        what="the rejected event to leave the view",
+        poll=poll(page),
+    )
+    wait_idle(page)
+    page.get_by_text(re.compile(r"^Correct this event")).click()
+    history = page.get_by_text(re.compile(r"UTC · <i>Analyst</i> · rejected"))
+    expect(history).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Rejected (1)")).to_be_visible()
+    settled_map(page)
+    screenshot(page, "correction.png")
+    page.get_by_role("button", name="Undo the rejection").click()
+    wait_until(
+        lambda: metric(page, "Events shown") == shown_before,
+        timeout_s=60,
+        what="the event to come back",
+        poll=poll(page),
+    )
+    from geo.store import Store
+
+    with Store(server["db"]) as store:
+        assert [c.after for c in store.corrections(event.key)] == [True, False]
+    assert_stayed_local(record)
+
+
 def test_uploading_articles_adds_their_events_and_names_rejections(server, browser_page, tmp_path):
     from geo.filters import View, apply
 
