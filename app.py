@@ -600,15 +600,21 @@ def details_panel(event: Event, store: Store, *, shown: bool) -> None:
             "**Rules that fired:** " + ", ".join(f":gray-background[{md(r)}]" for r in event.why)
         )
     st.markdown(f"**{md(reported_by(event))}**")
+    by_article: dict[str, list] = {}
     for source in event.sources:
+        by_article.setdefault(source.article_key or source.article, []).append(source)
+    for sources in by_article.values():
+        first = sources[0]
         with st.container(border=True):
-            st.markdown(f"> {md(source.excerpt)}")
-            meta = [source.source, format_published(source.published)]
+            meta = [first.source, format_published(first.published)]
             st.markdown(
-                f"**{md(source.title or source.article)}**  \n"
+                f"**{md(first.title or first.article)}**  \n"
                 + md(" · ".join(m for m in meta if m))
-                + f"  \n:gray[{md(source.article)}]"
+                + f"  \n:gray[{md(first.article)}]"
+                + (f" :gray[· {len(sources)} sentences]" if len(sources) > 1 else "")
             )
+            for source in sources:
+                st.markdown(f"> {md(source.excerpt)}")
     reader(event, store)
     corrections_panel(event, store)
     st.caption(f"Event ref {event.key}")
@@ -670,7 +676,8 @@ def corrections_panel(event: Event, store: Store) -> None:
             except CorrectionError as exc:
                 st.error(md(str(exc)))
             else:
-                st.toast(f"Saved: {md(field)} corrected")
+                done = {"rejected": "Rejected" if after else "Rejection undone"}
+                st.toast(md(done.get(field, f"{field.capitalize()} corrected")))
                 st.rerun()
         if history:
             st.markdown("**History**")

@@ -298,6 +298,8 @@ def test_map_works_offline_end_to_end(server, browser_page):
     year_range = (min(e.year for e in events if e.year), max(e.year for e in events if e.year))
     points = sum(1 for e in events for p in e.places if p.precision == "point")
     assert (markers, areas) == (points, sum(len(e.places) for e in events) - points)
+    expect(page.get_by_text("Events in view")).to_be_visible()
+    screenshot(page, "screenshot.png")
 
     # Clicking a marker opens a popup quoting the article, and selects the event.
     text = " ".join(open_a_marker_popup(page).split())
@@ -362,7 +364,7 @@ def test_areas_are_drawn_as_areas_and_say_how_precise_they_are(server, browser_p
     assert "month only" in panel or "year only" in panel or "–" in panel
     assert re.search(r"Reported by \d+ articles? from \d+ outlets?", panel)
     expect(map_frame(page).locator(".leaflet-popup-content")).to_be_visible()
-    screenshot(page, "screenshot.png")
+    screenshot(page, "popup.png")
 
     # Hiding the events placed only at country level takes their shapes off the map.
     country_level = [
@@ -419,6 +421,26 @@ def test_brushing_the_timeline_sets_the_years_and_the_map_follows(server, browse
     assert markers + areas == sum(len(e.places) for e in expected)
     assert "from=2010" in page.url and "to=2021" in page.url
     expect(chart.locator("svg")).to_be_visible()
+
+    # One year: a brush inside the last bar's year picks that year alone.
+    last = max(e.year for e in stored_events(server) if e.year)
+    per_year = (right["x"] - left["x"]) / 12
+    x = left["x"] + left["width"] / 2 + (last - 2010) * per_year
+    page.mouse.move(x + 0.2 * per_year, y)
+    page.mouse.down()
+    page.mouse.move(x + 0.8 * per_year, y, steps=4)
+    page.mouse.up()
+    wait_until(
+        lambda: slider_values(page) == [last, last],
+        timeout_s=60,
+        what="the brush to pick one year",
+        poll=poll(page),
+    )
+    wait_idle(page)
+    assert metric(page, "Events shown") == len(
+        apply(stored_events(server), View(start=(last, 1), end=(last, 12)))
+    )
+    settled_map(page)
     screenshot(page, "timeline.png")
     assert_stayed_local(record)
 
@@ -447,7 +469,9 @@ def test_the_url_restores_the_view_in_a_fresh_page(server, browser_page):
             assert "type=meeting" in fresh.url and f"event={meeting.key}" in fresh.url
         fresh.get_by_text("Read the article, sentences marked").click()
         reader = fresh.get_by_test_id("stExpander").filter(has_text="Read the article")
-        expect(reader).to_contain_text(" ".join(meeting.sources[0].excerpt.split())[:40])
+        sentence = " ".join(meeting.sources[0].excerpt.split())[:40]
+        expect(reader).to_contain_text(sentence)
+        reader.get_by_text(sentence).first.scroll_into_view_if_needed()
         screenshot(fresh, "reader.png")
     finally:
         fresh.close()
@@ -484,6 +508,7 @@ def test_a_correction_is_stored_shown_in_the_history_and_undone(server, browser_
     expect(history).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Rejected (1)")).to_be_visible()
     settled_map(page)
+    history.scroll_into_view_if_needed()
     screenshot(page, "correction.png")
     page.get_by_role("button", name="Undo the rejection").click()
     wait_until(
