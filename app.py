@@ -274,7 +274,10 @@ def seed_widgets(view: View, options: Options) -> None:
     state["q"] = view.text
     state["undated"] = view.include_undated
     state["hide_country"] = view.hide_country_level
-    state["selected"] = view.event or state.get("selected")
+    # A first run keeps a selection made before it (tests do that); later, the URL decides.
+    state["selected"] = (
+        view.event if "_url_written" in state else view.event or state.get("selected")
+    )
 
 
 def keep_widgets_in_bounds(options: Options) -> None:
@@ -422,14 +425,19 @@ def sidebar_filters(options: Options) -> None:
     )
 
 
+def url_query() -> dict[str, list[str]]:
+    """The address bar's query parameters, every value a list."""
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
 def sync_url(view: View) -> None:
     """Write the view into the address bar, only when it changed (each change is a history
     entry)."""
     wanted = filters.to_query(view)
-    current = {k: st.query_params.get_all(k) for k in st.query_params}
     normal = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
-    if current != normal:
+    if url_query() != normal:
         st.query_params.from_dict(wanted)
+    st.session_state["_url_written"] = normal
 
 
 # ---------------------------------------------------------------------------- panels
@@ -934,9 +942,10 @@ def main() -> None:
     every_stored = stored_events(str(db_path), store.revision())
     everything = [e for e in every_stored if not is_rejected(e)]
     options = Options(everything)
-    if "_url_read" not in st.session_state:
-        st.session_state["_url_read"] = True
-        query = {k: st.query_params.get_all(k) for k in st.query_params}
+    # The view comes from the URL on a session's first run, and again whenever the address
+    # changed without this page writing it (the browser's back and forward buttons).
+    query = url_query()
+    if st.session_state.get("_url_written") != query:
         seed_widgets(filters.from_query(query), options)
     keep_widgets_in_bounds(options)
 

@@ -238,6 +238,36 @@ def poll(page: Page) -> Callable[[], None]:
     return lambda: page.wait_for_timeout(150)
 
 
+def open_expander(page: Page, label: str, inside) -> None:
+    """Open an expander (unless it is open) until something inside it shows."""
+
+    def act() -> None:
+        if not inside.first.is_visible():
+            page.get_by_text(re.compile("^" + re.escape(label))).first.click(timeout=5_000)
+
+    act_until(page, act, lambda: inside.first.is_visible(), what=f"the expander {label!r}")
+
+
+def act_until(
+    page: Page, act: Callable[[], None], done: Callable[[], object], *, what: str
+) -> None:
+    """Do something until it takes effect: a click or a drag that lands while Streamlit
+    redraws the page is lost, so it is repeated (each try waits up to 15 s for the effect)."""
+    deadline = time.monotonic() + 90
+    while True:
+        wait_idle(page)
+        try:
+            act()
+        except Exception:  # noqa: BLE001 - the element was being replaced; look again
+            pass
+        try:
+            wait_until(done, timeout_s=15, what=what, poll=poll(page))
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+
+
 def open_a_marker_popup(page: Page) -> str:
     """Click clusters until a single marker shows, click it, and return its popup's text."""
 
@@ -305,7 +335,7 @@ def test_map_works_offline_end_to_end(server, browser_page):
     text = " ".join(open_a_marker_popup(page).split())
     assert any(x[:60] in text for x in excerpts), text
     key = re.search(r"Event ref ([0-9a-f]{16})", text).group(1)
-    expect(page.get_by_text(f"Event ref {key}", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(f"Event ref {key}", exact=True).first).to_be_visible(timeout=30_000)
     wait_idle(page)
     expect(map_frame(page).locator(".leaflet-popup-content")).to_be_visible()
     assert f"event={key}" in page.url
@@ -357,7 +387,7 @@ def test_areas_are_drawn_as_areas_and_say_how_precise_they_are(server, browser_p
     area.first.click(force=True)
     popup = map_frame(page).locator(".leaflet-popup-content")
     expect(popup).to_contain_text("Somewhere in", timeout=15_000)
-    expect(page.get_by_text(f"Event ref {sea.key}", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(f"Event ref {sea.key}", exact=True).first).to_be_visible(timeout=30_000)
     wait_idle(page)
     panel = page.locator('[data-testid="stMain"]').inner_text()
     assert f"somewhere in the {place.place.name}" in panel
@@ -371,22 +401,28 @@ def test_areas_are_drawn_as_areas_and_say_how_precise_they_are(server, browser_p
         e for e in events if e.places and all(p.place.feature == "country" for p in e.places)
     ]
     assert country_level, "the seeds have an event placed only in a country"
-    page.get_by_text("Hide events placed only at country level").click()
-    wait_until(
+    toggle = page.get_by_role("checkbox", name="Hide events placed only at country level")
+    act_until(
+        page,
+        lambda: toggle.check(force=True, timeout=5_000),
         lambda: metric(page, "Events shown") == len(events) - len(country_level),
-        timeout_s=60,
         what="the country-level events to go",
-        poll=poll(page),
     )
     _, _, areas_after = settled_map(page)
     assert areas_after == areas - sum(len(e.places) for e in country_level)
     assert "country_level=0" in page.url
-    page.get_by_text("Hide events placed only at country level").click()
-    wait_until(
-        lambda: "country_level" not in page.url, timeout_s=60, what="the URL", poll=poll(page)
+    act_until(
+        page,
+        lambda: toggle.uncheck(force=True, timeout=5_000),
+        lambda: "country_level" not in page.url,
+        what="the URL",
     )
-    page.get_by_role("button", name="Back to the list").click()
-    expect(page.get_by_text("Events in view")).to_be_visible(timeout=30_000)
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Back to the list").click(timeout=5_000),
+        lambda: page.get_by_text("Events in view").first.is_visible(),
+        what="the list of events",
+    )
     assert_stayed_local(record)
 
 
@@ -403,16 +439,22 @@ def test_brushing_the_timeline_sets_the_years_and_the_map_follows(server, browse
     left = labels.filter(has_text=re.compile(r"^2010$")).bounding_box()
     right = labels.filter(has_text=re.compile(r"^2022$")).bounding_box()
     y = left["y"] - 25  # inside the plot, above the axis
-    page.mouse.move(left["x"] + left["width"] / 2, y)
-    page.mouse.down()
-    page.mouse.move(right["x"] + right["width"] / 2, y, steps=8)
-    page.mouse.up()
+
+    def drag(x0: float, x1: float) -> Callable[[], None]:
+        def go() -> None:
+            page.mouse.move(x0, y)
+            page.mouse.down()
+            page.mouse.move(x1, y, steps=8)
+            page.mouse.up()
+
+        return go
+
     # Bars whose middle the brush covers: 2010 to 2021.
-    wait_until(
+    act_until(
+        page,
+        drag(left["x"] + left["width"] / 2, right["x"] + right["width"] / 2),
         lambda: slider_values(page) == [2010, 2021],
-        timeout_s=60,
         what="the year slider to follow the brush",
-        poll=poll(page),
     )
     wait_idle(page)
     expected = apply(stored_events(server), View(start=(2010, 1), end=(2021, 12)))
@@ -426,15 +468,11 @@ def test_brushing_the_timeline_sets_the_years_and_the_map_follows(server, browse
     last = max(e.year for e in stored_events(server) if e.year)
     per_year = (right["x"] - left["x"]) / 12
     x = left["x"] + left["width"] / 2 + (last - 2010) * per_year
-    page.mouse.move(x + 0.2 * per_year, y)
-    page.mouse.down()
-    page.mouse.move(x + 0.8 * per_year, y, steps=4)
-    page.mouse.up()
-    wait_until(
+    act_until(
+        page,
+        drag(x + 0.2 * per_year, x + 0.8 * per_year),
         lambda: slider_values(page) == [last, last],
-        timeout_s=60,
         what="the brush to pick one year",
-        poll=poll(page),
     )
     wait_idle(page)
     assert metric(page, "Events shown") == len(
@@ -456,9 +494,9 @@ def test_the_url_restores_the_view_in_a_fresh_page(server, browser_page):
     fresh.on("pageerror", lambda error: record["errors"].append(f"pageerror: {error}"))
     try:
         expected = apply(events, View(start=(2013, 1), end=(2019, 12), types=("meeting",)))
-        for load in (lambda: fresh.goto(address), fresh.reload):
-            load()
-            expect(fresh.get_by_text(f"Event ref {meeting.key}", exact=True)).to_be_visible(
+
+        def restored() -> None:
+            expect(fresh.get_by_text(f"Event ref {meeting.key}", exact=True).first).to_be_visible(
                 timeout=60_000
             )
             wait_idle(fresh)
@@ -467,10 +505,33 @@ def test_the_url_restores_the_view_in_a_fresh_page(server, browser_page):
             _, markers, areas = settled_map(fresh)
             assert markers + areas == sum(len(e.places) for e in expected)
             assert "type=meeting" in fresh.url and f"event={meeting.key}" in fresh.url
-        fresh.get_by_text("Read the article, sentences marked").click()
+
+        fresh.goto(address)
+        restored()
+        # The browser's back button goes back to the previous view.
+        thumb = fresh.get_by_role("slider").first
+        thumb.focus()
+        thumb.press("End")
+        wait_until(
+            lambda: slider_values(fresh) == [2019, 2019] and "from=2019" in fresh.url,
+            timeout_s=60,
+            what="the narrower view",
+            poll=poll(fresh),
+        )
+        wait_idle(fresh)
+        fresh.go_back()
+        wait_until(
+            lambda: slider_values(fresh) == [2013, 2019] and "from=2013" in fresh.url,
+            timeout_s=60,
+            what="the view before",
+            poll=poll(fresh),
+        )
+        restored()
+        fresh.reload()
+        restored()
         reader = fresh.get_by_test_id("stExpander").filter(has_text="Read the article")
         sentence = " ".join(meeting.sources[0].excerpt.split())[:40]
-        expect(reader).to_contain_text(sentence)
+        open_expander(fresh, "Read the article, sentences marked", reader.get_by_text(sentence))
         reader.get_by_text(sentence).first.scroll_into_view_if_needed()
         screenshot(fresh, "reader.png")
     finally:
@@ -483,39 +544,37 @@ def test_a_correction_is_stored_shown_in_the_history_and_undone(server, browser_
     events = stored_events(server)
     event = next(e for e in events if e.type == "exercise" and e.places)
     page.goto(f"{server['url']}/?event={event.key}")
-    expect(page.get_by_text(f"Event ref {event.key}", exact=True)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(f"Event ref {event.key}", exact=True).first).to_be_visible(
+        timeout=60_000
+    )
     wait_idle(page)
     shown_before = metric(page, "Events shown")
-    page.get_by_text("Correct this event").click()
     name = page.get_by_role("textbox", name="Your name")
+    open_expander(page, "Correct this event", name)
     name.fill("<i>Analyst</i>")
     name.press("Enter")
     wait_idle(page)
     page.get_by_role("textbox", name="Note (optional)").fill("a rumour, not an exercise")
     page.get_by_role("textbox", name="Note (optional)").press("Enter")
     wait_idle(page)
-    page.get_by_role("button", name="Reject this event").click()
-    expect(page.get_by_text("Rejected by an analyst", exact=False)).to_be_visible(timeout=60_000)
-    wait_until(
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Reject this event").click(timeout=5_000),
         lambda: metric(page, "Events shown") == shown_before - 1,
-        timeout_s=60,
         what="the rejected event to leave the view",
-        poll=poll(page),
     )
-    wait_idle(page)
-    page.get_by_text(re.compile(r"^Correct this event")).click()
+    expect(page.get_by_text("Rejected by an analyst", exact=False)).to_be_visible(timeout=60_000)
     history = page.get_by_text(re.compile(r"UTC · <i>Analyst</i> · rejected"))
-    expect(history).to_be_visible(timeout=30_000)
+    open_expander(page, "Correct this event", history)
     expect(page.get_by_text("Rejected (1)")).to_be_visible()
     settled_map(page)
     history.scroll_into_view_if_needed()
     screenshot(page, "correction.png")
-    page.get_by_role("button", name="Undo the rejection").click()
-    wait_until(
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Undo the rejection").click(timeout=5_000),
         lambda: metric(page, "Events shown") == shown_before,
-        timeout_s=60,
         what="the event to come back",
-        poll=poll(page),
     )
     from geo.store import Store
 
@@ -529,8 +588,12 @@ def test_uploading_articles_adds_their_events_and_names_rejections(server, brows
 
     page, record = browser_page
     wait_idle(page)
-    page.get_by_role("button", name="Show everything").click()
-    wait_until(lambda: "from=" not in page.url, timeout_s=60, what="all years", poll=poll(page))
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Show everything").click(timeout=5_000),
+        lambda: "from=" not in page.url,
+        what="all years",
+    )
     wait_idle(page)
 
     def stored_articles() -> int:  # the sidebar's database line: "… · N articles · M events"
