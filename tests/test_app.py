@@ -439,6 +439,22 @@ def test_changing_a_filter_writes_the_url(db):
     assert at.query_params == {} and shown(at) == 7
 
 
+def test_an_address_changed_from_outside_is_followed(db):
+    """The browser's back button changes the address without the page: the view follows."""
+    at = run_app()
+    at.slider(key="years").set_value((2019, 2024)).run()
+    assert at.query_params == {"from": "2019"}
+    at.query_params.clear()
+    at.query_params.update({"from": "2012", "to": "2019", "undated": "0"})
+    at.run()
+    assert at.slider(key="years").value == (2012, 2019)
+    assert at.checkbox(key="undated").value is False
+    assert shown(at) == 3
+    at.query_params.clear()
+    at.run()
+    assert at.slider(key="years").value == (2005, 2024) and shown(at) == 7
+
+
 def test_a_broken_url_is_read_leniently(db):
     at = run_app({"from": "soon", "type": ["cyber", "patrol"], "country": "Atlantis", "event": "x"})
     assert at.multiselect(key="types").value == ["patrol"]
