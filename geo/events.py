@@ -512,6 +512,10 @@ def _link(
                 for d in same_type
                 if abs(d.index - draft.index) <= 2
                 and d.event.status == draft.event.status
+                and not any(
+                    e.date_source == "text" and _long_before(e, published)
+                    for e in (d.event, draft.event)
+                )
                 and compatible_dates(d.event, draft.event, assumed_yield=True)
             ),
             None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -288,3 +289,177 @@ def test_the_excerpt_keeps_its_dateline_city(pipeline):
     [e] = events_of(pipeline, text, date(2010, 9, 9))
     assert any(s.excerpt.startswith("ALMATY, Sept 9") for s in e.sources)
     assert all(text[s.start : s.end] == s.excerpt for s in e.sources)
+
+
+# The frame rules, each on a sentence written for it.
+
+
+def test_leaders_visiting_a_zoo_or_talking_trade_are_no_military_cooperation(pipeline):
+    assert (
+        events_of(pipeline, "The two presidents visited the city zoo in Moscow on Wednesday.") == []
+    )
+    assert (
+        events_of(pipeline, "The prime ministers met in Hanoi to discuss trade and tourism.") == []
+    )
+    e = one(pipeline, "The defence ministers of Vietnam and India met in Hanoi on Monday.")
+    assert e.type == "meeting" and [p.name for p in e.places] == ["Hanoi"]
+
+
+def test_a_press_conference_is_not_a_meeting(pipeline):
+    found = events_of(
+        pipeline, "Air force commanders held a joint press conference at a base in Norfolk."
+    )
+    assert [e.type for e in found] == []
+
+
+def test_what_could_happen_is_no_event(pipeline):
+    assert (
+        events_of(pipeline, "The missile deal could bring sanctions on Turkey from Washington.")
+        == []
+    )
+
+
+def test_reported_speech_in_quotation_marks_reports_events_and_ranges_have_ends(pipeline):
+    e = one(
+        pipeline,
+        '"From May 2 to May 9, Russian and Chinese warships held joint drills in the Yellow '
+        'Sea," the ministry said.',
+        date(2021, 5, 12),
+    )
+    assert e.type == "exercise" and (e.year, e.month, e.day) == (2021, 5, 2)
+    assert e.end == "2021-05-09"
+    assert [p.name for p in e.places] == ["Yellow Sea"]
+
+
+def test_a_stage_of_the_exercise_adds_its_place(pipeline):
+    e = one(
+        pipeline,
+        "Russian and Chinese troops began joint drills near Orenburg on Monday.\n"
+        "The second stage will be held in the Sea of Japan.",
+        date(2021, 3, 3),
+    )
+    assert {p.name for p in e.places} == {"Orenburg", "Sea of Japan"}
+    assert "link:refers_back" in e.why
+
+
+def test_a_signing_without_a_place_is_where_the_story_is_filed(pipeline):
+    e = one(
+        pipeline,
+        "HANOI, May 3 (AFP) - Vietnam and India signed a defence cooperation agreement on "
+        "Tuesday, officials said.",
+        date(2022, 5, 3),
+    )
+    assert e.type == "other" and [p.name for p in e.places] == ["Hanoi"]
+    assert "place:dateline_city" in e.why
+
+
+def test_an_old_event_is_not_placed_at_todays_dateline(pipeline):
+    found = events_of(
+        pipeline,
+        "HANOI, May 3 (AFP) - The two navies first held joint drills in 2015, officials said.",
+        date(2022, 5, 3),
+    )
+    assert found == []
+
+
+def test_a_deal_without_a_place_is_in_the_buyers_country(pipeline):
+    e = one(pipeline, "Russia and Egypt clinched a deal for 24 Su-35 fighter jets in 2018.")
+    assert e.type == "arms_deal" and e.year == 2018
+    assert [p.place.country for p in e.places] == ["EG"]
+    assert dict(e.roles) == {"buyer": "EG", "seller": "RU"}
+
+
+def test_a_later_delivery_keeps_the_buyer_of_the_article(pipeline):
+    found = events_of(
+        pipeline,
+        "Russia has delivered ten Su-30 fighter jets to Vietnam, a source said on Monday.\n"
+        "The first four jets had been delivered in late 2019.",
+        date(2021, 3, 3),
+    )
+    assert sorted(e.year for e in found) == [2019, 2021]
+    assert {p.place.country for e in found for p in e.places} == {"VN"}
+
+
+def test_a_trend_since_a_year_is_no_event(pipeline):
+    assert (
+        events_of(pipeline, "Since the early 2000s Russia has supplied most of India's arms.") == []
+    )
+
+
+def test_a_decision_dates_itself_not_the_drills_it_is_about(pipeline):
+    assert (
+        events_of(
+            pipeline,
+            "The defence ministers agreed in May 2020 to carry out joint exercises.",
+        )
+        == []
+    )
+
+
+def test_a_place_of_a_circumstance_or_of_an_office_is_not_the_events(pipeline):
+    e = one(
+        pipeline,
+        "NATO troops began a military exercise in Norway on Monday, citing the conflict in "
+        "Ukraine, the ministry in Brussels said.",
+    )
+    assert [p.name for p in e.places] == ["Norway"]
+
+
+def test_a_named_exercise_keeps_its_name_and_round(pipeline):
+    e = one(
+        pipeline,
+        "The drills, codenamed Ocean Shield-2021 (II), began in the Baltic Sea on Monday with "
+        "Russian and Chinese warships.",
+    )
+    assert e.name == "Ocean Shield-2021 (II)"
+
+
+def test_the_year_in_a_name_does_not_hide_the_month_of_the_report(pipeline):
+    e = one(pipeline, "Russian and Kazakh troops began the Vostok-2021 drills near Omsk.")
+    assert (e.year, e.month, e.date_source) == (2021, 3, "publication")
+
+
+def test_warships_leaving_a_port_for_a_sea_exercise_there(pipeline):
+    e = one(
+        pipeline,
+        "Chinese warships left Qingdao for the Sea of Japan to join Russian ships for naval "
+        "drills.",
+    )
+    assert [p.name for p in e.places] == ["Sea of Japan"]
+
+
+def test_a_supply_ship_is_no_arms_deal(pipeline):
+    found = events_of(pipeline, "The Chinese flotilla includes a destroyer and a supply ship.")
+    assert [e.type for e in found] == []
+
+
+def test_one_patrol_told_over_an_ocean_and_its_seas_is_one_event(pipeline):
+    e = one(
+        pipeline,
+        "Russian and Chinese submarines completed a joint patrol in the Pacific Ocean on "
+        "Monday.\nThe submarines patrolled the Sea of Japan and the East China Sea, the "
+        "ministry said.",
+    )
+    assert {p.name for p in e.places} >= {"Sea of Japan", "East China Sea"}
+
+
+def test_a_namesake_village_far_from_every_participant_yields_or_is_flagged():
+    from geo.events import plausible
+    from geo.model import Event, EventPlace, Place
+
+    belarus = Place("gn:630336", "Belarus", 53.0, 28.0, "country", "BY")
+    village = Place("gn:1", "Lesnoy", 40.4, 49.9, "city", "AZ", 900)
+    moscow = Place("gn:524901", "Moscow", 55.75, 37.62, "city", "RU", 10_000_000)
+    codes = {"Belarus": "BY", "Russia": "RU"}
+    both = Event(
+        "exercise",
+        2021,
+        places=(EventPlace("Belarus", belarus), EventPlace("Lesnoy", village)),
+        participants=("Belarus", "Russia"),
+    )
+    kept = plausible(both, codes)
+    assert [p.name for p in kept.places] == ["Belarus"] and not kept.review
+    alone = replace(both, places=(EventPlace("Lesnoy", village),))
+    assert "takes no part" in plausible(alone, codes).review
+    host = replace(both, places=(EventPlace("Moscow", moscow),))
+    assert plausible(host, codes) == host
