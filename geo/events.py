@@ -211,6 +211,15 @@ class EventExtractor:
             and not _foreign_date(sent, trigger, d)
         ]
         name = _exercise_name(sent, triggers)
+        named_spans = [
+            (span.start_char - sent.start_char, span.end_char - sent.start_char)
+            for kind, span in triggers
+            if kind == "exercise" and span.text[:1].isupper()
+        ]
+        mentions = [
+            replace(d, named=True) if any(a <= d.start < b for a, b in named_spans) else d
+            for d in mentions
+        ]
         when = best_date(mentions, anchor=trigger.start_char - sent.start_char)
         if when is not None and when.named and article.published:
             if when.year == article.published.year:
@@ -243,7 +252,7 @@ class EventExtractor:
         participants, codes = _participants(doc, sent, inside, context, self.country, places)
         roles: tuple[tuple[str, str], ...] = ()
         if event_type == "arms_deal":
-            roles = _deal_roles(sent, inside, frozenset(codes.values()))
+            roles = _deal_roles(sent, inside, frozenset(codes.values()), trigger)
         if places:
             why.append("place:locative")
         event = Event(
@@ -676,7 +685,7 @@ def _place_deal(
 
 
 def _deal_roles(
-    sent: Span, toponyms: Sequence[Toponym], codes: frozenset[str]
+    sent: Span, toponyms: Sequence[Toponym], codes: frozenset[str], trigger: Span
 ) -> tuple[tuple[str, str], ...]:
     """Who buys and who sells: the subject of a buying or selling verb, the "to X" of a
     delivery, and else the maker of the weapon named ("Su-35" is Russian)."""
@@ -702,8 +711,13 @@ def _deal_roles(
             and head.head.lemma_.lower() in WORDS["sell_verbs"] | {"delivery", "sale"}
         ):
             roles.setdefault("buyer", t.place.country)
-        elif token.dep_ == "pobj" and head.lower_ == "from" and t.place.feature == "country":
-            roles.setdefault("seller", t.place.country)
+        elif (
+            token.dep_ == "pobj"
+            and head.lower_ == "from"
+            and t.place.feature == "country"
+            and head.head.lemma_.lower() in WORDS["buy_verbs"] | WORDS["deal_nouns"]
+        ):
+            roles.setdefault("seller", t.place.country)  # "bought jets from Russia"
     maker = next(
         (
             MAKERS[m.group("prefix")]
@@ -716,13 +730,36 @@ def _deal_roles(
         roles["seller"] = maker
     if "buyer" not in roles and "seller" in roles:
         others = [c for c in codes if c != roles["seller"]]
-        if len(others) == 1:
+        # "Russia and India signed a contract": the seller's co-signatory buys.
+        signers = [c for c in _subject_countries(sent, toponyms, trigger) if c != roles["seller"]]
+        if len(set(signers)) == 1:
+            roles["buyer"] = signers[0]
+        elif len(others) == 1:
             roles["buyer"] = others[0]
     if "seller" not in roles and "buyer" in roles:
         others = [c for c in codes if c != roles["buyer"]]
         if len(others) == 1:
             roles["seller"] = others[0]
     return tuple(sorted(roles.items()))
+
+
+def _subject_countries(sent: Span, toponyms: Sequence[Toponym], trigger: Span) -> list[str]:
+    """The countries that are subjects of the trigger's verb ("Russia and India signed a
+    contract")."""
+    verb = _governing_verb(trigger.root)
+    found = []
+    for t in toponyms:
+        if t.place is None or not t.place.country:
+            continue
+        span = sent.doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is None:
+            continue
+        token = span.root
+        while token.dep_ == "conj" and token.head is not token:
+            token = token.head
+        if token.dep_ == "nsubj" and token.head.i == verb.i:
+            found.append(t.place.country)
+    return found
 
 
 def _buyer_place(
@@ -815,9 +852,13 @@ def _locative(token: Token) -> bool:
         if token.dep_ == "pobj":
             prep = token.head
             if prep.lower_ in WORDS["locative_preps"]:
-                # "the ministry in Beijing announced": where the body sits, not the event.
+                # "the ministry in Beijing announced", "said at an expo in X", "the war in X":
+                # where a body sits, a report is made or something else happens.
                 head = prep.head.lemma_.lower()
-                return head not in WORDS["organisations"] | WORDS["circumstances"]
+                return (
+                    head not in WORDS["organisations"] | WORDS["circumstances"]
+                    and _governing_verb(prep).lemma_.lower() not in WORDS["reporting"]
+                )
             if prep.lower_ == "of" and prep.head.lemma_.lower() in WORDS["place_nouns"]:
                 token = prep.head
                 continue
@@ -927,6 +968,8 @@ def _participants(
     for t in toponyms:
         place = t.place
         assert place is not None
+        if _in_circumstance(doc, t):
+            continue  # "days after the war in Ukraine": not a side of the event
         if t.kind == "demonym" or place.feature == "country":
             named.setdefault(place.name, place.country)
         elif place.feature == "city" and place.population > 500_000 and place.country:
@@ -949,6 +992,15 @@ def _participants(
             if name not in named and len(named) < 2:
                 named[name] = code
     return tuple(named), {n: c for n, c in named.items() if c}
+
+
+def _in_circumstance(doc: Doc, toponym: Toponym) -> bool:
+    """Whether a name is the place of a circumstance ("the war in X", "sanctions on X")."""
+    span = doc.char_span(toponym.start, toponym.end, alignment_mode="expand")
+    if span is None:
+        return False
+    token = span.root
+    return token.dep_ == "pobj" and token.head.head.lemma_.lower() in WORDS["circumstances"]
 
 
 def _country_name(toponyms: Sequence[Toponym], place: Place) -> str | None:
