@@ -37,18 +37,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from geo.export import to_csv, to_geojson, to_jsonl
+    from geo.export import in_reading_order, to_csv, to_geojson, to_jsonl
     from geo.store import Store
 
     db = _db(args)
     if not db.exists():
         raise GeoError(f"no database at {db}: run `python -m geo ingest PATH...` first")
     with Store(db) as store:
-        # Reading order: by article, then where in it the event is first reported.
-        events = sorted(
-            store.events(),
-            key=lambda e: (e.sources[0].article, e.sources[0].start) if e.sources else ("", 0),
-        )
+        events = in_reading_order(store.events())
     text = {
         "jsonl": to_jsonl,
         "csv": to_csv,

@@ -58,6 +58,14 @@ def event_record(event: Event) -> dict:
     }
 
 
+def in_reading_order(events: Sequence[Event]) -> list[Event]:
+    """Events by article, then by where in it each is first reported."""
+    return sorted(
+        events,
+        key=lambda e: (e.sources[0].article, e.sources[0].start) if e.sources else ("", 0),
+    )
+
+
 def to_jsonl(events: Sequence[Event]) -> str:
     """One JSON object per line, one line per event."""
     return "".join(json.dumps(event_record(e), ensure_ascii=False) + "\n" for e in events)

@@ -43,8 +43,8 @@ def test_exercise_dateline_and_descriptor_are_not_the_place(pipeline):
 def test_patrol_over_two_seas_last_week(pipeline):
     e = one(
         pipeline,
-        "Russian and Chinese strategic bombers flew a joint patrol over the "
-        "Sea of Japan and the East China Sea last week.",
+        "Long-range bombers of Russia and China flew a joint patrol over the "
+        "East China Sea and the Sea of Japan last week.",
         date(2022, 5, 30),
     )
     assert e.type == "patrol"
@@ -335,10 +335,10 @@ def test_a_stage_of_the_exercise_adds_its_place(pipeline):
     e = one(
         pipeline,
         "Russian and Chinese troops began joint drills near Orenburg on Monday.\n"
-        "The second stage will be held in the Sea of Japan.",
+        "The final phase will take place in the Bering Sea.",
         date(2021, 3, 3),
     )
-    assert {p.name for p in e.places} == {"Orenburg", "Sea of Japan"}
+    assert {p.name for p in e.places} == {"Orenburg", "Bering Sea"}
     assert "link:refers_back" in e.why
 
 
@@ -437,10 +437,10 @@ def test_one_patrol_told_over_an_ocean_and_its_seas_is_one_event(pipeline):
     e = one(
         pipeline,
         "Russian and Chinese submarines completed a joint patrol in the Pacific Ocean on "
-        "Monday.\nThe submarines patrolled the Sea of Japan and the East China Sea, the "
+        "Monday.\nThe two boats patrolled the Philippine Sea and the South China Sea, the "
         "ministry said.",
     )
-    assert {p.name for p in e.places} >= {"Sea of Japan", "East China Sea"}
+    assert {p.name for p in e.places} >= {"Philippine Sea", "South China Sea"}
 
 
 def test_a_namesake_village_far_from_every_participant_yields_or_is_flagged():
