@@ -249,7 +249,7 @@ class EventExtractor:
             and (year, month or 0) > (article.published.year, article.published.month)
         ):
             planned = True
-        participants, codes = _participants(doc, sent, inside, context, self.country, places)
+        participants, codes = _participants(doc, sent, inside, context, self.country, places, why)
         roles: tuple[tuple[str, str], ...] = ()
         if event_type == "arms_deal":
             roles = _deal_roles(sent, inside, frozenset(codes.values()), trigger)
@@ -961,9 +961,12 @@ def _participants(
     context: Counter,
     country: Callable[[str], Place | None] | None = None,
     places: Sequence[EventPlace] = (),
+    rules: list[str] | None = None,
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """The countries taking part (names, and their ISO codes): named, as demonyms, or as
-    capitals acting for them."""
+    capitals acting for them; else the host and the article's main countries (`rules`
+    records which)."""
+    rules = rules if rules is not None else []
     named: dict[str, str | None] = {}
     for t in toponyms:
         place = t.place
@@ -986,11 +989,13 @@ def _participants(
             entry = country(host) if host else None
             if entry and entry.name not in named and len(named) < 2:
                 named[entry.name] = host
+                rules.append("participants:host")
     if len(named) < 2:
         # Cooperation takes two: a side left unnamed is one of the article's main countries.
         for (name, code), _ in context.most_common(3):
             if name not in named and len(named) < 2:
                 named[name] = code
+                rules.append("participants:article_countries")
     return tuple(named), {n: c for n, c in named.items() if c}
 
 
