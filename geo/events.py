@@ -16,7 +16,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
-from geo.dates import best_date, find_dates
+from geo.dates import DateMention, best_date, find_dates
 from geo.gazetteer import haversine_km
 from geo.model import Article, Event, EventPlace, Place, Source, Toponym
 from geo.sentences import dateline_end
@@ -127,8 +127,7 @@ class EventExtractor:
         drafts: list[_Draft] = []
         for i, (sent, found) in enumerate(zip(sents, inside, strict=True)):
             near = title_military or any(military[max(0, i - 1) : i + 2])
-            draft = self._sentence_event(article, doc, sent, found, context, near, dateline)
-            if draft is not None:
+            for draft in self._sentence_event(article, doc, sent, found, context, near, dateline):
                 draft.index = i
                 drafts.append(draft)
         for draft in drafts:
@@ -149,7 +148,15 @@ class EventExtractor:
         codes = {name: code for (name, code) in context if code}
         for draft in drafts:
             codes.update(draft.codes)
-        return _link(drafts, dateline, self.country, codes, article.published)
+        # "X arrived in the capital on Tuesday ... later held talks with Y": where visitors
+        # arrive is where their talks are.
+        arrivals = {
+            i: places
+            for i, sent in enumerate(sents)
+            if any(t.lemma_.lower() in WORDS["arrive"] for t in sent)
+            and (places := _event_places(doc, inside[i], dateline))
+        }
+        return _link(drafts, dateline, self.country, codes, article.published, arrivals)
 
     def _triggers(self, doc: Doc, sent: Span, near_military: bool) -> list[tuple[str, Span]]:
         found = []
@@ -179,29 +186,38 @@ class EventExtractor:
         context: Counter,
         near_military: bool,
         dateline: Toponym | None,
-    ) -> _Draft | None:
-        """The event a sentence reports (perhaps without a place yet); None when it reports
+    ) -> list[_Draft]:
+        """The events a sentence reports (perhaps without a place yet): usually one, one per
+        round when it enumerates rounds with their years and places; none when it reports
         none."""
         triggers = self._triggers(doc, sent, near_military)
         if not triggers or any(t.lower_ in WORDS["habitual"] for t in sent):
-            return None
+            return []
         why: list[str] = []
+        # "took part in Selenga-2019": a series named after a river, coast or region names
+        # the exercise, not where it is.
+        names = [
+            (span.start_char, span.end_char)
+            for kind, span in triggers
+            if kind == "exercise" and span.text[:1].isupper()
+        ]
+        inside = [t for t in inside if not any(a < t.end and t.start < b for a, b in names)]
         places = _event_places(doc, inside, dateline)
         event_type, trigger = _nearest_trigger(sent, triggers, places)
         why.append(f"trigger:{event_type}:{trigger.root.lemma_.lower()}")
         if _hypothetical(trigger):
-            return None
+            return []
         future = any(t.lower_ in WORDS["future"] for t in sent)
         planned = future or _is_planned(sent)
         # "BEIJING, March 3 (Reuters) --" dates the filing, not the event.
         filed = dateline_end(sent.text)
         dates = find_dates(sent.text, article.published, future=future)
         if any(_since(sent, d) and _perfect(trigger) for d in dates):
-            return None  # "has supplied arms since the 1990s": a trend, not an occurrence
+            return []  # "has supplied arms since the 1990s": a trend, not an occurrence
         if dates and all(
             _decided(sent, trigger, d) for d in dates if d.start >= dateline_end(sent.text)
         ):
-            return None  # "agreed in May to hold drills": the decision is dated, not the drills
+            return []  # "agreed in May to hold drills": the decision is dated, not the drills
         mentions = [
             d
             for d in dates
@@ -278,7 +294,66 @@ class EventExtractor:
             and not any(c.pos_ == "PROPN" or c.is_title for c in children if c.dep_ != "det")
             and not any(t.text[:1].isupper() for _, t in triggers)
         )
-        return _Draft(event, 0, when is not None, anaphoric, codes)
+        draft = _Draft(event, 0, when is not None, anaphoric, codes)
+        rounds = _rounds(sent, places, mentions)
+        if len(rounds) < 2:
+            return [draft]
+        # "Earlier rounds were held in the Yellow Sea in 2012 and off Vladivostok in 2013":
+        # one event per round, each with its year and its places.
+        return [
+            replace(
+                draft,
+                event=replace(
+                    event,
+                    year=m.year,
+                    month=m.month,
+                    day=m.day,
+                    precision=m.precision,
+                    date_source="text",
+                    status="planned"
+                    if m.year and article.published and m.year > article.published.year
+                    else event.status,
+                    places=tuple(group),
+                    end=None,
+                    why=event.why + ("split:enumerated_rounds",),
+                ),
+                anaphoric=False,
+            )
+            for m, group in rounds
+        ]
+
+
+def _rounds(
+    sent: Span, places: Sequence[EventPlace], mentions: Sequence[DateMention]
+) -> list[tuple[DateMention, list[EventPlace]]]:
+    """The rounds a sentence enumerates: each stated year with the places nearest it, when
+    there are at least two years and every year has a place."""
+    dated = [m for m in mentions if m.year and not m.relative and not m.ends]
+    if len({m.year for m in dated}) < 2 or len(places) < 2:
+        return []
+    at = {p.place.id: sent.text.find(p.name) for p in places}
+    if any(v < 0 for v in at.values()):
+        return []
+    ordered = sorted(places, key=lambda p: at[p.place.id])
+    groups: dict[int, list[EventPlace]] = {}
+    if len(ordered) == len(dated):
+        # As many places as years: "in X in 2012, in Y in 2015": pair them in order.
+        for k, p in enumerate(ordered):
+            groups[k] = [p]
+    else:
+        for p in ordered:
+            # The year a place is told with: the nearest, one that follows it first.
+            nearest = min(
+                range(len(dated)),
+                key=lambda k: (
+                    dated[k].start < at[p.place.id],
+                    abs(dated[k].start - at[p.place.id]),
+                ),
+            )
+            groups.setdefault(nearest, []).append(p)
+    if len(groups) < 2 or len(groups) < len({m.year for m in dated}):
+        return []
+    return [(dated[k], groups[k]) for k in sorted(groups)]
 
 
 def _refers_back(sent: Span) -> bool:
@@ -467,6 +542,7 @@ def _link(
     country: Callable[[str], Place | None] | None,
     codes: Mapping[str, str],
     published: date | None = None,
+    arrivals: Mapping[int, list[EventPlace]] | None = None,
 ) -> list[Event]:
     """Link sentence reports into events: stages and anaphora join the event they refer to,
     placeless reports join a neighbouring report of the same event or take the dateline city,
@@ -535,6 +611,16 @@ def _link(
         if draft.event.type == "arms_deal":
             if _place_deal(draft, events, dateline, country):
                 placed.append(draft)
+            continue
+        arrived = [k for k in (arrivals or {}) if draft.index - 3 <= k <= draft.index + 1]
+        if draft.event.type == "meeting" and arrived:
+            k = min(arrived, key=lambda k: abs(k - draft.index))
+            draft.event = replace(
+                draft.event,
+                places=tuple((arrivals or {})[k]),
+                why=draft.event.why + ("place:where_the_visitor_arrived",),
+            )
+            placed.append(draft)
             continue
         place = _dateline_fallback(draft, dateline, published)
         if place is not None:

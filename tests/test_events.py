@@ -463,3 +463,45 @@ def test_a_namesake_village_far_from_every_participant_yields_or_is_flagged():
     assert "takes no part" in plausible(alone, codes).review
     host = replace(both, places=(EventPlace("Moscow", moscow),))
     assert plausible(host, codes) == host
+
+
+def test_an_enumeration_of_rounds_is_one_event_each(pipeline):
+    found = events_of(
+        pipeline,
+        "Earlier rounds of the Russian-Chinese naval drills were held in the Yellow Sea in "
+        "2012, in the Sea of Japan in 2015 and in the Mediterranean in 2017.",
+    )
+    assert sorted((e.year, e.places[0].name) for e in found) == [
+        (2012, "Yellow Sea"),
+        (2015, "Sea of Japan"),
+        (2017, "Mediterranean"),
+    ]
+
+
+def test_talks_are_where_the_visitor_arrived(pipeline):
+    e = one(
+        pipeline,
+        "Chinese Defence Minister Dong Jun arrived in Vientiane on Tuesday.\n"
+        "He later held talks with his Lao counterpart on military cooperation.",
+    )
+    assert e.type == "meeting" and [p.name for p in e.places] == ["Vientiane"]
+
+
+def test_an_exercise_named_after_a_river_is_not_on_the_river(pipeline):
+    from geo.model import Place, Toponym
+
+    text = "Russian and Mongolian troops took part in the Selenga-2019 drills near Ulan-Ude."
+    geoparser = pipeline.geoparser
+    doc = geoparser.nlp(text)
+    # Whatever the geoparser makes of it, a river read inside the name must not place it.
+    river = Toponym(
+        text.index("Selenga"),
+        text.index("Selenga") + 7,
+        "Selenga",
+        Place("cur:selenga", "Selenga", 52.0, 106.5, "river"),
+    )
+    toponyms = sorted([*geoparser.toponyms(doc), river], key=lambda t: t.start)
+    article = Article(id="t.txt", text=text, published=date(2021, 3, 3))
+    (e,) = pipeline.extractor(article, doc, toponyms)
+    assert e.name == "Selenga-2019"
+    assert [p.name for p in e.places] == ["Ulan-Ude"]
