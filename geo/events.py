@@ -124,6 +124,15 @@ class EventExtractor:
         military = [_military(s) for s in sents]
         title_military = bool(article.title and _military_text(article.title))
         dateline = _dateline_place(article.text, toponyms)
+        # A name once given to an exercise ("Exercise Malabar") names it everywhere in the
+        # article: "took part in the Malabar exercises" is no place.
+        known = {
+            name.casefold()
+            for sent in sents
+            for _, _, name in _cued_names(sent, self._triggers(doc, sent, True))
+        }
+        if known:
+            inside = [[t for t in found if t.text.casefold() not in known] for found in inside]
         drafts: list[_Draft] = []
         for i, (sent, found) in enumerate(zip(sents, inside, strict=True)):
             near = title_military or any(military[max(0, i - 1) : i + 2])
@@ -201,6 +210,8 @@ class EventExtractor:
             for kind, span in triggers
             if kind == "exercise" and span.text[:1].isupper()
         ]
+        cued = _cued_names(sent, triggers)
+        names += [(a, b) for a, b, _ in cued]
         inside = [t for t in inside if not any(a < t.end and t.start < b for a, b in names)]
         places = _event_places(doc, inside, dateline)
         event_type, trigger = _nearest_trigger(sent, triggers, places)
@@ -226,7 +237,7 @@ class EventExtractor:
             and not REPORTED.search(sent.text[max(0, d.start - 40) : d.start])
             and not _foreign_date(sent, trigger, d)
         ]
-        name = _exercise_name(sent, triggers)
+        name = _exercise_name(sent, triggers) or (cued[0][2] if cued else "")
         named_spans = [
             (span.start_char - sent.start_char, span.end_char - sent.start_char)
             for kind, span in triggers
@@ -328,7 +339,7 @@ def _rounds(
 ) -> list[tuple[DateMention, list[EventPlace]]]:
     """The rounds a sentence enumerates: each stated year with the places nearest it, when
     there are at least two years and every year has a place."""
-    dated = [m for m in mentions if m.year and not m.relative and not m.ends]
+    dated = [m for m in mentions if m.year and not m.ends]
     if len({m.year for m in dated}) < 2 or len(places) < 2:
         return []
     at = {p.place.id: sent.text.find(p.name) for p in places}
@@ -379,6 +390,15 @@ def _trigger_holds(
     root = span.root
     lemma = root.lemma_.lower()
     named = span.text[:1].isupper() and any(c.isdigit() for c in span.text)
+    following = sent.doc[span.end] if span.end < sent.end else None
+    # "Exercise Cope Thunder": a capitalised trigger before a name is a named exercise.
+    named = named or bool(
+        span.text.istitle()
+        and lemma in ("exercise", "operation")
+        and following is not None
+        and following.is_title
+        and following.pos_ == "PROPN"
+    )
     if event_type == "other" and lemma in WORDS["agreements"] and not words & WORDS["agree_verbs"]:
         return False  # an agreement discussed is not an agreement reached
     if event_type == "arms_deal":
@@ -397,6 +417,17 @@ def _trigger_holds(
         and any(c.lower_ in WORDS["press"] for c in root.children)
     ):
         return False  # a press conference announces events; it is not one
+    if event_type == "patrol" and lemma in ("fly", "flight", "sortie"):
+        # "Bombers flew over the sea" is a patrol; "the minister flew to Beijing" is not.
+        flyers = (
+            root.subtree
+            if lemma != "fly"
+            else (t for c in root.children if c.dep_ in ("nsubj", "nsubjpass") for t in c.subtree)
+        )
+        if not any(t.lemma_.lower() in WORDS["aircraft"] for t in flyers) and not (
+            lemma != "fly" and sent.text.lower().count("joint")
+        ):
+            return False
     if event_type == "stage" and not (
         root.head.lemma_.lower() in WORDS["happen"] or root.dep_ in ("nsubj", "nsubjpass")
     ):
@@ -513,6 +544,40 @@ def _exercise_name(sent: Span, triggers: list[tuple[str, Span]]) -> str:
     return ""
 
 
+QUOTED_NAME = re.compile(r"[“‘\"']([A-Z][\w-]*(?: [A-Z0-9][\w-]*){0,3})[”’\"']")
+
+
+def _cued_names(sent: Span, triggers: list[tuple[str, Span]]) -> list[tuple[int, int, str]]:
+    """Names of exercises without a year: quoted before or after the trigger ("the 'Malabar'
+    exercise", "the drills 'Northern Shield'"), or after a cue ("Exercise Malabar",
+    "codenamed Northern Shield"). (start, end, name), offsets in the document."""
+    found = []
+    spans = [span for kind, span in triggers if kind in ("exercise", "patrol")]
+    if not spans:
+        return []
+    base = sent.start_char
+    for m in QUOTED_NAME.finditer(sent.text):
+        a, b = m.start() + base, m.end() + base
+        if any(-12 <= span.start_char - b <= 2 or 0 <= a - span.end_char <= 3 for span in spans):
+            found.append((m.start(1) + base, m.end(1) + base, m.group(1)))
+    for token in sent[:-1]:
+        # "Exercise Malabar", or a cue right after the trigger: "the drills, dubbed X".
+        after_trigger = any(0 <= token.i - span.end <= 2 for span in spans)
+        capital_cue = token.is_title and token.lower_ in ("exercise", "operation")
+        if (
+            (after_trigger or capital_cue)
+            and token.lower_ in WORDS["name_cues"]
+            and token.nbor(1).is_title
+        ):
+            end = token.nbor(1)
+            while end.i + 1 < sent.end and end.nbor(1).is_title and end.nbor(1).pos_ == "PROPN":
+                end = end.nbor(1)
+            span = sent.doc[token.i + 1 : end.i + 1]
+            if span.text.lower() not in WORDS["name_cues"]:
+                found.append((span.start_char, span.end_char, span.text))
+    return found
+
+
 def _iso(mention) -> str | None:
     if mention.year is None:
         return None
@@ -555,8 +620,18 @@ def _link(
                 (d for d in reversed(events) if d.event.type in wanted),
                 None,
             )
-            if earlier is not None and compatible_dates(earlier.event, draft.event):
-                # It adds its places and evidence; who it names may be onlookers.
+            if earlier is None and draft.event.type in ("exercise", "patrol"):
+                # "air patrols by bombers ... before carrying out the joint exercises": the
+                # drills referred to are the patrol just reported.
+                earlier = next(
+                    (d for d in reversed(events) if d.event.type in ("exercise", "patrol")),
+                    None,
+                )
+            if earlier is not None and compatible_dates(
+                earlier.event, draft.event, assumed_yield=draft.event.date_source != "text"
+            ):
+                # It adds its places and evidence; who it names may be onlookers. An anaphor
+                # that states no date of its own has the date of what it refers to.
                 earlier.event = merge(
                     earlier.event,
                     replace(draft.event, participants=(), why=("link:refers_back",)),

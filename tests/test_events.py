@@ -504,3 +504,49 @@ def test_an_exercise_named_after_a_river_is_not_on_the_river(pipeline):
     article = Article(id="t.txt", text=text, published=date(2021, 3, 3))
     found = pipeline.extractor(article, doc, toponyms)
     assert not [p.name for e in found for p in e.places]
+
+
+def test_bombers_flying_over_a_sea_are_a_patrol_a_minister_flying_is_not(pipeline):
+    e = one(
+        pipeline,
+        "Two Russian and two Chinese strategic bombers flew over the Yellow Sea on Tuesday.",
+    )
+    assert e.type == "patrol" and [p.name for p in e.places] == ["Yellow Sea"]
+    assert events_of(pipeline, "The defence minister flew to Hanoi on Tuesday.") == []
+
+
+def test_the_exercises_referred_to_are_the_patrol_just_reported(pipeline):
+    e = one(
+        pipeline,
+        "Seoul scrambled fighter jets on Thursday in response to joint air patrols by Chinese "
+        "and Russian bombers.\nThe formations met over the Yellow Sea before carrying out the "
+        "joint exercises near Jeju island.",
+    )
+    assert e.type == "patrol" and "Yellow Sea" in {p.name for p in e.places}
+
+
+def test_a_quoted_or_cued_name_names_the_exercise_and_is_never_a_place(pipeline):
+    e = one(
+        pipeline,
+        "The navies of India and France began the ‘Varuna’ exercise in the Arabian Sea on Monday.",
+    )
+    assert e.name == "Varuna" and [p.name for p in e.places] == ["Arabian Sea"]
+    e = one(
+        pipeline,
+        "Exercise Cope Thunder began at Clark air base in the Philippines on Monday with US "
+        "and Philippine jets.",
+    )
+    assert e.name == "Cope Thunder"
+
+
+def test_rounds_told_with_a_year_ago_and_a_year(pipeline):
+    found = events_of(
+        pipeline,
+        "Earlier naval drills took place off the coast of Japan a year ago and in the "
+        "Philippine Sea in 2018.",
+        date(2020, 11, 3),
+    )
+    assert sorted((e.year, e.places[0].name) for e in found) == [
+        (2018, "Philippine Sea"),
+        (2019, "Japan"),
+    ]
