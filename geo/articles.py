@@ -318,7 +318,8 @@ def decode_bytes(data: bytes) -> str:
         lenient = data.decode("utf-8", errors="replace")
         bad = lenient.count("\ufffd")
         good = sum(1 for c in lenient if not c.isascii()) - bad
-        if good >= 2 and bad * 4 <= good:
+        # (legacy text seldom holds valid UTF-8 sequences: a few of them outweigh as many bad)
+        if good >= 2 and bad <= good:
             return _plausible(lenient, "utf-8")
         # charset-normalizer alone is unreliable on mostly-ASCII English with a few accented
         # or Cyrillic words (it picks Polish or Big5); restrict it to the likely legacy
@@ -371,7 +372,10 @@ def _oddness(text: str) -> int:
 
 def _plausible(text: str, encoding: str) -> str:
     """The decoded text, unless it is binary data that happened to decode."""
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f\v")
+    text_only = _ANSI.sub("", text)  # colour codes in a pasted terminal log are not binary
+    controls = sum(
+        1 for c in text_only if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f\v"
+    )
     if text and controls > max(2, len(text) // 100):
         raise ArticleError(
             f"undecodable: binary data, not text ({controls} control characters "
@@ -851,11 +855,19 @@ _KEY_TRIM = " \t:|›»>·•*–—-.…"
 _BLANK, _DROP, _HEADING, _SENTENCE, _FRAGMENT = "blank", "drop", "heading", "sentence", "fragment"
 
 
+# Terminal escape sequences (CSI "ESC [ ... m" colours, OSC "ESC ] ... BEL" titles, others),
+# then any control character left but tab and line breaks: none belongs in an article.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def clean_text(text: str) -> str:
     """The article text with page furniture removed and paragraph breaks kept."""
+    text = _CONTROLS.sub("", _ANSI.sub("", text))
     text = (
         text.replace("\r\n", "\n")
         .replace("\r", "\n")
+        .replace("\f", "\n")
         .replace("\u00a0", " ")
         .replace("\ufeff", "")
         .replace("\u200b", "")
