@@ -39,6 +39,7 @@ RECORD_SUFFIXES = (".jsonl", ".csv", ".tsv")
 SUPPORTED_SUFFIXES = PLAIN_SUFFIXES + HTML_SUFFIXES + RECORD_SUFFIXES
 SIDECAR_SUFFIX = ".meta.json"
 SIDECAR_OWNERS = PLAIN_SUFFIXES + HTML_SUFFIXES  # the files a NAME.meta.json can describe
+SIDECAR_MAX_BYTES = 2**20  # four short fields: a bigger "sidecar" is something else
 META_FIELDS = ("title", "source", "url", "published")
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")  # SQLite's working files beside a database
@@ -399,12 +400,12 @@ def _single_article(path: Path, clean: bool) -> Iterator[Item]:
     if not raw.strip():
         yield Rejection(str(path), "empty file")
         return
-    _check_length(raw)
     if path.suffix.lower() in HTML_SUFFIXES:
         page_meta, raw = _extract_html(raw)
         meta = {**page_meta, **meta}  # the sidecar, written by a person, wins over the page
         text = _paragraphs(clean_text(raw)) if clean else raw
     else:
+        _check_length(raw)  # before cleaning: a 30 MB text is refused at once
         text = raw
         if clean:
             text = clean_text(_strip_markdown(raw) if path.suffix.lower() == ".md" else raw)
@@ -418,7 +419,7 @@ def _read_sidecar(sidecar: Path, owner: Path) -> tuple[dict, Rejection | None]:
     reported on its own so the user learns which metadata was dropped and why.
     """
     try:
-        data = json.loads(read_text(sidecar))
+        data = json.loads(read_text(sidecar, max_bytes=SIDECAR_MAX_BYTES))
     except ArticleError as exc:
         return {}, Rejection(str(sidecar), f"{exc}; ignored, {owner.name} was read without it")
     except json.JSONDecodeError as exc:

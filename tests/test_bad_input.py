@@ -330,6 +330,14 @@ CASES = [
         has_text("page.html", "Goa", absent=("SCRIPT-LEAK", "STYLE-LEAK", "IFRAME-LEAK", "<")),
     ),
     Case(
+        "a 1.5 MB HTML page, mostly inline script",
+        files(
+            {"heavy.html": HTML.replace("</head>", f"<script>{'x=1;' * 400_000}</script></head>")}
+        ),
+        {("heavy.html", None): ADDED},
+        has_text("heavy.html", "Goa", absent=("x=1",)),
+    ),
+    Case(
         "HTML with nothing but scripts",
         files({"empty.html": "<html><head><script>alert(1)</script></head><body></body></html>"}),
         {("empty.html", None): rejected("no article text found in the HTML page")},
