@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 
 from geo.model import Event
@@ -89,10 +90,39 @@ CSV_COLUMNS = (
 )
 
 
+# OWASP's CSV injection rule: a cell starting with one of these is read as a formula by
+# spreadsheets. Plain numbers ("-92.44510", or several joined by "; ") call no function.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?:; [-+]?\d+(?:\.\d+)?)*")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that cannot run as a spreadsheet formula: text starting with =, +, -, @, tab
+    or carriage return gets a leading single quote, which spreadsheets show as text."""
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _NUMBERS.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+class _FormulaSafeWriter:
+    """A csv writer whose every cell goes through spreadsheet_safe."""
+
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+
 def to_csv(events: Sequence[Event]) -> str:
-    """A flat table, one row per event; several places or sources joined by '; '."""
+    """A flat table, one row per event; several places or sources joined by '; '. No cell
+    runs as a spreadsheet formula (see spreadsheet_safe)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _FormulaSafeWriter(csv.writer(out))
     writer.writerow(CSV_COLUMNS)
     for e in events:
         writer.writerow(
