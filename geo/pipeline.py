@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -128,12 +128,21 @@ def ingest(
         for start in range(0, total, batch_size):
             batch = pending[start : start + batch_size]
             for article, found in _guarded(pipeline, batch, reject):
-                found, replacing = _merge_with_stored(found, store)
+                fresh: list[Event] = []
+
+                def merge_in(
+                    found: Sequence[Event], fresh: list[Event] = fresh
+                ) -> tuple[list[Event], dict[str, Event]]:
+                    # Runs inside the store's write transaction: merges see every commit.
+                    fresh[:], replacing = _merge_with_stored(list(found), store)
+                    return fresh, replacing
+
                 try:
-                    stored = store.add(article, found, replacing=replacing)
+                    stored = store.add(article, found, merge=merge_in)
                 except GeoError as exc:
                     reject(Rejection(article.path or article.id, str(exc)))
                     continue
+                found = fresh
                 (added if stored else unchanged).append(article.id)
                 events += len(found) if stored else 0
                 tell(

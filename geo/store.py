@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -68,6 +68,10 @@ EVENT_COLUMNS = (
 )
 
 
+BUSY_TIMEOUT_S = 60.0
+Merge = Callable[[Sequence[Event]], tuple[Sequence[Event], Mapping[str, Event]]]
+
+
 class Store:
     """Articles and their events in one SQLite file (or ":memory:")."""
 
@@ -78,7 +82,9 @@ class Store:
         try:
             # check_same_thread=False: Streamlit serves reruns from several threads;
             # every write happens inside one `with self._conn` transaction.
-            self._conn = sqlite3.connect(self.path, check_same_thread=False)
+            # timeout: a writer waits for another process's transaction (busy timeout)
+            # instead of failing with "database is locked".
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             self._lock = threading.RLock()
             self._conn.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
@@ -88,11 +94,24 @@ class Store:
             raise StoreError(f"cannot open the event store {self.path}: {exc}") from exc
 
     def _migrate(self) -> None:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            # executescript commits first; the whole migration and its version bump
-            # run as one transaction so a crash leaves the previous schema intact.
-            self._conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        # Each migration and its version bump is one IMMEDIATE transaction that reads the
+        # version inside it: a crash leaves the previous schema, and two processes opening a
+        # new database at once migrate it once.
+        while True:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                if version >= len(MIGRATIONS):
+                    self._conn.commit()
+                    return
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {version + 1}")
+                self._conn.commit()
+            except BaseException:
+                self._conn.rollback()
+                raise
 
     def close(self) -> None:
         """Close the connection."""
@@ -120,14 +139,22 @@ class Store:
         events: Sequence[Event],
         *,
         replacing: Mapping[str, Event] | None = None,
+        merge: Merge | None = None,
     ) -> bool:
         """Store an article and its events in one transaction; False if it was already there.
         `replacing` maps the keys of stored events to their merged versions, which now cite
-        this article too."""
+        this article too. `merge`, when given, computes (new events, replacing) from the
+        events inside the transaction, so that writers in other processes cannot slip in
+        between the reading of similar events and the writing of the merge."""
         try:
             with self._lock, self._conn:
+                # IMMEDIATE: take the write lock before reading, so the check below and
+                # the writes are one atomic step even with another process writing.
+                self._conn.execute("BEGIN IMMEDIATE")
                 if self.has_article(article.key):
                     return False
+                if merge is not None:
+                    events, replacing = merge(events)
                 self._conn.execute(
                     "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
