@@ -7,8 +7,9 @@ import io
 import json
 import re
 from collections.abc import Sequence
+from datetime import date
 
-from geo.model import Event
+from geo.model import Event, EventPlace, Place, Source
 
 
 def event_record(event: Event) -> dict:
@@ -31,6 +32,7 @@ def event_record(event: Event) -> dict:
                 "lon": ep.place.lon,
                 "gazetteer_id": ep.place.id,
                 "geonameid": ep.place.geonameid,
+                "population": ep.place.population,
                 "resolved_name": ep.place.name,
                 "feature": ep.place.feature,
                 "country": ep.place.country,
@@ -52,11 +54,64 @@ def event_record(event: Event) -> dict:
                 "published": s.published.isoformat() if s.published else None,
                 "start": s.start,
                 "end": s.end,
+                "article_key": s.article_key,
                 "excerpt": s.excerpt,
             }
             for s in event.sources
         ],
     }
+
+
+LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def event_from_record(record: dict) -> Event:
+    """The event an export line describes: the inverse of `event_record`."""
+    return Event(
+        record["type"],
+        record["year"],
+        record.get("month"),
+        record.get("day"),
+        record.get("precision", "unknown"),
+        record.get("status", "past"),
+        tuple(
+            EventPlace(
+                p["name"],
+                Place(
+                    p["gazetteer_id"],
+                    p["resolved_name"],
+                    p["lat"],
+                    p["lon"],
+                    p["feature"],
+                    p.get("country"),
+                    int(p.get("population") or 0),
+                    p.get("geonameid"),
+                ),
+            )
+            for p in record.get("places", [])
+        ),
+        tuple(record.get("participants", [])),
+        tuple(
+            Source(
+                s["article"],
+                s["excerpt"],
+                s["start"],
+                s["end"],
+                s.get("article_key", ""),
+                s.get("title"),
+                s.get("source"),
+                date.fromisoformat(s["published"]) if s.get("published") else None,
+            )
+            for s in record.get("sources", [])
+        ),
+        record.get("trigger", ""),
+        record.get("date_source", "text"),
+        name=record.get("name") or "",
+        end=record.get("end"),
+        roles=tuple(sorted((record.get("roles") or {}).items())),
+        why=tuple((record.get("evidence") or {}).get("rules", [])),
+        review=record.get("review") or "",
+    )
 
 
 def in_reading_order(events: Sequence[Event]) -> list[Event]:
@@ -68,8 +123,12 @@ def in_reading_order(events: Sequence[Event]) -> list[Event]:
 
 
 def to_jsonl(events: Sequence[Event]) -> str:
-    """One JSON object per line, one line per event."""
-    return "".join(json.dumps(event_record(e), ensure_ascii=False) + "\n" for e in events)
+    """One JSON object per line, one line per event. Characters some readers take for line
+    breaks (U+0085, U+2028, U+2029) are escaped, so a line is always one event."""
+    return "".join(
+        json.dumps(event_record(e), ensure_ascii=False).translate(LINE_BREAKS) + "\n"
+        for e in events
+    )
 
 
 CSV_COLUMNS = (
@@ -159,6 +218,7 @@ def to_geojson(events: Sequence[Event]) -> dict:
                     "place_index": i,
                     "gazetteer_id": ep.place.id,
                     "geonameid": ep.place.geonameid,
+                    "population": ep.place.population,
                     "feature": ep.place.feature,
                     "participants": "; ".join(e.participants),
                     "articles": "; ".join(s.article for s in e.sources),
