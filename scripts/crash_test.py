@@ -110,7 +110,7 @@ def main() -> int:
     failures: list[str] = []
     for trial in range(args.trials):
         db = work / f"trial-{trial}.db"
-        delay = rng.uniform(0, duration * 1.1)
+        delay = rng.uniform(0, duration * 0.9)
         pid = os.fork()
         if pid == 0:  # the child: ingest until killed
             try:
