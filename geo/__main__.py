@@ -158,6 +158,7 @@ def cmd_geocode(args: argparse.Namespace) -> int:
         args.geocoder or os.environ.get(config.ENV_GEOCODER) or "offline",
         user_agent=os.environ.get(config.ENV_USER_AGENT) or "news-to-map",
         cache_path=config.CACHE_DIR / "nominatim.json",
+        url=os.environ.get(config.ENV_NOMINATIM_URL),
     )
     found = geocoder.geocode(args.name, exactly_one=False, limit=args.limit, near=args.near) or []
     for rank, location in enumerate(found, 1):

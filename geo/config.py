@@ -23,6 +23,10 @@ NLP_BATCH_SIZE = 32
 ENV_DB = "GEO_DB"
 ENV_GEOCODER = "GEO_GEOCODER"  # "offline" (default) or "nominatim"
 ENV_USER_AGENT = "GEO_USER_AGENT"
+ENV_NOMINATIM_URL = "GEO_NOMINATIM_URL"  # another Nominatim server, e.g. http://localhost:8080
+GEOCODER_TIMEOUT_S = (
+    10.0  # an online geocoder that does not answer in time leaves a place unresolved
+)
 
 APP_TITLE = "Military cooperation in the news"  # the dashboard's heading
 ENV_TITLE = "GEO_TITLE"
