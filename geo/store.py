@@ -86,6 +86,7 @@ class Store:
             # instead of failing with "database is locked".
             self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             self._lock = threading.RLock()
+            self._writing = False  # inside add(): reads belong to its transaction
             self._conn.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode = WAL")
@@ -148,13 +149,19 @@ class Store:
         between the reading of similar events and the writing of the merge."""
         try:
             with self._lock, self._conn:
+                if self._conn.in_transaction:
+                    self._conn.commit()  # a read left open; nothing of ours is pending
                 # IMMEDIATE: take the write lock before reading, so the check below and
                 # the writes are one atomic step even with another process writing.
                 self._conn.execute("BEGIN IMMEDIATE")
                 if self.has_article(article.key):
                     return False
                 if merge is not None:
-                    events, replacing = merge(events)
+                    self._writing = True
+                    try:
+                        events, replacing = merge(events)
+                    finally:
+                        self._writing = False
                 self._conn.execute(
                     "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -298,6 +305,16 @@ class Store:
             return self._assemble(self._conn.execute(sql, params).fetchall())
 
     def _assemble(self, rows: list[tuple]) -> list[Event]:
+        try:
+            return self._assemble_rows(rows)
+        finally:
+            # The temporary key table opens a transaction; outside a write, end it at once so
+            # that this connection's next read sees what other processes commit, and its next
+            # write can take the lock.
+            if self._conn.in_transaction and not self._writing:
+                self._conn.commit()
+
+    def _assemble_rows(self, rows: list[tuple]) -> list[Event]:
         keys = [row[0] for row in rows]
         places: dict[str, list[EventPlace]] = {k: [] for k in keys}
         participants: dict[str, list[str]] = {k: [] for k in keys}
