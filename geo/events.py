@@ -306,6 +306,25 @@ class EventExtractor:
             and not any(t.text[:1].isupper() for _, t in triggers)
         )
         draft = _Draft(event, 0, when is not None, anaphoric, codes)
+        also = _also_signed(event_type, triggers, sent)
+        if also is not None:
+            # "During the visit the two sides signed a contract for S-400s": both a meeting
+            # and an arms deal.
+            other_type, other_trigger = also
+            twin = replace(
+                event,
+                type=other_type,
+                trigger=other_trigger.text,
+                # a deal signed during a visit is placed like any deal: in the buyer's country
+                places=() if other_type == "arms_deal" else event.places,
+                roles=_deal_roles(sent, inside, frozenset(codes.values()), other_trigger)
+                if other_type == "arms_deal"
+                else (),
+                why=(f"trigger:{other_type}:{other_trigger.root.lemma_.lower()}",)
+                + event.why[1:]
+                + ("split:signed_during_visit",),
+            )
+            return [draft, _Draft(twin, 0, when is not None, False, codes)]
         rounds = _rounds(sent, places, mentions)
         if len(rounds) < 2:
             return [draft]
@@ -332,6 +351,38 @@ class EventExtractor:
             )
             for m, group in rounds
         ]
+
+
+def _also_signed(
+    event_type: str, triggers: list[tuple[str, Span]], sent: Span
+) -> tuple[str, Span] | None:
+    """The second event of a sentence that reports a visit or talks and an arms contract
+    signed during them: (its type, its trigger), or None."""
+    kinds = {kind for kind, _ in triggers}
+    if not {"meeting", "arms_deal"} <= kinds or event_type not in ("meeting", "arms_deal"):
+        return None
+    deal = next(
+        (
+            span
+            for kind, span in triggers
+            if kind == "arms_deal"
+            and span.root.lemma_.lower() in WORDS["deal_nouns"]
+            and _governing_verb(span.root).lemma_.lower() in WORDS["agree_verbs"]
+        ),
+        None,
+    )
+    meeting = next(
+        (
+            span
+            for kind, span in triggers
+            if kind == "meeting"
+            and span.root.lemma_.lower() in ("visit", "summit", "talk", "talks")
+        ),
+        None,
+    )
+    if deal is None or meeting is None:
+        return None
+    return ("meeting", meeting) if event_type == "arms_deal" else ("arms_deal", deal)
 
 
 def _rounds(
@@ -407,6 +458,8 @@ def _trigger_holds(
             return False  # "a trade deal", "buy time"
         if lemma in WORDS["transfer_only_with_designation"] and not designation:
             return False  # "sent troops", "received a delegation"
+        if lemma in ("send", "ship", "transfer") and not words & WORDS["sale_words"]:
+            return False  # "sent tanks to the drills": arms moved, none sold
         if root.dep_ in ("compound", "amod") and root.pos_ == "NOUN":
             return False  # "a supply ship", "delivery vehicles"
     if event_type == "other" and lemma in WORDS["training_triggers"]:
@@ -942,13 +995,36 @@ def _tree_distance(a: Token, b: Token) -> int:
     return up_a.index(common) + up_b.index(common)
 
 
+def _purpose_of(inner: Span, outer: Span) -> bool:
+    """Whether a trigger is the purpose or topic of another: "met to plan drills", "talks on
+    the delivery of fighters", "arrived for talks"."""
+    if inner.root.i == outer.root.i:
+        return False
+    stop = _governing_verb(outer.root)
+    crossed = False
+    for token in [inner.root, *inner.root.ancestors]:
+        if token.i in (outer.root.i, stop.i):
+            return crossed
+        if token.dep_ in ("xcomp", "advcl") and any(
+            c.dep_ == "aux" and c.lower_ == "to" for c in token.children
+        ):
+            crossed = True  # "to plan drills"
+        if token.dep_ == "pobj" and token.head.lower_ in ("for", "on", "about", "over"):
+            crossed = True  # "talks on the delivery"
+    return False
+
+
 def _nearest_trigger(
     sent: Span, triggers: list[tuple[str, Span]], places: Sequence[EventPlace]
 ) -> tuple[str, Span]:
     """The trigger that governs the place: "travel to X for talks on the delivery of arms" is
-    a meeting. Without a place, or on a tie, the most telling type wins."""
+    a meeting. Without a place, the trigger highest in the parse: the event is the main
+    clause's, what follows is its purpose or circumstance ("chiefs of staff met to plan next
+    year's drills" is a meeting). On a tie, the most telling type wins."""
     if not places:
-        return triggers[0]
+        purposes = [t for t in triggers if any(_purpose_of(t[1], o[1]) for o in triggers)]
+        main = [t for t in triggers if t not in purposes] or triggers
+        return min(main, key=lambda t: TYPE_ORDER.index(t[0]))
     anchors = []
     for p in places:
         start = sent.text.find(p.name)

@@ -550,3 +550,39 @@ def test_rounds_told_with_a_year_ago_and_a_year(pipeline):
         (2018, "Philippine Sea"),
         (2019, "Japan"),
     ]
+
+
+def test_the_purpose_of_a_meeting_is_not_the_event(pipeline):
+    e = one(
+        pipeline,
+        "The chiefs of general staff of Vietnam and India met in Hanoi on Monday to plan "
+        "next year's joint drills.",
+    )
+    assert e.type == "meeting"
+    e = one(
+        pipeline,
+        "The Indian defence minister arrived in Moscow for talks on the delivery of S-400 "
+        "missiles.",
+    )
+    assert e.type == "meeting"
+
+
+def test_a_contract_signed_during_a_visit_is_a_meeting_and_an_arms_deal(pipeline):
+    found = events_of(
+        pipeline,
+        "During the Indian prime minister's visit to Moscow, the two sides signed a contract "
+        "for Su-30 fighter jets.",
+    )
+    by_type = {e.type: e for e in found}
+    assert set(by_type) == {"meeting", "arms_deal"}
+    assert [p.name for p in by_type["meeting"].places] == ["Moscow"]
+    assert [p.place.country for p in by_type["arms_deal"].places] == ["IN"]
+
+
+def test_tanks_sent_to_drills_are_no_arms_deal(pipeline):
+    found = events_of(
+        pipeline,
+        "Russia sent 1,000 troops, 13 T-72 tanks and BM-21 rocket launchers to the joint "
+        "drills near Orenburg.",
+    )
+    assert [e.type for e in found] == ["exercise"]
