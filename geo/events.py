@@ -276,7 +276,9 @@ class EventExtractor:
             and (year, month or 0) > (article.published.year, article.published.month)
         ):
             planned = True
-        participants, codes = _participants(doc, sent, inside, context, self.country, places, why)
+        participants, codes = _participants(
+            doc, sent, inside, context, self.country, places, why, trigger
+        )
         roles: tuple[tuple[str, str], ...] = ()
         if event_type == "arms_deal":
             roles = _deal_roles(sent, inside, frozenset(codes.values()), trigger)
@@ -1199,6 +1201,7 @@ def _participants(
     country: Callable[[str], Place | None] | None = None,
     places: Sequence[EventPlace] = (),
     rules: list[str] | None = None,
+    trigger: Span | None = None,
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """The countries taking part (names, and their ISO codes): named, as demonyms, or as
     capitals acting for them; else the host and the article's main countries (`rules`
@@ -1220,6 +1223,20 @@ def _participants(
                 state = _country_name(toponyms, place) or (entry.name if entry else None)
                 if state:
                     named.setdefault(state, place.country)
+    if trigger is not None and len(named) > 2:
+        # "Seoul and Tokyo scrambled jets in response to patrols by Chinese and Russian
+        # bombers": when two or more sides are named on the trigger itself, the others
+        # are onlookers.
+        own = {
+            t.place.name
+            for t in toponyms
+            if t.place is not None
+            and t.place.name in named
+            and any(t.start <= tok.idx < t.end for tok in trigger.root.subtree)
+        }
+        if len(own) >= 2:
+            named = {n: c for n, c in named.items() if n in own}
+            rules.append("participants:named_on_trigger")
     if len(named) < 2 and country:
         # The host takes part: "Russia's minister will visit Beijing" is with China.
         for host in dict.fromkeys(p.place.country for p in places if p.place.country):

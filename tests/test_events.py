@@ -586,3 +586,12 @@ def test_tanks_sent_to_drills_are_no_arms_deal(pipeline):
         "drills near Orenburg.",
     )
     assert [e.type for e in found] == ["exercise"]
+
+
+def test_onlookers_who_respond_are_not_participants(pipeline):
+    e = one(
+        pipeline,
+        "South Korea and Japan scrambled fighter jets on Thursday in response to joint air "
+        "patrols by Chinese and Russian bombers over the Yellow Sea.",
+    )
+    assert e.type == "patrol" and set(e.participants) == {"China", "Russia"}
