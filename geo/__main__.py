@@ -1,4 +1,4 @@
-"""The command line: python -m geo ingest|export|geoparse|geocode."""
+"""The command line: python -m geo ingest|export|import|geoparse|geocode."""
 
 from __future__ import annotations
 
@@ -81,6 +81,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"-> {shown(str(_db(args)))}"
     )
     return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Load exported events; exit status as for ingest (0 all stored or present, 1 some lines
+    rejected, 2 usage error)."""
+    from geo.export import read_events_jsonl
+    from geo.store import Store
+
+    if not os.path.isfile(args.file):
+        print(f"error: no such file: {shown(args.file)}", file=sys.stderr)
+        return EXIT_USAGE
+    events, rejected = read_events_jsonl(Path(args.file))
+    with Store(_db(args)) as store:
+        added = store.import_events(events)
+    for r in rejected:
+        print(f"rejected {shown(r.path)}: {shown(r.reason)}", file=sys.stderr)
+    print(
+        f"{added} events added, {len(events) - added} already stored, {len(rejected)} rejected"
+        f" -> {_db(args)}",
+        file=sys.stderr,
+    )
+    return EXIT_REJECTED if rejected else EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -212,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["jsonl", "csv", "geojson"], default="jsonl")
     p.add_argument("--output", help="file to write (default: standard output)")
     p.set_defaults(run=cmd_export)
+    p = sub.add_parser("import", help="load events written by `export --format jsonl`")
+    p.add_argument("file")
+    p.add_argument("--db", help=f"SQLite database (default {config.DEFAULT_DB})")
+    p.set_defaults(run=cmd_import)
     p = sub.add_parser("geoparse", help="toponyms of each {id, text} line of a JSONL file")
     p.add_argument("--input", required=True)
     p.add_argument("--output", required=True)

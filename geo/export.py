@@ -8,8 +8,9 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
-from geo.model import Event, EventPlace, Place, Source
+from geo.model import EVENT_TYPES, Event, EventPlace, Place, Rejection, Source
 
 
 def event_record(event: Event) -> dict:
@@ -112,6 +113,52 @@ def event_from_record(record: dict) -> Event:
         why=tuple((record.get("evidence") or {}).get("rules", [])),
         review=record.get("review") or "",
     )
+
+
+def read_events_jsonl(path: Path) -> tuple[list[Event], list[Rejection]]:
+    """The events of a `geo export --format jsonl` file, and its lines that are not one
+    (named by file and line, with the reason)."""
+    events: list[Event] = []
+    rejected: list[Rejection] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Rejection(str(path), f"cannot be read: {exc}")]
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+            event = event_from_record(record)
+        except ValueError as exc:
+            rejected.append(Rejection(where, f"not JSON: {exc}"))
+            continue
+        except (KeyError, TypeError, AttributeError) as exc:
+            rejected.append(Rejection(where, f"not an exported event: {type(exc).__name__} {exc}"))
+            continue
+        problem = _invalid(event)
+        if problem:
+            rejected.append(Rejection(where, problem))
+        else:
+            events.append(event)
+    return events, rejected
+
+
+def _invalid(event: Event) -> str:
+    """Why an imported event cannot be stored, or ''."""
+    if event.type not in EVENT_TYPES:
+        return f"unknown type {event.type!r}"
+    if not event.sources:
+        return "no sources"
+    if any(not s.article_key or not s.article for s in event.sources):
+        return "a source without its article (key and id)"
+    for p in event.places:
+        if not (-90 <= p.place.lat <= 90 and -180 <= p.place.lon <= 180):
+            return f"place {p.name!r} has impossible coordinates"
+    if event.month is not None and not 1 <= event.month <= 12:
+        return f"impossible month {event.month}"
+    return ""
 
 
 def in_reading_order(events: Sequence[Event]) -> list[Event]:

@@ -114,7 +114,7 @@ def ingest(
             reject(item)
         elif isinstance(item, Skipped):
             tell(_outcome(item.path, "skipped", reason=item.reason))
-        elif item.key in seen or store.has_article(item.key):
+        elif item.key in seen or store.has_article(item.key, with_text=True):
             unchanged.append(item.id)
             tell(_outcome(item.path or item.id, "unchanged", article=item.id))
         else:

@@ -126,13 +126,12 @@ class Store:
 
     # writing
 
-    def has_article(self, key: str) -> bool:
-        """Whether an article with this content hash is stored."""
+    def has_article(self, key: str, *, with_text: bool = False) -> bool:
+        """Whether an article with this content hash is stored (with its text, when asked:
+        an imported article has its events but not its text until it is ingested)."""
+        sql = "SELECT 1 FROM articles WHERE key = ?" + (" AND text != ''" if with_text else "")
         with self._lock:
-            return (
-                self._conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone()
-                is not None
-            )
+            return self._conn.execute(sql, (key,)).fetchone() is not None
 
     def add(
         self,
@@ -155,6 +154,12 @@ class Store:
                 # the writes are one atomic step even with another process writing.
                 self._conn.execute("BEGIN IMMEDIATE")
                 if self.has_article(article.key):
+                    # Imported with its events but without its text: keep the text now.
+                    self._conn.execute(
+                        "UPDATE articles SET text = ?, path = ?, published_how = ? "
+                        "WHERE key = ? AND published_how = 'imported' AND text = ''",
+                        (article.text, article.path, article.published_how, article.key),
+                    )
                     return False
                 if merge is not None:
                     self._writing = True
@@ -185,6 +190,38 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot store article {article.id}: {exc}") from exc
         return True
+
+    def import_events(self, events: Sequence[Event]) -> int:
+        """Store events exported elsewhere (`geo export --format jsonl`), in one transaction:
+        their articles are stored by key with the metadata the export carries (no text),
+        events already present are left as they are. Returns how many events were new."""
+        try:
+            with self._lock, self._conn:
+                if self._conn.in_transaction:
+                    self._conn.commit()
+                self._conn.execute("BEGIN IMMEDIATE")
+                before = self.event_count()
+                for event in events:
+                    for s in event.sources:
+                        self._conn.execute(
+                            "INSERT OR IGNORE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (
+                                s.article_key,
+                                s.article,
+                                s.title,
+                                s.source,
+                                None,
+                                s.published.isoformat() if s.published else None,
+                                "imported",
+                                None,
+                                "",
+                                datetime.now(UTC).isoformat(timespec="seconds"),
+                            ),
+                        )
+                    self._insert_event(event)
+                return self.event_count() - before
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot import events: {exc}") from exc
 
     def _insert_event(self, event: Event) -> None:
         key = event.key

@@ -155,3 +155,35 @@ def test_report_has_one_json_line_per_input(tmp_path, monkeypatch, geoparser):
     assert broken["outcome"] == "rejected" and "malformed JSON on line 2" in broken["reason"]
     assert by_place["b.jsonl", 3]["outcome"] == "unchanged"
     assert by_place["b.jsonl", 3]["events"] == 0
+
+
+def test_import_gives_back_the_exported_events_and_is_idempotent(
+    tmp_path, capsys, monkeypatch, geoparser
+):
+    from geo.store import Store
+
+    monkeypatch.setattr("geo.pipeline.load_geoparser", lambda: geoparser)
+    src, dst = str(tmp_path / "src.db"), str(tmp_path / "dst.db")
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(TEXT, encoding="utf-8")
+    assert main(["ingest", str(corpus), "--db", src]) == 0
+    exported = tmp_path / "events.jsonl"
+    assert main(["export", "--db", src, "--format", "jsonl", "--output", str(exported)]) == 0
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(exported.read_text() + "not json\n" + '{"type": "party"}\n')
+    capsys.readouterr()
+    assert main(["import", str(mixed), "--db", dst]) == 1  # two lines rejected, one stored
+    err = capsys.readouterr().err
+    assert "mixed.jsonl:2" in err and "mixed.jsonl:3" in err and "1 events added" in err
+    assert main(["import", str(exported), "--db", dst]) == 0
+    assert "0 events added, 1 already stored" in capsys.readouterr().err
+    back = tmp_path / "back.jsonl"
+    assert main(["export", "--db", dst, "--format", "jsonl", "--output", str(back)]) == 0
+    assert back.read_text() == exported.read_text()
+    # The article's text arrives when it is ingested; its events stay as imported.
+    assert main(["ingest", str(corpus), "--db", dst]) == 0
+    with Store(dst) as store:
+        assert "Vladivostok" in store.articles()[0].text
+        assert store.event_count() == 1
+    assert main(["import", str(tmp_path / "none.jsonl"), "--db", dst]) == 2
