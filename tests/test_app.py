@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo import config
-from geo.model import IngestReport, Rejection
+from geo.model import IngestReport, Place, Rejection
 from geo.store import Store
 from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
 
@@ -101,8 +101,17 @@ def fake_pipeline(monkeypatch):
     return calls
 
 
-def run_app() -> AppTest:
+LIST_COLUMNS = ["Type", "Date", "Place", "Outlet"]
+
+
+def stored(path: Path) -> list:
+    with Store(path) as store:
+        return store.events()
+
+
+def run_app(query: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query or {})
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -168,9 +177,14 @@ def test_details_panel_escapes_article_text(db):
     assert any("Russia\\, China" in b for b in bodies), "the participants, escaped"
 
 
-def test_no_selection_shows_a_hint(db):
+def test_no_selection_lists_the_events_in_view_newest_first(db):
     at = run_app()
-    assert any("Click a marker" in i.value for i in at.info)
+    assert any("Events in view" in m.value and "7, newest first" in m.value for m in at.markdown)
+    listed = next(d for d in at.dataframe if list(d.value.columns) == LIST_COLUMNS).value
+    assert len(listed) == 7
+    assert listed["Date"].tolist()[:2] == ["June 2024", "June 2024"]
+    assert listed["Date"].tolist()[-1] == "undated"
+    assert at.session_state["_list_refs"][0] in {e.key for e in stored(db) if e.year == 2024}
 
 
 def test_empty_database_is_built_from_seeds_with_progress(tmp_path, monkeypatch, fake_pipeline):
@@ -234,7 +248,7 @@ def test_events_with_more_places_count_every_place(db):
             article, [replace(event, places=event.places + make_event(article, BEIJING).places)]
         )
     at = run_app()
-    places = int(next(m for m in at.metric if m.label == "Places on the map").value)
+    places = int(next(m for m in at.metric if m.label == "Places").value)
     assert places == shown(at) + 1
 
 
@@ -289,3 +303,264 @@ def test_details_panel_offers_the_whole_article_with_the_sentence_marked(db):
     assert "<script>" not in marked and not any(
         m.allow_html for m in at.markdown if m.value == marked
     )
+
+
+# ---------------------------------------------------------------------------- new views
+
+RUSSIA = Place("gn:2017370", "Russia", 60.0, 100.0, "country", "RU", 140_000_000, 2017370)
+
+
+@pytest.fixture
+def rich_db(db) -> Path:
+    """The prepared events plus a named, ranged, flagged exercise, a deal with roles placed
+    only in a country, and a second report of it from another outlet."""
+    with Store(db) as store:
+        a = make_article(
+            "Warships of Russia and China drilled in the Sea of Okhotsk. End.",
+            id="drill.txt",
+            title="Joint Sea drills",
+            source="TASS",
+        )
+        drill = replace(
+            make_event(a, SEA, year=2021, month=7),
+            day=9,
+            precision="day",
+            name="Joint Sea-2021",
+            end="2021-07-17",
+            review="Sea of Okhotsk is far from every participant",
+            why=("trigger:exercise:drill", "place:locative"),
+        )
+        b = make_article("Russia sold fighter jets to India. End.", id="deal.txt", source="RT")
+        c = make_article("India bought Russian jets. End.", id="deal2.txt", source="Reuters")
+        deal = replace(
+            make_event(b, RUSSIA, type="arms_deal", year=2022, participants=("Russia", "India")),
+            roles=(("buyer", "IN"), ("seller", "RU")),
+        )
+        deal = replace(deal, sources=deal.sources + make_event(c, RUSSIA).sources)
+        store.add(a, [drill])
+        store.add(c, [])
+        store.add(b, [deal])
+    return db
+
+
+def event_named(path: Path, name: str):
+    return next(e for e in stored(path) if e.name == name)
+
+
+def body(at: AppTest) -> str:
+    """Every markdown, caption and alert of the page, markdown escapes removed."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [w.value for w in at.warning]
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
+
+
+def test_details_panel_shows_name_range_roles_rules_review_and_sources(rich_db):
+    drill = event_named(rich_db, "Joint Sea-2021")
+    at = run_app({"event": drill.key})
+    text = body(at)
+    for expected in (
+        "Joint Sea-2021",
+        "9–17 July 2021",
+        "somewhere in the Sea of Okhotsk",
+        "sea, an area",
+        "For review: Sea of Okhotsk is far from every participant",
+        "trigger:exercise:drill",
+        "place:locative",
+        "Reported by 1 article from 1 outlet",
+        f"Event ref {drill.key}",
+    ):
+        assert expected in text, expected
+    deal = next(e for e in stored(rich_db) if e.roles)
+    at = run_app({"event": deal.key})
+    text = body(at)
+    assert "buyer India · seller Russia" in text
+    assert "somewhere in Russia (country level only)" in text
+    assert "Reported by 2 articles from 2 outlets" in text
+    # The reader switches between the two articles.
+    [reader] = [s for s in at.selectbox if s.label == "Article"]
+    assert len(reader.options) == 2
+    reader.set_value(reader.options[1]).run()
+    marked = next(m.value for m in at.markdown if ":orange-background[" in m.value)
+    assert "India bought Russian jets" in marked
+
+
+def test_for_review_lists_flagged_events_and_selects_one(rich_db):
+    at = run_app()
+    [review] = [e for e in at.expander if e.label.startswith("For review")]
+    assert review.label == "For review (1)"
+    drill = event_named(rich_db, "Joint Sea-2021")
+    at.button(key=f"review_{drill.key}").click().run()
+    assert at.session_state["selected"] == drill.key
+    assert at.query_params["event"] == drill.key
+    at.button(key="back").click().run()
+    assert at.session_state["selected"] is None and "event" not in at.query_params
+
+
+def test_the_url_restores_filters_and_the_selected_event(rich_db):
+    drill = event_named(rich_db, "Joint Sea-2021")
+    at = run_app(
+        {
+            "from": "2012",
+            "to": "2021",
+            "type": ["exercise", "patrol"],
+            "undated": "0",
+            "pair": ["Russia", "China"],
+            "event": drill.key,
+        }
+    )
+    assert at.slider(key="years").value == (2012, 2021)
+    assert at.multiselect(key="types").value == ["exercise", "patrol"]
+    assert at.checkbox(key="undated").value is False
+    assert (at.selectbox(key="pair_a").value, at.selectbox(key="pair_b").value) == (
+        "Russia",
+        "China",
+    )
+    assert shown(at) == 3  # the 2012 patrol, the 2012 hostile exercise, the 2021 drill
+    assert f"Event ref {drill.key}" in body(at)
+    # The page writes back what it shows.
+    assert at.query_params["from"] == "2012" and at.query_params["event"] == drill.key
+
+
+def test_changing_a_filter_writes_the_url(db):
+    at = run_app()
+    assert at.query_params == {}
+    at.slider(key="years").set_value((2012, 2019)).run()
+    at.multiselect(key="types").set_value(["patrol", "meeting"]).run()
+    at.text_input(key="q").input("story").run()
+    at.checkbox(key="hide_country").check().run()
+    assert at.query_params == {
+        "from": "2012",
+        "to": "2019",
+        "type": ["patrol", "meeting"],
+        "q": "story",
+        "country_level": "0",
+    }
+    at.button(key="reset").click().run()
+    assert at.query_params == {} and shown(at) == 7
+
+
+def test_a_broken_url_is_read_leniently(db):
+    at = run_app({"from": "soon", "type": ["cyber", "patrol"], "country": "Atlantis", "event": "x"})
+    assert at.multiselect(key="types").value == ["patrol"]
+    assert at.multiselect(key="countries").value == []
+    assert shown(at) == 1
+
+
+def test_search_named_exercise_and_partner_filters(rich_db):
+    at = run_app()
+    assert shown(at) == 9
+    at.text_input(key="q").input("fighter jets").run()
+    assert shown(at) == 1
+    at.text_input(key="q").input("").run()
+    at.multiselect(key="series").set_value(["Joint Sea"]).run()
+    assert shown(at) == 1
+    assert at.multiselect(key="series").options == ["Joint Sea (1)"]
+    at.multiselect(key="series").set_value([]).run()
+    at.selectbox(key="pair_a").set_value("Russia").run()
+    assert shown(at) == 7  # every event of Russia with another country
+    at.selectbox(key="pair_b").set_value("India").run()
+    assert shown(at) == 1
+    assert at.query_params["pair"] == ["Russia", "India"]
+
+
+def test_events_placed_only_at_country_level_can_be_hidden(rich_db):
+    at = run_app()
+    assert shown(at) == 9
+    at.checkbox(key="hide_country").check().run()
+    assert shown(at) == 8  # the deal placed only in Russia
+    listed = next(d for d in at.dataframe if list(d.value.columns) == LIST_COLUMNS).value
+    assert "Russia" not in listed["Place"].tolist()
+
+
+def test_a_few_years_of_data_get_a_month_range(tmp_path, monkeypatch):
+    path = tmp_path / "months.db"
+    with Store(path) as store:
+        for i, (year, month) in enumerate([(2023, 11), (2024, 3), (2024, 9)]):
+            article = make_article(f"Drills near Moscow, number {i}. End.", id=f"{i}.txt")
+            store.add(article, [make_event(article, MOSCOW, year=year, month=month)])
+    monkeypatch.setenv(config.ENV_DB, str(path))
+    st.cache_resource.clear()
+    at = run_app({"from": "2024-01", "to": "2024-06"})
+    [months] = [s for s in at.select_slider if s.key == "months"]
+    assert months.value == ("2024-01", "2024-06")
+    assert months.options[0] == "Nov 2023" and months.options[-1] == "Sept 2024"
+    assert not at.slider
+    assert shown(at) == 1
+    months.set_range("2023-11", "2024-09").run()
+    assert shown(at) == 3 and at.query_params == {}
+
+
+# ---------------------------------------------------------------------------- corrections
+
+
+def open_correction(at: AppTest, key: str, action: str, who: str = "Ann") -> None:
+    at.text_input(key=f"who_{key}").input(who).run()
+    at.radio(key=f"fix_{key}").set_value(action).run()
+
+
+def test_rejecting_an_event_hides_it_and_can_be_undone(db):
+    event = next(e for e in stored(db) if e.type == "meeting")
+    at = run_app({"event": event.key})
+    assert at.button(key=f"fix_save_{event.key}").proto.disabled  # no name yet
+    open_correction(at, event.key, "Reject", who="<b>Ann</b>")
+    at.text_input(key=f"fix_note_{event.key}").input("[not](http://evil.example) a meeting").run()
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert shown(at) == 6
+    assert any(e.label == "Rejected (1)" for e in at.expander)
+    assert any("Rejected by an analyst" in e.value for e in at.error)
+    with Store(db) as store:
+        [saved] = store.corrections(event.key)
+    assert (saved.field, saved.before, saved.after, saved.who) == (
+        "rejected",
+        False,
+        True,
+        "<b>Ann</b>",
+    )
+    history = [m.value for m in at.markdown if "UTC" in m.value]
+    assert len(history) == 1 and "rejected" in history[0]
+    assert "<b>" not in history[0] and "](" not in history[0]  # who and note shown as text
+    assert all(not m.allow_html for m in at.markdown)
+    # Undo: the event is back, and the history has both steps.
+    assert at.session_state["_who"] == "<b>Ann</b>"  # the name is remembered
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert shown(at) == 7
+    assert len([m for m in at.markdown if "UTC" in m.value]) == 2
+
+
+def test_changing_type_and_date_keeps_the_event_and_its_url(db):
+    event = next(e for e in stored(db) if e.type == "exercise" and e.year == 2005)
+    at = run_app({"event": event.key})
+    open_correction(at, event.key, "Type")
+    at.selectbox(key=f"fix_type_{event.key}").set_value("patrol").run()
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert not at.exception
+    assert at.query_params["event"] == event.key
+    text = body(at)
+    assert "Joint patrol · June 2005" in text and "type: Exercise → Joint patrol" in text
+    assert "Corrected: type" in text
+    at.radio(key=f"fix_{event.key}").set_value("Date").run()
+    at.number_input(key=f"fix_year_{event.key}").set_value(2006).run()
+    at.number_input(key=f"fix_day_{event.key}").set_value(9).run()
+    at.text_input(key=f"fix_end_{event.key}").input("2006-06-17").run()
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert "9–17 June 2006" in body(at) and "date: June 2005 → 9–17 June 2006" in body(at)
+    at.multiselect(key="types").set_value(["patrol"]).run()
+    assert shown(at) == 2  # the 2012 patrol and the corrected event
+    # A new session (a re-opened page) sees the corrections too.
+    again = run_app({"event": event.key})
+    assert "9–17 June 2006" in body(again)
+
+
+def test_changing_the_place_offers_the_gazetteers_candidates(db):
+    event = next(e for e in stored(db) if e.type == "exercise" and e.year == 2005)
+    at = run_app({"event": event.key})
+    open_correction(at, event.key, "Place")
+    at.text_input(key=f"fix_place_{event.key}").input("Vladivostok").run()
+    [choice] = [s for s in at.selectbox if s.key and s.key.startswith(f"fix_candidate_{event.key}")]
+    assert choice.options and "Vladivostok · city" in choice.options[0]
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "in Vladivostok" in body(at) and "place: Moscow → Vladivostok" in body(at)
+    at.text_input(key=f"fix_place_{event.key}").input("Nowhereville Xyz").run()
+    assert "knows no place called" in body(at)

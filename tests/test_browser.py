@@ -4,6 +4,10 @@ Starts `streamlit run app.py` on a free port with GEO_DB pointing at a new tempo
 file, so the first page load ingests config.SEEDS_DIR; then drives Debian's chromium
 through Playwright. Every wait is for a condition, never a fixed sleep. Skipped only
 when /usr/bin/chromium is missing, and never on CI (CI=true): there it fails instead.
+
+The tests share one page and run in order: the first builds the database. With
+GEO_SCREENSHOTS=1 they also write the README's screenshots into docs/ (otherwise a test
+run leaves the working tree as it was).
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from geo import config
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOT = ROOT / "docs" / "screenshot.png"
+DOCS = ROOT / "docs"
+SCREENSHOTS = os.environ.get("GEO_SCREENSHOTS", "") not in ("", "0")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -149,9 +154,31 @@ def browser_page(server, tmp_path_factory):
             ),
         )
         page.on("pageerror", lambda error: record["errors"].append(f"pageerror: {error}"))
+        page.on("dialog", lambda dialog: record["errors"].append(f"dialog: {dialog.message}"))
         page.goto(server["url"])
         yield page, record
         context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save a README screenshot into docs/, only when asked (GEO_SCREENSHOTS=1)."""
+    if SCREENSHOTS:
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / name))
+
+
+def assert_stayed_local(record: dict) -> None:
+    """Nothing went off this machine, and nothing went wrong in the page."""
+    outside = sorted(
+        {
+            u
+            for u in record["requests"]
+            if urlparse(u).scheme in ("http", "https", "ws", "wss")
+            and urlparse(u).hostname not in LOCAL_HOSTS
+        }
+    )
+    assert not outside, outside
+    assert not record["errors"], record["errors"]
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -170,6 +197,11 @@ def marker_total(frame: Frame) -> int:
     return singles + sum(int(t) for t in (c.strip() for c in clusters) if t.isdigit())
 
 
+def area_total(frame: Frame) -> int:
+    """Event areas drawn (circles and country shapes)."""
+    return frame.locator("path.ev-area").count()
+
+
 def metric(page: Page, label: str) -> int:
     box = page.locator('[data-testid="stMetric"]').filter(has_text=label)
     return int(box.locator('[data-testid="stMetricValue"]').inner_text().strip())
@@ -183,23 +215,57 @@ def wait_idle(page: Page) -> None:
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=60_000)
 
 
-def settled_map(page: Page, *, timeout_s: float = 60) -> tuple[Frame, int]:
-    """The map once it has drawn markers for what the page says is shown."""
+def settled_map(page: Page, *, timeout_s: float = 60) -> tuple[Frame, int, int]:
+    """The map once it has drawn the markers and areas the page says are shown."""
 
     def ready():
         frame = map_frame(page)
-        if frame is None or frame.locator(".leaflet-marker-icon").count() == 0:
+        if frame is None or frame.locator(".leaflet-map-pane").count() == 0:
             return None
-        expected = metric(page, "Places on the map")
-        total = marker_total(frame)
-        return (frame, total) if total == expected else None
+        expected = metric(page, "Places")
+        markers, areas = marker_total(frame), area_total(frame)
+        return (frame, markers, areas) if markers + areas == expected else None
 
     return wait_until(
         ready,
         timeout_s=timeout_s,
-        what="the map's markers",
+        what="the map's markers and areas",
         poll=lambda: page.wait_for_timeout(150),
     )
+
+
+def poll(page: Page) -> Callable[[], None]:
+    return lambda: page.wait_for_timeout(150)
+
+
+def open_expander(page: Page, label: str, inside) -> None:
+    """Open an expander (unless it is open) until something inside it shows."""
+
+    def act() -> None:
+        if not inside.first.is_visible():
+            page.get_by_text(re.compile("^" + re.escape(label))).first.click(timeout=5_000)
+
+    act_until(page, act, lambda: inside.first.is_visible(), what=f"the expander {label!r}")
+
+
+def act_until(
+    page: Page, act: Callable[[], None], done: Callable[[], object], *, what: str
+) -> None:
+    """Do something until it takes effect: a click or a drag that lands while Streamlit
+    redraws the page is lost, so it is repeated (each try waits up to 15 s for the effect)."""
+    deadline = time.monotonic() + 90
+    while True:
+        wait_idle(page)
+        try:
+            act()
+        except Exception:  # noqa: BLE001 - the element was being replaced; look again
+            pass
+        try:
+            wait_until(done, timeout_s=15, what=what, poll=poll(page))
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def open_a_marker_popup(page: Page) -> str:
@@ -226,7 +292,24 @@ def open_a_marker_popup(page: Page) -> str:
     return popup.inner_text()
 
 
-# ---------------------------------------------------------------------------- the test
+def slider_values(page: Page) -> list[int]:
+    """The year slider's two thumbs."""
+    return [
+        int(v)
+        for v in page.get_by_role("slider").evaluate_all(
+            "els => els.map(e => e.value ?? e.getAttribute('aria-valuenow'))"
+        )
+    ]
+
+
+def stored_events(server) -> list:
+    from geo.store import Store
+
+    with Store(server["db"]) as store:
+        return store.events()
+
+
+# ---------------------------------------------------------------------------- the tests
 
 
 def test_map_works_offline_end_to_end(server, browser_page):
@@ -234,76 +317,283 @@ def test_map_works_offline_end_to_end(server, browser_page):
     page, record = browser_page
 
     # First run: the database is built from the seeds, with a progress display.
-    frame, total = settled_map(page, timeout_s=FIRST_BUILD_TIMEOUT_S)
+    frame, markers, areas = settled_map(page, timeout_s=FIRST_BUILD_TIMEOUT_S)
     assert server["db"].exists()
-    assert total > 0
-    assert frame.locator(".leaflet-marker-icon").count() > 0
+    assert markers > 0 and areas > 0
     assert frame.locator("path").count() > 100, "the offline country layer is drawn"
     build_s = time.monotonic() - started
 
-    from geo.store import Store
-
-    with Store(server["db"]) as store:
-        events = store.events()
-        excerpts = [" ".join(e.excerpt.split()) for e in events]
-        year_range = store.year_range()
-    assert events and year_range
+    events = stored_events(server)
+    excerpts = [" ".join(e.excerpt.split()) for e in events]
+    year_range = (min(e.year for e in events if e.year), max(e.year for e in events if e.year))
+    points = sum(1 for e in events for p in e.places if p.precision == "point")
+    assert (markers, areas) == (points, sum(len(e.places) for e in events) - points)
+    expect(page.get_by_text("Events in view")).to_be_visible()
+    screenshot(page, "screenshot.png")
 
     # Clicking a marker opens a popup quoting the article, and selects the event.
     text = " ".join(open_a_marker_popup(page).split())
     assert any(x[:60] in text for x in excerpts), text
     key = re.search(r"Event ref ([0-9a-f]{16})", text).group(1)
-    expect(page.get_by_text(f"Event ref {key}", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(f"Event ref {key}", exact=True).first).to_be_visible(timeout=30_000)
     wait_idle(page)
     expect(map_frame(page).locator(".leaflet-popup-content")).to_be_visible()
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert f"event={key}" in page.url
 
     # Moving the year slider changes the markers on the map.
-    before = metric(page, "Places on the map")
+    before = metric(page, "Places")
     sliders = page.get_by_role("slider")
     assert year_range[0] < year_range[1], "the seeds span more than one year"
     low_thumb = sliders.first
     low_thumb.focus()
     low_thumb.press("End")  # the lower bound jumps to the last year
     wait_until(
-        lambda: metric(page, "Places on the map") != before,
+        lambda: metric(page, "Places") != before,
         timeout_s=60,
         what="the count to change",
-        poll=lambda: page.wait_for_timeout(150),
+        poll=poll(page),
     )
-    after_metric = metric(page, "Places on the map")
-    if after_metric:
-        _, after = settled_map(page)
-        assert after == after_metric != total
-    else:
-        wait_until(
-            lambda: (
-                map_frame(page) and map_frame(page).locator(".leaflet-marker-icon").count() == 0
-            ),
-            timeout_s=60,
-            what="an empty map",
-            poll=lambda: page.wait_for_timeout(150),
-        )
+    after = metric(page, "Places")
+    _, markers_after, areas_after = settled_map(page)
+    assert markers_after + areas_after == after != before
+    assert f"from={year_range[1]}" in page.url
+    low_thumb.press("Home")
+    wait_until(lambda: "from=" not in page.url, timeout_s=60, what="the URL", poll=poll(page))
 
-    # Nothing went off this machine, and nothing went wrong in the page.
-    outside = sorted(
-        {
-            u
-            for u in record["requests"]
-            if urlparse(u).scheme in ("http", "https", "ws", "wss")
-            and urlparse(u).hostname not in LOCAL_HOSTS
-        }
-    )
-    assert not outside, outside
     assert any("/app/static/vendor/leaflet-1.9.4/dist/leaflet.js" in u for u in record["requests"])
     assert any("/app/static/data/countries-110m.geojson" in u for u in record["requests"])
-    assert not record["errors"], record["errors"]
+    assert_stayed_local(record)
     print(f"\nfirst build and map: {build_s:.1f} s; whole test: {time.monotonic() - started:.1f} s")
 
 
-def test_uploading_articles_adds_their_events_and_names_rejections(server, browser_page, tmp_path):
+def test_areas_are_drawn_as_areas_and_say_how_precise_they_are(server, browser_page):
     page, record = browser_page
+    wait_idle(page)
+    frame, _, areas = settled_map(page)
+    events = stored_events(server)
+    area_types = [e.type for e in events for p in e.places if p.precision == "area"]
+    # An event at sea whose type no other area has: its path is the only one of its colour.
+    sea = next(
+        e
+        for e in events
+        if any(p.place.feature in ("sea", "ocean") for p in e.places)
+        and area_types.count(e.type) == 1
+    )
+    place = next(p for p in sea.places if p.place.feature in ("sea", "ocean"))
+    area = frame.locator(f"path.ev-area-{sea.type}")
+    assert area.count() >= 1
+    box = area.first.bounding_box()
+    assert box and box["width"] > 20 and box["height"] > 20, "a circle, not a pin"
+    area.first.click(force=True)
+    popup = map_frame(page).locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Somewhere in", timeout=15_000)
+    expect(page.get_by_text(f"Event ref {sea.key}", exact=True).first).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    panel = page.locator('[data-testid="stMain"]').inner_text()
+    assert f"somewhere in the {place.place.name}" in panel
+    assert "month only" in panel or "year only" in panel or "–" in panel
+    assert re.search(r"Reported by \d+ articles? from \d+ outlets?", panel)
+    expect(map_frame(page).locator(".leaflet-popup-content")).to_be_visible()
+    screenshot(page, "popup.png")
+
+    # Hiding the events placed only at country level takes their shapes off the map.
+    country_level = [
+        e for e in events if e.places and all(p.place.feature == "country" for p in e.places)
+    ]
+    assert country_level, "the seeds have an event placed only in a country"
+    toggle = page.get_by_role("checkbox", name="Hide events placed only at country level")
+    act_until(
+        page,
+        lambda: toggle.check(force=True, timeout=5_000),
+        lambda: metric(page, "Events shown") == len(events) - len(country_level),
+        what="the country-level events to go",
+    )
+    _, _, areas_after = settled_map(page)
+    assert areas_after == areas - sum(len(e.places) for e in country_level)
+    assert "country_level=0" in page.url
+    act_until(
+        page,
+        lambda: toggle.uncheck(force=True, timeout=5_000),
+        lambda: "country_level" not in page.url,
+        what="the URL",
+    )
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Back to the list").click(timeout=5_000),
+        lambda: page.get_by_text("Events in view").first.is_visible(),
+        what="the list of events",
+    )
+    assert_stayed_local(record)
+
+
+def test_brushing_the_timeline_sets_the_years_and_the_map_follows(server, browser_page):
+    from geo.filters import View, apply
+
+    page, record = browser_page
+    wait_idle(page)
+    settled_map(page)
+    chart = page.locator('[data-testid="stVegaLiteChart"]')
+    expect(chart).to_be_visible(timeout=30_000)
+    labels = chart.locator("svg text")
+    expect(labels.filter(has_text=re.compile(r"^2010$"))).to_have_count(1, timeout=30_000)
+    left = labels.filter(has_text=re.compile(r"^2010$")).bounding_box()
+    right = labels.filter(has_text=re.compile(r"^2022$")).bounding_box()
+    y = left["y"] - 25  # inside the plot, above the axis
+
+    def drag(x0: float, x1: float) -> Callable[[], None]:
+        def go() -> None:
+            page.mouse.move(x0, y)
+            page.mouse.down()
+            page.mouse.move(x1, y, steps=8)
+            page.mouse.up()
+
+        return go
+
+    # Bars whose middle the brush covers: 2010 to 2021.
+    act_until(
+        page,
+        drag(left["x"] + left["width"] / 2, right["x"] + right["width"] / 2),
+        lambda: slider_values(page) == [2010, 2021],
+        what="the year slider to follow the brush",
+    )
+    wait_idle(page)
+    expected = apply(stored_events(server), View(start=(2010, 1), end=(2021, 12)))
+    assert metric(page, "Events shown") == len(expected)
+    _, markers, areas = settled_map(page)
+    assert markers + areas == sum(len(e.places) for e in expected)
+    assert "from=2010" in page.url and "to=2021" in page.url
+    expect(chart.locator("svg")).to_be_visible()
+
+    # One year: a brush inside the last bar's year picks that year alone.
+    last = max(e.year for e in stored_events(server) if e.year)
+    per_year = (right["x"] - left["x"]) / 12
+    x = left["x"] + left["width"] / 2 + (last - 2010) * per_year
+    act_until(
+        page,
+        drag(x + 0.2 * per_year, x + 0.8 * per_year),
+        lambda: slider_values(page) == [last, last],
+        what="the brush to pick one year",
+    )
+    wait_idle(page)
+    assert metric(page, "Events shown") == len(
+        apply(stored_events(server), View(start=(last, 1), end=(last, 12)))
+    )
+    settled_map(page)
+    screenshot(page, "timeline.png")
+    assert_stayed_local(record)
+
+
+def test_the_url_restores_the_view_in_a_fresh_page(server, browser_page):
+    from geo.filters import View, apply
+
+    page, record = browser_page
+    events = stored_events(server)
+    meeting = next(e for e in events if e.type == "meeting" and e.year and 2013 <= e.year <= 2019)
+    address = f"{server['url']}/?from=2013&to=2019&type=meeting&event={meeting.key}"
+    fresh = page.context.new_page()
+    fresh.on("pageerror", lambda error: record["errors"].append(f"pageerror: {error}"))
+    try:
+        expected = apply(events, View(start=(2013, 1), end=(2019, 12), types=("meeting",)))
+
+        def restored() -> None:
+            expect(fresh.get_by_text(f"Event ref {meeting.key}", exact=True).first).to_be_visible(
+                timeout=60_000
+            )
+            wait_idle(fresh)
+            assert slider_values(fresh) == [2013, 2019]
+            assert metric(fresh, "Events shown") == len(expected)
+            _, markers, areas = settled_map(fresh)
+            assert markers + areas == sum(len(e.places) for e in expected)
+            assert "type=meeting" in fresh.url and f"event={meeting.key}" in fresh.url
+
+        fresh.goto(address)
+        restored()
+        # The browser's back button goes back to the previous view.
+        thumb = fresh.get_by_role("slider").first
+        thumb.focus()
+        thumb.press("End")
+        wait_until(
+            lambda: slider_values(fresh) == [2019, 2019] and "from=2019" in fresh.url,
+            timeout_s=60,
+            what="the narrower view",
+            poll=poll(fresh),
+        )
+        wait_idle(fresh)
+        fresh.go_back()
+        wait_until(
+            lambda: slider_values(fresh) == [2013, 2019] and "from=2013" in fresh.url,
+            timeout_s=60,
+            what="the view before",
+            poll=poll(fresh),
+        )
+        restored()
+        fresh.reload()
+        restored()
+        reader = fresh.get_by_test_id("stExpander").filter(has_text="Read the article")
+        sentence = " ".join(meeting.sources[0].excerpt.split())[:40]
+        open_expander(fresh, "Read the article, sentences marked", reader.get_by_text(sentence))
+        reader.get_by_text(sentence).first.scroll_into_view_if_needed()
+        screenshot(fresh, "reader.png")
+    finally:
+        fresh.close()
+    assert_stayed_local(record)
+
+
+def test_a_correction_is_stored_shown_in_the_history_and_undone(server, browser_page):
+    page, record = browser_page
+    events = stored_events(server)
+    event = next(e for e in events if e.type == "exercise" and e.places)
+    page.goto(f"{server['url']}/?event={event.key}")
+    expect(page.get_by_text(f"Event ref {event.key}", exact=True).first).to_be_visible(
+        timeout=60_000
+    )
+    wait_idle(page)
+    shown_before = metric(page, "Events shown")
+    name = page.get_by_role("textbox", name="Your name")
+    open_expander(page, "Correct this event", name)
+    name.fill("<i>Analyst</i>")
+    name.press("Enter")
+    wait_idle(page)
+    page.get_by_role("textbox", name="Note (optional)").fill("a rumour, not an exercise")
+    page.get_by_role("textbox", name="Note (optional)").press("Enter")
+    wait_idle(page)
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Reject this event").click(timeout=5_000),
+        lambda: metric(page, "Events shown") == shown_before - 1,
+        what="the rejected event to leave the view",
+    )
+    expect(page.get_by_text("Rejected by an analyst", exact=False)).to_be_visible(timeout=60_000)
+    history = page.get_by_text(re.compile(r"UTC · <i>Analyst</i> · rejected"))
+    open_expander(page, "Correct this event", history)
+    expect(page.get_by_text("Rejected (1)")).to_be_visible()
+    settled_map(page)
+    history.scroll_into_view_if_needed()
+    screenshot(page, "correction.png")
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Undo the rejection").click(timeout=5_000),
+        lambda: metric(page, "Events shown") == shown_before,
+        what="the event to come back",
+    )
+    from geo.store import Store
+
+    with Store(server["db"]) as store:
+        assert [c.after for c in store.corrections(event.key)] == [True, False]
+    assert_stayed_local(record)
+
+
+def test_uploading_articles_adds_their_events_and_names_rejections(server, browser_page, tmp_path):
+    from geo.filters import View, apply
+
+    page, record = browser_page
+    wait_idle(page)
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Show everything").click(timeout=5_000),
+        lambda: "from=" not in page.url,
+        what="all years",
+    )
     wait_idle(page)
 
     def stored_articles() -> int:  # the sidebar's database line: "… · N articles · M events"
@@ -313,14 +603,18 @@ def test_uploading_articles_adds_their_events_and_names_rejections(server, brows
     good = tmp_path / "upload-drill.txt"
     good.write_text(
         "Russian and Chinese warships held joint naval drills in the Yellow Sea "
-        "in May 2011, the navy said.",
+        "in May 2011, the navy said. <img src=x onerror=alert(1)><script>alert(2)</script>",
+        encoding="utf-8",
+    )
+    (tmp_path / "upload-drill.meta.json").write_text(
+        '{"title": "<script>alert(3)</script> Drills", "source": "<b onmouseover=alert(4)>Wire"}',
         encoding="utf-8",
     )
     bad = tmp_path / "broken.jsonl"
     bad.write_text("{not json\n", encoding="utf-8")
     page.get_by_text("Add articles").click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        [str(good), str(bad)]
+        [str(good), str(tmp_path / "upload-drill.meta.json"), str(bad)]
     )
     ingest = page.get_by_role("button", name="Ingest")
     expect(ingest).to_be_enabled(timeout=30_000)
@@ -330,4 +624,41 @@ def test_uploading_articles_adds_their_events_and_names_rejections(server, brows
     expect(page.get_by_text(re.compile(r"broken\.jsonl.*line 1")).first).to_be_visible()
     wait_idle(page)
     assert stored_articles() == articles_before + 1
-    assert not record["errors"], record["errors"]
+
+    # Searching finds the hostile article's event; its text shows as text.
+    found = apply(stored_events(server), View(text="yellow sea"))
+    assert found
+    search = page.get_by_role("textbox", name="Search")
+    search.fill("yellow sea")
+    search.press("Enter")
+    wait_until(
+        lambda: metric(page, "Events shown") == len(found),
+        timeout_s=60,
+        what="the search results",
+        poll=poll(page),
+    )
+    wait_until(
+        lambda: re.search(r"q=yellow(\+|%20)sea", page.url),
+        timeout_s=60,
+        what="the search in the URL",
+        poll=poll(page),
+    )
+    wait_idle(page)
+    frame, _, _ = settled_map(page)
+    frame.locator("path.ev-area").first.click(force=True)
+    expect(page.get_by_text("Read the article, sentences marked")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_text("<script>alert(3)</script> Drills").first).to_be_visible()
+    popup = map_frame(page).locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("<script>alert(3)</script> Drills")
+    assert (
+        map_frame(page)
+        .locator(".leaflet-popup-content script, .leaflet-popup-content b[onmouseover]")
+        .count()
+        == 0
+    )
+    assert (
+        page.locator('[data-testid="stMain"] script, [data-testid="stMain"] img[src="x"]').count()
+        == 0
+    )
+    assert_stayed_local(record)

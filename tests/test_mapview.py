@@ -15,14 +15,20 @@ from streamlit_folium import generate_leaflet_string
 
 from geo import config
 from geo.mapview import (
+    AREA_FILL_OPACITY,
     GEONAMES_ATTRIBUTION,
     STATIC_URL,
     TYPE_COLOURS,
+    area_radius_km,
     build_map,
     clicked_event_key,
+    country_name,
+    date_phrase,
     escape,
     format_date,
+    place_phrase,
     popup_html,
+    reported_by,
     tooltip_text,
 )
 from geo.model import EVENT_TYPES, Event, EventPlace, Place, Source
@@ -154,22 +160,108 @@ def marker_rows(m) -> list[list]:
     return json.loads(layer.rows.replace("<\\/", "</"))
 
 
-def test_one_marker_per_event_place(events):
+def area_rows(m) -> tuple[list[list], dict]:
+    """The [lat, lon, radius m, popup, tooltip, type, shape, opacity] rows and the shapes."""
+    [layer] = [e for e in walk(m) if type(e).__name__ == "_EventAreas"]
+    assert isinstance(layer._parent, folium.Map)
+    return json.loads(layer.rows.replace("<\\/", "</")), json.loads(layer.shapes)
+
+
+RUSSIA = Place("gn:2017370", "Russia", 60.0, 100.0, "country", "RU", 140_000_000, 2017370)
+SINGAPORE = Place("gn:1880251", "Singapore", 1.367, 103.8, "country", "SG", 4_700_000, 1880251)
+PRIMORYE = Place("gn:2017623", "Primorye", 45.0, 134.0, "admin1", "RU", 2_000_000, 2017623)
+
+
+def test_one_marker_per_event_place_that_is_a_point(events):
     m, page = rendered(events)
-    places = sum(len(e.places) for e in events)
-    assert places == 4
+    points = [p for e in events for p in e.places if p.precision == "point"]
+    assert len(points) == 3  # Beijing, Moscow (the meeting) and Moscow (the deal)
     rows = marker_rows(m)
-    assert len(rows) == places
+    assert len(rows) == len(points)
     assert all(re.fullmatch(r"ev-marker ev-[a-z_]+", r[4]) for r in rows)
     assert page.count("L.marker(") == 1  # one loop over the rows, not a script per marker
 
 
+def test_areas_are_drawn_as_areas_and_never_as_pins(events):
+    m, page = rendered(events)
+    rows, shapes = area_rows(m)
+    [sea] = rows
+    assert sea[:3] == [SEA.lat, SEA.lon, 400_000]  # a sea is drawn some 800 km across
+    assert sea[5] == "patrol" and sea[6] == 0  # a circle, not a shape
+    assert "Somewhere in the Sea of Okhotsk" in text_of(sea[3])
+    assert not any(r[:2] == [SEA.lat, SEA.lon] for r in marker_rows(m)), "no pin at its centre"
+    assert page.count("L.circle(") == 1  # one loop over the rows
+    assert "ev-area" in page and shapes == {}
+
+
+@pytest.mark.parametrize(
+    ("place", "km"),
+    [
+        (SEA, 400),
+        (PRIMORYE, 200),
+        (replace(SEA, feature="ocean"), 1500),
+        (replace(SEA, feature="region"), 500),
+        (SINGAPORE, 25),
+    ],
+)
+def test_area_radius_follows_the_kind_of_area(place, km):
+    assert area_radius_km(EventPlace(place.name, place)) == km
+
+
+def test_country_level_places_are_drawn_with_their_natural_earth_shape():
+    article = make_article("Russia sold jets to China. End.")
+    deal = make_event(article, RUSSIA, type="arms_deal")
+    tiny = make_event(article, SINGAPORE, type="meeting")
+    m, _ = rendered([deal, tiny])
+    rows, shapes = area_rows(m)
+    by_type = {r[5]: r for r in rows}
+    assert by_type["arms_deal"][6] == "Russia"
+    assert shapes["Russia"]["type"] == "MultiPolygon"
+    assert by_type["meeting"][6] == 0, "no 1:110m shape for Singapore: a circle"
+    assert by_type["meeting"][2] == 25_000
+    assert "Somewhere in Russia (country level only)" in text_of(by_type["arms_deal"][3])
+    assert marker_rows(m) == []
+    assert [r[5] for r in rows] == ["arms_deal", "meeting"], "the largest area first"
+
+
+def test_events_on_one_area_share_its_opacity(events):
+    article = make_article("Ships patrolled the Sea of Okhotsk. End.")
+    same = [replace(make_event(article, SEA, type="patrol"), year=2000 + i) for i in range(4)]
+    m, _ = rendered(same)
+    rows, _ = area_rows(m)
+    assert len(rows) == 4
+    [alpha] = {r[7] for r in rows}
+    assert abs((1 - (1 - alpha) ** 4) - AREA_FILL_OPACITY) < 1e-3
+    assert "3 other events drawn on this area" in text_of(rows[0][3])
+    [single], _ = area_rows(build_map(same[:1]))
+    assert single[7] == AREA_FILL_OPACITY and "other event" not in text_of(single[3])
+
+
+def test_an_event_with_a_point_and_an_area_gets_a_marker_and_an_area():
+    article = make_article("Ships sailed from Moscow into the Sea of Okhotsk. End.")
+    event = replace(
+        make_event(article, MOSCOW),
+        places=(EventPlace("Moscow", MOSCOW), EventPlace("Sea of Okhotsk", SEA)),
+    )
+    m, _ = rendered([event])
+    assert len(marker_rows(m)) == 1 and len(area_rows(m)[0]) == 1
+    assert "Also: Sea of Okhotsk" in text_of(marker_rows(m)[0][2])
+
+
+def test_clicks_report_the_given_refs(events):
+    refs = [f"{i:016x}" for i in range(len(events))]
+    m, _ = rendered(events, refs=refs)
+    texts = [text_of(r[2]) for r in marker_rows(m)] + [text_of(r[3]) for r in area_rows(m)[0]]
+    assert {clicked_event_key(t) for t in texts} == set(refs)
+
+
 def test_markers_are_coloured_by_type_and_unknown_types_fall_back(events):
     odd = replace(events[0], type="cyber")
-    m, page = rendered(events + [odd])
+    m, page = rendered(events + [replace(odd, places=events[1].places)])
     classes = {r[4] for r in marker_rows(m)}
-    assert {"ev-marker ev-patrol", "ev-marker ev-meeting"} <= classes
+    assert {"ev-marker ev-arms_deal", "ev-marker ev-meeting"} <= classes
     assert marker_rows(m)[-1][4] == "ev-marker ev-other"  # the unknown type
+    assert {r[5] for r in area_rows(rendered([odd])[0])[0]} == {"other"}
     for colour in TYPE_COLOURS.values():
         assert colour in page
 
@@ -177,8 +269,9 @@ def test_markers_are_coloured_by_type_and_unknown_types_fall_back(events):
 def test_places_with_impossible_coordinates_are_skipped(events):
     bad = Place("x:1", "Nowhere", float("nan"), 200.0, "city")
     broken = replace(events[0], places=(EventPlace("Nowhere", bad),))
-    m, page = rendered([events[0], broken])
-    assert len(marker_rows(m)) == len(events[0].places)
+    m, page = rendered([events[1], broken])
+    assert len(marker_rows(m)) == len(events[1].places)
+    assert area_rows(m)[0] == []
 
 
 def test_hostile_article_text_is_escaped_everywhere():
@@ -189,8 +282,12 @@ def test_hostile_article_text_is_escaped_everywhere():
     )
     event = make_event(article, MOSCOW, excerpt=HOSTILE)
     hostile_place = EventPlace("<svg onload=alert(3)>", MOSCOW)
-    event = replace(event, places=(hostile_place,), trigger="<b>drills</b>")
-    m, page = rendered([event])
+    event = replace(
+        event, places=(hostile_place,), trigger="<b>drills</b>", name="<b>bold</b>", review=HOSTILE
+    )
+    area = replace(event, places=(EventPlace("<svg onload=alert(3)>", SEA),))
+    m, page = rendered([event, area])
+    assert len(marker_rows(m)) == 1 and len(area_rows(m)[0]) == 1
     for raw in (
         "<script>alert",
         "<img src=x",
@@ -257,8 +354,10 @@ def test_tooltip_is_short_and_escaped():
         replace(event, places=(EventPlace("<i>Moscow</i>", MOSCOW),)),
         EventPlace("<i>Moscow</i>", MOSCOW),
     )
-    assert "<i>" not in tip and "&lt;i&gt;Moscow&lt;/i&gt;" in tip
+    assert "<i>" not in tip and "in Moscow" in tip  # the gazetteer's name
     assert "Exercise" in tip and "May 2020" in tip
+    popup = popup_html(event, EventPlace("<i>Moscow</i>", MOSCOW))
+    assert "<i>" not in popup and "&lt;i&gt;Moscow&lt;/i&gt;" in popup  # as the text says
 
 
 @pytest.mark.parametrize(
@@ -395,3 +494,100 @@ def test_many_events_all_get_a_marker():
 
 def test_static_dir_matches_config():
     assert Path(config.STATIC_DIR).name == "static"
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "day", "precision", "end", "expected"),
+    [
+        (2024, 9, None, "month", None, "September 2024, month only"),
+        (2005, None, None, "year", None, "2005, year only"),
+        (2019, 6, 13, "day", None, "13 June 2019"),
+        (2024, 8, 9, "day", "2024-08-17", "9–17 August 2024"),
+        (2024, 8, 28, "day", "2024-09-03", "28 August – 3 September 2024"),
+        (2023, 12, 28, "day", "2024-01-03", "28 December 2023 – 3 January 2024"),
+        (2024, 8, None, "month", "2024-10", "August–October 2024, month only"),
+        (2005, None, None, "year", "2007", "2005–2007, year only"),
+        (2024, 8, 9, "day", "2024-08-09", "9 August 2024"),  # an end on the start: no range
+        (2024, 8, 9, "day", "2023-01-01", "9 August 2024"),  # an end before it: ignored
+        (2024, 8, 9, "day", "garbage", "9 August 2024"),
+        (None, None, None, "unknown", None, "undated: the text gives no date"),
+    ],
+)
+def test_date_phrase_states_the_precision_and_the_range(year, month, day, precision, end, expected):
+    assert date_phrase(Event("exercise", year, month, day, precision, end=end)) == expected
+
+
+def test_date_phrase_says_when_the_date_is_assumed():
+    event = Event("meeting", 2017, 6, None, "month", date_source="publication")
+    assert date_phrase(event) == (
+        "June 2017, month only (not stated: assumed from the publication date)"
+    )
+
+
+def test_format_date_shows_ranges_short():
+    assert format_date(Event("exercise", 2024, 8, 9, "day", end="2024-08-17")) == "9–17 August 2024"
+    assert format_date(Event("exercise", 2024, 8, None, "month", end="2024-09")) == "Aug–Sept 2024"
+
+
+@pytest.mark.parametrize(
+    ("place", "expected"),
+    [
+        (MOSCOW, "in Moscow"),
+        (SEA, "somewhere in the Sea of Okhotsk"),
+        (RUSSIA, "somewhere in Russia (country level only)"),
+        (PRIMORYE, "somewhere in Primorye"),
+        (Place("x", "Far East", 50, 135, "region"), "somewhere in the Far East"),
+        (Place("x", "Lake Baikal", 53, 108, "lake"), "somewhere in Lake Baikal"),
+        (
+            Place("x", "United States", 39, -98, "country", "US"),
+            ("somewhere in the United States (country level only)"),
+        ),
+    ],
+)
+def test_place_phrase_claims_no_more_than_is_known(place, expected):
+    assert place_phrase(EventPlace(place.name, place)) == expected
+
+
+def test_popup_states_name_precision_review_and_how_many_report_it():
+    a = make_article("Ships drilled in the Sea of Okhotsk. End.", id="a.txt", source="TASS")
+    b = make_article("The drills in the Sea of Okhotsk went on. End.", id="b.txt", source="TASS")
+    c = make_article("Drills in the Sea of Okhotsk. End.", id="c.txt", source="RT")
+    event = make_event(a, SEA)
+    event = replace(
+        event,
+        name="Joint Sea-2020",
+        review="Sea of Okhotsk is far from every participant",
+        places=(EventPlace("Okhotsk sea", SEA),),
+        sources=event.sources + make_event(b, SEA).sources + make_event(c, SEA).sources,
+    )
+    text = text_of(popup_html(event, event.places[0]))
+    for expected in (
+        "Joint Sea-2020",
+        "May 2020, month only",
+        "Somewhere in the Sea of Okhotsk",
+        "“Okhotsk sea”",
+        "sea, an area",
+        "For review: Sea of Okhotsk is far from every participant",
+        "Reported by 3 articles from 2 outlets",
+    ):
+        assert expected in text, expected
+
+
+def test_reported_by_counts_articles_and_named_outlets():
+    a = make_article("Drills near Moscow. End.", id="a.txt", source=None)
+    event = make_event(a, MOSCOW)
+    assert reported_by(event) == "Reported by 1 article"
+    twice = replace(event, sources=event.sources * 2)
+    assert reported_by(twice) == "Reported by 1 article"  # one article citing it twice
+
+
+def test_country_name_from_iso_code():
+    assert country_name("CN") == "China" and country_name("ru") == "Russia"
+    assert country_name("XX") == "XX"
+
+
+def test_legend_explains_points_and_areas(events):
+    _, page = rendered(events)
+    assert "a town, base or port" in page and "somewhere in a sea, region or country" in page
+    _, only_points = rendered([events[1]])
+    assert "somewhere in a sea" not in only_points
