@@ -56,7 +56,8 @@ def main() -> int:
             all_query = time.perf_counter() - started - query
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"articles {len(report.added)}  words {words}  load {loaded:.1f} s  ingest {elapsed:.1f} s  "
+        f"articles {len(report.added)}  words {words}  load {loaded:.1f} s  "
+        f"ingest {elapsed:.1f} s  "
         f"{len(report.added) / elapsed:.1f} articles/s  {words / elapsed:,.0f} words/s"
     )
     print(

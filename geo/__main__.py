@@ -1,4 +1,4 @@
-"""The command line: python -m geo ingest|export|geoparse|geocode."""
+"""The command line: python -m geo ingest|export|import|geoparse|geocode."""
 
 from __future__ import annotations
 
@@ -15,40 +15,105 @@ def _db(args: argparse.Namespace) -> Path:
     return Path(args.db or os.environ.get(config.ENV_DB) or config.DEFAULT_DB)
 
 
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2  # ingest's exit status (see README)
+
+
+def shown(text: str) -> str:
+    """text safe to print: control characters (a newline or an escape sequence in a file
+    name) and undecodable bytes written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from geo.pipeline import ingest
+    """Exit 0 when every input was added or unchanged, 1 when some were rejected (the others
+    are stored all the same), 2 for a usage error before anything is read."""
+    from geo.pipeline import Outcome, ingest
     from geo.store import Store
+
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(map(shown, missing))}", file=sys.stderr)
+        return EXIT_USAGE
+    report_file = None
+    if args.report:
+        try:
+            report_file = open(args.report, "w", encoding="utf-8", errors="backslashreplace")
+        except OSError as exc:
+            print(f"error: cannot write the report {shown(args.report)}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+
+    skipped: list[Outcome] = []
 
     def progress(done: int, total: int, name: str) -> None:
         if sys.stderr.isatty() and total:
-            print(f"\r{done}/{total} articles {name[:40]:40}", end="", file=sys.stderr)
+            print(f"\r{done}/{total} articles {shown(name[:40]):40}", end="", file=sys.stderr)
 
-    with Store(_db(args)) as store:
-        report = ingest(args.paths, store=store, progress=progress, processes=args.processes)
+    def on_outcome(outcome: Outcome) -> None:
+        if outcome.outcome == "skipped":
+            skipped.append(outcome)
+        if report_file:
+            # backslashreplace: an undecodable file-name byte is written as the JSON escape
+            # "\udcff", which Python reads back as the very name os.listdir gives
+            report_file.write(json.dumps(outcome.record(), ensure_ascii=False) + "\n")
+            report_file.flush()
+
+    try:
+        with Store(_db(args)) as store:
+            report = ingest(
+                args.paths,
+                store=store,
+                progress=progress,
+                processes=args.processes,
+                on_outcome=on_outcome,
+            )
+    finally:
+        if report_file:
+            report_file.close()
     if sys.stderr.isatty():
         print(file=sys.stderr)
     for rejection in report.rejected:
-        print(f"rejected {rejection.path}: {rejection.reason}", file=sys.stderr)
+        print(f"rejected {shown(rejection.path)}: {shown(rejection.reason)}", file=sys.stderr)
+    for outcome in skipped:
+        print(f"skipped {shown(outcome.path)}: {outcome.reason}", file=sys.stderr)
     print(
         f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
-        f"{len(report.rejected)} rejected, {report.events} events -> {_db(args)}"
+        f"{len(report.rejected)} rejected, {len(skipped)} skipped, {report.events} events "
+        f"-> {shown(str(_db(args)))}"
     )
-    return 1 if report.rejected and not (report.added or report.unchanged) else 0
+    return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Load exported events; exit status as for ingest (0 all stored or present, 1 some lines
+    rejected, 2 usage error)."""
+    from geo.export import read_events_jsonl
+    from geo.store import Store
+
+    if not os.path.isfile(args.file):
+        print(f"error: no such file: {shown(args.file)}", file=sys.stderr)
+        return EXIT_USAGE
+    events, rejected = read_events_jsonl(Path(args.file))
+    with Store(_db(args)) as store:
+        added = store.import_events(events)
+    for r in rejected:
+        print(f"rejected {shown(r.path)}: {shown(r.reason)}", file=sys.stderr)
+    print(
+        f"{added} events added, {len(events) - added} already stored, {len(rejected)} rejected"
+        f" -> {_db(args)}",
+        file=sys.stderr,
+    )
+    return EXIT_REJECTED if rejected else EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from geo.export import to_csv, to_geojson, to_jsonl
+    from geo.export import in_reading_order, to_csv, to_geojson, to_jsonl
     from geo.store import Store
 
     db = _db(args)
     if not db.exists():
         raise GeoError(f"no database at {db}: run `python -m geo ingest PATH...` first")
     with Store(db) as store:
-        # Reading order: by article, then where in it the event is first reported.
-        events = sorted(
-            store.events(),
-            key=lambda e: (e.sources[0].article, e.sources[0].start) if e.sources else ("", 0),
-        )
+        events = in_reading_order(store.events())
     text = {
         "jsonl": to_jsonl,
         "csv": to_csv,
@@ -115,6 +180,7 @@ def cmd_geocode(args: argparse.Namespace) -> int:
         args.geocoder or os.environ.get(config.ENV_GEOCODER) or "offline",
         user_agent=os.environ.get(config.ENV_USER_AGENT) or "news-to-map",
         cache_path=config.CACHE_DIR / "nominatim.json",
+        url=os.environ.get(config.ENV_NOMINATIM_URL),
     )
     found = geocoder.geocode(args.name, exactly_one=False, limit=args.limit, near=args.near) or []
     for rank, location in enumerate(found, 1):
@@ -131,18 +197,36 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("ingest", help="read articles (files or folders) into the database")
+    p = sub.add_parser(
+        "ingest",
+        help="read articles (files or folders) into the database",
+        description="Exit status: 0 every input added or unchanged, 1 some input rejected "
+        "(the rest stored), 2 usage error.",
+    )
     p.add_argument("paths", nargs="+")
     p.add_argument("--db", help=f"SQLite file (default ${config.ENV_DB} or {config.DEFAULT_DB})")
     p.add_argument(
         "--processes",
-        type=int,
+        type=_positive,
         default=1,
         help="parse in this many processes (each holds a copy of the model)",
+    )
+    p.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write one JSON line per input: path, line, outcome "
+        "(added|unchanged|rejected|skipped), reason, events",
     )
     p.set_defaults(run=cmd_ingest)
     p = sub.add_parser("export", help="write the stored events as jsonl, csv or geojson")
@@ -150,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["jsonl", "csv", "geojson"], default="jsonl")
     p.add_argument("--output", help="file to write (default: standard output)")
     p.set_defaults(run=cmd_export)
+    p = sub.add_parser("import", help="load events written by `export --format jsonl`")
+    p.add_argument("file")
+    p.add_argument("--db", help=f"SQLite database (default {config.DEFAULT_DB})")
+    p.set_defaults(run=cmd_import)
     p = sub.add_parser("geoparse", help="toponyms of each {id, text} line of a JSONL file")
     p.add_argument("--input", required=True)
     p.add_argument("--output", required=True)

@@ -14,16 +14,20 @@ import io
 import json
 import os
 import re
+import stat
 import unicodedata
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import charset_normalizer
 
-from geo import ArticleError
+from geo import ArticleError, config
 from geo.model import Article, Rejection
 
 if TYPE_CHECKING:
@@ -35,25 +39,49 @@ RECORD_SUFFIXES = (".jsonl", ".csv", ".tsv")
 SUPPORTED_SUFFIXES = PLAIN_SUFFIXES + HTML_SUFFIXES + RECORD_SUFFIXES
 SIDECAR_SUFFIX = ".meta.json"
 SIDECAR_OWNERS = PLAIN_SUFFIXES + HTML_SUFFIXES  # the files a NAME.meta.json can describe
+SIDECAR_MAX_BYTES = 2**20  # four short fields: a bigger "sidecar" is something else
 META_FIELDS = ("title", "source", "url", "published")
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")  # SQLite's working files beside a database
+ENGLISH_WORDS = Path(__file__).resolve().parent / "data" / "english_words.txt"
 
-Item = Article | Rejection
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the tool made itself (its database, its cache): not an article, not an error."""
+
+    path: str
+    reason: str
+
+
+Item = Article | Rejection | Skipped
 
 
 # ---------------------------------------------------------------------------------------------
 # Paths and files
 
 
-def read_paths(paths: Iterable[str | Path] | str | Path, *, clean: bool = True) -> Iterator[Item]:
-    """Every article under paths (files or folders), each as an Article or a Rejection."""
+def read_paths(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    clean: bool = True,
+    own: Collection[str | Path] = (),
+) -> Iterator[Item]:
+    """Every article under paths (files or folders), each as an Article or a Rejection.
+
+    Files the tool made are Skipped: those named in `own` (the database being written, the
+    cache folder), any SQLite database and its -wal/-shm/-journal files."""
     if isinstance(paths, (str, Path)):  # one path, not an iterable of characters
         paths = [paths]
-    entries: list[Path | Rejection] = []  # in the order given, so output follows input
+    mine = {_resolved(Path(p)) for p in own}
+    entries: list[Path | Rejection | Skipped] = []  # in the order given: output follows input
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            entries.extend(_walk(path))
-        elif path.exists():
+        if path.is_dir() and _resolved(path) in mine:
+            entries.append(Skipped(str(path), "the tool's own folder (its cache)"))
+        elif path.is_dir():
+            entries.extend(_walk(path, mine))
+        elif os.path.lexists(path):  # a broken or looping link is reported when read
             entries.append(path)
         else:
             entries.append(Rejection(str(path), "no such file or folder"))
@@ -61,13 +89,17 @@ def read_paths(paths: Iterable[str | Path] | str | Path, *, clean: bool = True) 
     given = {_resolved(e) for e in entries if isinstance(e, Path)}
     seen: set[Path] = set()
     for entry in entries:
-        if isinstance(entry, Rejection):
+        if not isinstance(entry, Path):
             yield entry
             continue
         real = _resolved(entry)
         if real in seen:  # a file named twice (itself and inside a folder) is read once
             continue
         seen.add(real)
+        made = _tool_made(entry, real, mine)
+        if made:
+            yield Skipped(str(entry), made)
+            continue
         if entry.name.lower().endswith(SIDECAR_SUFFIX):
             rejection = _lone_sidecar(entry, given)
             if rejection:
@@ -98,29 +130,117 @@ def read_file(path: str | Path, *, clean: bool = True) -> Iterator[Item]:
         yield Rejection(str(path), str(exc))
 
 
-def read_text(path: str | Path) -> str:
-    """The decoded contents of a file: UTF-8, a BOM's encoding, or a detected one."""
+def read_text(path: str | Path, *, max_bytes: int | None = None) -> str:
+    """The decoded contents of a regular file: UTF-8, a BOM's encoding, or a detected one."""
+    return decode_bytes(read_bytes(path, max_bytes=max_bytes))
+
+
+def read_bytes(path: str | Path, *, max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file; a pipe, a device or a folder is refused without waiting."""
     try:
-        data = Path(path).read_bytes()
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise ArticleError(f"cannot read: {exc.strerror or exc}") from exc
-    return decode_bytes(data)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ArticleError(f"not a regular file but {_file_kind(info.st_mode)}")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise ArticleError(
+                f"too large for an article: {info.st_size / 2**20:.1f} MB "
+                f"(files over {max_bytes / 2**20:.0f} MB are not read)"
+            )
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise ArticleError(f"cannot read: {exc.strerror or exc}") from exc
 
 
-def _walk(folder: Path) -> list[Path]:
-    """Files under folder, recursively, sorted by path; hidden files and folders skipped."""
-    found: list[Path] = []
-    for root, dirs, names in os.walk(folder):  # symlinked folders are not followed: no loops
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _walk(folder: Path, mine: set[Path]) -> list[Path | Rejection | Skipped]:
+    """Files under folder, recursively, sorted by path; hidden files and folders left out,
+    symbolic links to folders reported and not followed (so links cannot loop)."""
+    found: list[Path | Rejection | Skipped] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = exc.filename or str(folder)
+        found.append(Rejection(str(where), f"cannot read the folder: {exc.strerror or exc}"))
+
+    for root, dirs, names in os.walk(folder, onerror=unreadable):
+        kept = []
+        for name in dirs:
+            sub = Path(root) / name
+            if name.startswith("."):
+                continue
+            if sub.is_symlink():
+                found.append(
+                    Rejection(
+                        str(sub),
+                        "a symbolic link to a folder, not followed (links can loop): "
+                        "name the folder it points to to read it",
+                    )
+                )
+            elif _resolved(sub) in mine:
+                found.append(Skipped(str(sub), "the tool's own folder (its cache)"))
+            else:
+                kept.append(name)
+        dirs[:] = kept
         found.extend(Path(root) / n for n in names if not n.startswith("."))
-    return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+    def order(entry: Path | Rejection | Skipped) -> tuple[str, ...]:
+        path = entry if isinstance(entry, Path) else Path(entry.path)
+        try:
+            return path.relative_to(folder).parts
+        except ValueError:
+            return path.parts
+
+    return sorted(found, key=order)
 
 
 def _resolved(path: Path) -> Path:
     try:
         return path.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13)
         return path.absolute()
+
+
+def _tool_made(path: Path, real: Path, mine: set[Path]) -> str | None:
+    """Why path is a file the tool made (its database, SQLite's working files, its cache)."""
+    if real in mine:
+        return "the event database this ingest writes to"
+    if any(parent in mine for parent in real.parents):
+        return "inside the tool's own folder (its cache)"
+    for suffix in SQLITE_COMPANIONS:
+        if path.name.endswith(suffix):
+            base = path.with_name(path.name[: -len(suffix)])
+            if _resolved(base) in mine or _is_sqlite(base):
+                return f"a working file of the SQLite database {base.name}"
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES and _is_sqlite(path):
+        return "an SQLite database (the tool's store or cache), not an article"
+    return None
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether path is a regular file that starts with SQLite's header."""
+    try:
+        if not path.is_file():  # never open a pipe or a device to look
+            return False
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
 
 
 def _sidecar_stem(path: Path) -> str:
@@ -150,11 +270,16 @@ def _unsupported(path: Path) -> str:
     supported = ", ".join(SUPPORTED_SUFFIXES)
     if not path.suffix:
         return f"no file extension, so the format is unknown (supported: {supported})"
-    hint = (
-        " (one JSON object per line goes in a .jsonl file)"
-        if path.suffix.lower() == ".json"
-        else ""
-    )
+    hint = {
+        ".json": " (one JSON object per line goes in a .jsonl file)",
+        ".zip": " (an archive: unpack it and ingest the folder)",
+        ".gz": " (compressed: decompress it first)",
+        ".bz2": " (compressed: decompress it first)",
+        ".xz": " (compressed: decompress it first)",
+        ".tar": " (an archive: unpack it and ingest the folder)",
+        ".tgz": " (an archive: unpack it and ingest the folder)",
+        ".7z": " (an archive: unpack it and ingest the folder)",
+    }.get(path.suffix.lower(), "")
     return f"unsupported extension '{path.suffix}'{hint} (supported: {supported})"
 
 
@@ -194,7 +319,8 @@ def decode_bytes(data: bytes) -> str:
         lenient = data.decode("utf-8", errors="replace")
         bad = lenient.count("\ufffd")
         good = sum(1 for c in lenient if not c.isascii()) - bad
-        if good >= 2 and bad * 4 <= good:
+        # (legacy text seldom holds valid UTF-8 sequences: a few of them outweigh as many bad)
+        if good >= 2 and bad <= good:
             return _plausible(lenient, "utf-8")
         # charset-normalizer alone is unreliable on mostly-ASCII English with a few accented
         # or Cyrillic words (it picks Polish or Big5); restrict it to the likely legacy
@@ -247,7 +373,10 @@ def _oddness(text: str) -> int:
 
 def _plausible(text: str, encoding: str) -> str:
     """The decoded text, unless it is binary data that happened to decode."""
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f\v")
+    text_only = _ANSI.sub("", text)  # colour codes in a pasted terminal log are not binary
+    controls = sum(
+        1 for c in text_only if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f\v"
+    )
     if text and controls > max(2, len(text) // 100):
         raise ArticleError(
             f"undecodable: binary data, not text ({controls} control characters "
@@ -267,7 +396,7 @@ def _single_article(path: Path, clean: bool) -> Iterator[Item]:
         meta, problem = _read_sidecar(sidecar, path)
         if problem:
             yield problem
-    raw = read_text(path)
+    raw = read_text(path, max_bytes=config.MAX_ARTICLE_FILE_BYTES)
     if not raw.strip():
         yield Rejection(str(path), "empty file")
         return
@@ -276,10 +405,11 @@ def _single_article(path: Path, clean: bool) -> Iterator[Item]:
         meta = {**page_meta, **meta}  # the sidecar, written by a person, wins over the page
         text = _paragraphs(clean_text(raw)) if clean else raw
     else:
+        _check_length(raw)  # before cleaning: a 30 MB text is refused at once
         text = raw
         if clean:
             text = clean_text(_strip_markdown(raw) if path.suffix.lower() == ".md" else raw)
-    yield make_article(text, id=path.name, path=str(path), raw=raw, **meta)
+    yield make_article(text, id=_displayable(path.name), path=str(path), raw=raw, **meta)
 
 
 def _read_sidecar(sidecar: Path, owner: Path) -> tuple[dict, Rejection | None]:
@@ -289,7 +419,7 @@ def _read_sidecar(sidecar: Path, owner: Path) -> tuple[dict, Rejection | None]:
     reported on its own so the user learns which metadata was dropped and why.
     """
     try:
-        data = json.loads(read_text(sidecar))
+        data = json.loads(read_text(sidecar, max_bytes=SIDECAR_MAX_BYTES))
     except ArticleError as exc:
         return {}, Rejection(str(sidecar), f"{exc}; ignored, {owner.name} was read without it")
     except json.JSONDecodeError as exc:
@@ -323,6 +453,10 @@ def _metadata(record: dict) -> tuple[dict, list[str]]:
             parsed = parse_date(value)
             if parsed is None:
                 problems.append(f"'published' value {value!r} is not an ISO 8601 date")
+            elif parsed > date.today() + timedelta(days=1):  # a day's grace for time zones
+                problems.append(f"'published' {parsed.isoformat()} is in the future")
+            elif parsed.year < 1900:
+                problems.append(f"'published' {parsed.isoformat()} is before 1900")
             else:
                 meta[name] = parsed
         elif isinstance(value, str):
@@ -409,6 +543,9 @@ def _jsonl_records(path: Path, text: str, clean: bool) -> Iterator[Item]:
                 where, f"malformed JSON on line {number}: {exc.msg} (column {exc.colno})"
             )
             continue
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit number, [[[[... nesting
+            yield Rejection(where, f"unreadable JSON on line {number}: {_short(str(exc))}")
+            continue
         if not isinstance(record, dict):
             yield Rejection(
                 where, f"line {number} is a JSON {type(record).__name__}, not an object"
@@ -477,7 +614,7 @@ def _record_article(record: dict, path: Path, number: int, label: str, clean: bo
             where, f"record on {label}: 'text' is a {type(raw).__name__}, not a string"
         )
     if raw is None or not raw.strip():
-        fields = ", ".join(repr(k) for k in record if k != "text") or "none"
+        fields = ", ".join(_short(repr(k), 40) for k in record if k != "text") or "none"
         return Rejection(where, f"record on {label} without text (other fields: {fields})")
     rid = record.get("id")
     if isinstance(rid, bool) or not isinstance(rid, (str, int)) or not str(rid).strip():
@@ -485,6 +622,7 @@ def _record_article(record: dict, path: Path, number: int, label: str, clean: bo
     # a bad field in one record is not worth losing the article: it is simply not used
     meta, _ = _metadata(record)
     try:
+        _check_length(raw)
         return make_article(
             clean_text(raw) if clean else raw, id=str(rid).strip(), path=where, raw=raw, **meta
         )
@@ -514,6 +652,15 @@ def make_article(
             if raw and raw.strip()
             else "empty text"
         )
+    _check_length(text)
+    language = unsupported_language(text)
+    if language:
+        raise ArticleError(language)
+    # JSON may carry lone surrogates ("\ud800"), file names undecodable bytes: neither can be
+    # stored as UTF-8, so each becomes U+FFFD
+    text, raw = _displayable(text), _displayable(raw) if raw is not None else None
+    title, source, url = (_displayable(v) if v else v for v in (title, source, url))
+    id, path = _displayable(id), _displayable(path) if path else path
     how = "metadata" if published else "unknown"
     if published is None:
         published = find_published(raw if raw is not None else text)
@@ -528,6 +675,74 @@ def make_article(
         published_how=how,
         path=path,
     )
+
+
+def _check_length(text: str) -> None:
+    if len(text) > config.MAX_ARTICLE_CHARS:
+        raise ArticleError(
+            f"too long for an article: {len(text):,} characters (the limit is "
+            f"{config.MAX_ARTICLE_CHARS:,}; split it into its articles)"
+        )
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _displayable(text: str) -> str:
+    """text with lone surrogates (undecodable file-name bytes, bad JSON escapes) as U+FFFD."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    lines = ENGLISH_WORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+_SCRIPT_NAMES = {"CJK": "Chinese or Japanese", "HIRAGANA": "Japanese", "KATAKANA": "Japanese"}
+
+
+def unsupported_language(text: str) -> str | None:
+    """Why text is not English ("language not supported: ..."), or None if it reads as English.
+
+    The parser and the event rules are English-only: on Russian or Chinese text, or on mojibake
+    from a wrong encoding, they would find wrong places and wrong events. Mostly non-Latin
+    letters, or a long Latin-script text with almost no common English words, is refused.
+    """
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 20:
+        return None
+    foreign = Counter(_script(c) for c in letters if not c.isascii() and _script(c) != "LATIN")
+    if sum(foreign.values()) > len(letters) / 2:
+        script, _ = foreign.most_common(1)[0]
+        name = _SCRIPT_NAMES.get(script, script.title())
+        share = sum(foreign.values()) / len(letters)
+        return (
+            f"language not supported: {share:.0%} of the letters are in {name} script; "
+            "only English articles are read"
+        )
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if len(words) >= 30:
+        english = sum(1 for w in words if w in _english_words())
+        if english < 0.05 * len(words):
+            return (
+                f"language not supported: only {english} of its {len(words)} words are common "
+                "English words; only English articles are read"
+            )
+    return None
+
+
+def location(where: str) -> tuple[str, int | None]:
+    """(file, line) of a place a reader names: 'a.jsonl:3' is line 3 of a.jsonl (row 3 of a
+    CSV file, its header being row 1); a plain file path has no line."""
+    m = re.fullmatch(r"(.+\.(?:jsonl|csv|tsv)):(\d+)", where, re.I | re.S)
+    if m and not os.path.lexists(where):
+        return m.group(1), int(m.group(2))
+    return where, None
 
 
 def _title_from_text(text: str) -> str | None:
@@ -641,11 +856,19 @@ _KEY_TRIM = " \t:|›»>·•*–—-.…"
 _BLANK, _DROP, _HEADING, _SENTENCE, _FRAGMENT = "blank", "drop", "heading", "sentence", "fragment"
 
 
+# Terminal escape sequences (CSI "ESC [ ... m" colours, OSC "ESC ] ... BEL" titles, others),
+# then any control character left but tab and line breaks: none belongs in an article.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def clean_text(text: str) -> str:
     """The article text with page furniture removed and paragraph breaks kept."""
+    text = _CONTROLS.sub("", _ANSI.sub("", text))
     text = (
         text.replace("\r\n", "\n")
         .replace("\r", "\n")
+        .replace("\f", "\n")
         .replace("\u00a0", " ")
         .replace("\ufeff", "")
         .replace("\u200b", "")

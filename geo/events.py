@@ -16,7 +16,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
-from geo.dates import best_date, find_dates
+from geo.dates import DateMention, best_date, find_dates
 from geo.gazetteer import haversine_km
 from geo.model import Article, Event, EventPlace, Place, Source, Toponym
 from geo.sentences import dateline_end
@@ -124,11 +124,19 @@ class EventExtractor:
         military = [_military(s) for s in sents]
         title_military = bool(article.title and _military_text(article.title))
         dateline = _dateline_place(article.text, toponyms)
+        # A name once given to an exercise ("Exercise Malabar") names it everywhere in the
+        # article: "took part in the Malabar exercises" is no place.
+        known = {
+            name.casefold()
+            for sent in sents
+            for _, _, name in _cued_names(sent, self._triggers(doc, sent, True))
+        }
+        if known:
+            inside = [[t for t in found if t.text.casefold() not in known] for found in inside]
         drafts: list[_Draft] = []
         for i, (sent, found) in enumerate(zip(sents, inside, strict=True)):
             near = title_military or any(military[max(0, i - 1) : i + 2])
-            draft = self._sentence_event(article, doc, sent, found, context, near, dateline)
-            if draft is not None:
+            for draft in self._sentence_event(article, doc, sent, found, context, near, dateline):
                 draft.index = i
                 drafts.append(draft)
         for draft in drafts:
@@ -149,7 +157,15 @@ class EventExtractor:
         codes = {name: code for (name, code) in context if code}
         for draft in drafts:
             codes.update(draft.codes)
-        return _link(drafts, dateline, self.country, codes, article.published)
+        # "X arrived in the capital on Tuesday ... later held talks with Y": where visitors
+        # arrive is where their talks are.
+        arrivals = {
+            i: places
+            for i, sent in enumerate(sents)
+            if any(t.lemma_.lower() in WORDS["arrive"] for t in sent)
+            and (places := _event_places(doc, inside[i], dateline))
+        }
+        return _link(drafts, dateline, self.country, codes, article.published, arrivals)
 
     def _triggers(self, doc: Doc, sent: Span, near_military: bool) -> list[tuple[str, Span]]:
         found = []
@@ -179,29 +195,40 @@ class EventExtractor:
         context: Counter,
         near_military: bool,
         dateline: Toponym | None,
-    ) -> _Draft | None:
-        """The event a sentence reports (perhaps without a place yet); None when it reports
+    ) -> list[_Draft]:
+        """The events a sentence reports (perhaps without a place yet): usually one, one per
+        round when it enumerates rounds with their years and places; none when it reports
         none."""
         triggers = self._triggers(doc, sent, near_military)
         if not triggers or any(t.lower_ in WORDS["habitual"] for t in sent):
-            return None
+            return []
         why: list[str] = []
+        # "took part in Selenga-2019": a series named after a river, coast or region names
+        # the exercise, not where it is.
+        names = [
+            (span.start_char, span.end_char)
+            for kind, span in triggers
+            if kind == "exercise" and span.text[:1].isupper()
+        ]
+        cued = _cued_names(sent, triggers)
+        names += [(a, b) for a, b, _ in cued]
+        inside = [t for t in inside if not any(a < t.end and t.start < b for a, b in names)]
         places = _event_places(doc, inside, dateline)
         event_type, trigger = _nearest_trigger(sent, triggers, places)
         why.append(f"trigger:{event_type}:{trigger.root.lemma_.lower()}")
         if _hypothetical(trigger):
-            return None
+            return []
         future = any(t.lower_ in WORDS["future"] for t in sent)
         planned = future or _is_planned(sent)
         # "BEIJING, March 3 (Reuters) --" dates the filing, not the event.
         filed = dateline_end(sent.text)
         dates = find_dates(sent.text, article.published, future=future)
         if any(_since(sent, d) and _perfect(trigger) for d in dates):
-            return None  # "has supplied arms since the 1990s": a trend, not an occurrence
+            return []  # "has supplied arms since the 1990s": a trend, not an occurrence
         if dates and all(
             _decided(sent, trigger, d) for d in dates if d.start >= dateline_end(sent.text)
         ):
-            return None  # "agreed in May to hold drills": the decision is dated, not the drills
+            return []  # "agreed in May to hold drills": the decision is dated, not the drills
         mentions = [
             d
             for d in dates
@@ -210,7 +237,16 @@ class EventExtractor:
             and not REPORTED.search(sent.text[max(0, d.start - 40) : d.start])
             and not _foreign_date(sent, trigger, d)
         ]
-        name = _exercise_name(sent, triggers)
+        name = _exercise_name(sent, triggers) or (cued[0][2] if cued else "")
+        named_spans = [
+            (span.start_char - sent.start_char, span.end_char - sent.start_char)
+            for kind, span in triggers
+            if kind == "exercise" and span.text[:1].isupper()
+        ]
+        mentions = [
+            replace(d, named=True) if any(a <= d.start < b for a, b in named_spans) else d
+            for d in mentions
+        ]
         when = best_date(mentions, anchor=trigger.start_char - sent.start_char)
         if when is not None and when.named and article.published:
             if when.year == article.published.year:
@@ -240,10 +276,12 @@ class EventExtractor:
             and (year, month or 0) > (article.published.year, article.published.month)
         ):
             planned = True
-        participants, codes = _participants(doc, sent, inside, context, self.country, places)
+        participants, codes = _participants(
+            doc, sent, inside, context, self.country, places, why, trigger
+        )
         roles: tuple[tuple[str, str], ...] = ()
         if event_type == "arms_deal":
-            roles = _deal_roles(sent, inside, frozenset(codes.values()))
+            roles = _deal_roles(sent, inside, frozenset(codes.values()), trigger)
         if places:
             why.append("place:locative")
         event = Event(
@@ -269,7 +307,117 @@ class EventExtractor:
             and not any(c.pos_ == "PROPN" or c.is_title for c in children if c.dep_ != "det")
             and not any(t.text[:1].isupper() for _, t in triggers)
         )
-        return _Draft(event, 0, when is not None, anaphoric, codes)
+        draft = _Draft(event, 0, when is not None, anaphoric, codes)
+        also = _also_signed(event_type, triggers, sent)
+        if also is not None:
+            # "During the visit the two sides signed a contract for S-400s": both a meeting
+            # and an arms deal.
+            other_type, other_trigger = also
+            twin = replace(
+                event,
+                type=other_type,
+                trigger=other_trigger.text,
+                # a deal signed during a visit is placed like any deal: in the buyer's country
+                places=() if other_type == "arms_deal" else event.places,
+                roles=_deal_roles(sent, inside, frozenset(codes.values()), other_trigger)
+                if other_type == "arms_deal"
+                else (),
+                why=(f"trigger:{other_type}:{other_trigger.root.lemma_.lower()}",)
+                + event.why[1:]
+                + ("split:signed_during_visit",),
+            )
+            return [draft, _Draft(twin, 0, when is not None, False, codes)]
+        rounds = _rounds(sent, places, mentions)
+        if len(rounds) < 2:
+            return [draft]
+        # "Earlier rounds were held in the Yellow Sea in 2012 and off Vladivostok in 2013":
+        # one event per round, each with its year and its places.
+        return [
+            replace(
+                draft,
+                event=replace(
+                    event,
+                    year=m.year,
+                    month=m.month,
+                    day=m.day,
+                    precision=m.precision,
+                    date_source="text",
+                    status="planned"
+                    if m.year and article.published and m.year > article.published.year
+                    else event.status,
+                    places=tuple(group),
+                    end=None,
+                    why=event.why + ("split:enumerated_rounds",),
+                ),
+                anaphoric=False,
+            )
+            for m, group in rounds
+        ]
+
+
+def _also_signed(
+    event_type: str, triggers: list[tuple[str, Span]], sent: Span
+) -> tuple[str, Span] | None:
+    """The second event of a sentence that reports a visit or talks and an arms contract
+    signed during them: (its type, its trigger), or None."""
+    kinds = {kind for kind, _ in triggers}
+    if not {"meeting", "arms_deal"} <= kinds or event_type not in ("meeting", "arms_deal"):
+        return None
+    deal = next(
+        (
+            span
+            for kind, span in triggers
+            if kind == "arms_deal"
+            and span.root.lemma_.lower() in WORDS["deal_nouns"]
+            and _governing_verb(span.root).lemma_.lower() in WORDS["agree_verbs"]
+        ),
+        None,
+    )
+    meeting = next(
+        (
+            span
+            for kind, span in triggers
+            if kind == "meeting"
+            and span.root.lemma_.lower() in ("visit", "summit", "talk", "talks")
+        ),
+        None,
+    )
+    if deal is None or meeting is None:
+        return None
+    return ("meeting", meeting) if event_type == "arms_deal" else ("arms_deal", deal)
+
+
+def _rounds(
+    sent: Span, places: Sequence[EventPlace], mentions: Sequence[DateMention]
+) -> list[tuple[DateMention, list[EventPlace]]]:
+    """The rounds a sentence enumerates: each stated year with the places nearest it, when
+    there are at least two years and every year has a place."""
+    dated = [m for m in mentions if m.year and not m.ends]
+    if len({m.year for m in dated}) < 2 or len(places) < 2:
+        return []
+    at = {p.place.id: sent.text.find(p.name) for p in places}
+    if any(v < 0 for v in at.values()):
+        return []
+    ordered = sorted(places, key=lambda p: at[p.place.id])
+    groups: dict[int, list[EventPlace]] = {}
+    if len(ordered) == len(dated):
+        # As many places as years: "in X in 2012, in Y in 2015": pair them in order.
+        for k, p in enumerate(ordered):
+            groups[k] = [p]
+    else:
+        for p in ordered:
+            # The year a place is told with: the nearest, one that follows it first.
+            nearest = min(
+                range(len(dated)),
+                key=lambda k: (
+                    dated[k].start < at[p.place.id],
+                    abs(dated[k].start - at[p.place.id]),
+                ),
+            )
+            groups.setdefault(nearest, []).append(p)
+    if len(groups) < 2 or len(groups) < len({m.year for m in dated}):
+        return []
+    return [(dated[k], groups[k]) for k in sorted(groups)]
 
 
 def _refers_back(sent: Span) -> bool:
@@ -295,6 +443,15 @@ def _trigger_holds(
     root = span.root
     lemma = root.lemma_.lower()
     named = span.text[:1].isupper() and any(c.isdigit() for c in span.text)
+    following = sent.doc[span.end] if span.end < sent.end else None
+    # "Exercise Cope Thunder": a capitalised trigger before a name is a named exercise.
+    named = named or bool(
+        span.text.istitle()
+        and lemma in ("exercise", "operation")
+        and following is not None
+        and following.is_title
+        and following.pos_ == "PROPN"
+    )
     if event_type == "other" and lemma in WORDS["agreements"] and not words & WORDS["agree_verbs"]:
         return False  # an agreement discussed is not an agreement reached
     if event_type == "arms_deal":
@@ -303,6 +460,8 @@ def _trigger_holds(
             return False  # "a trade deal", "buy time"
         if lemma in WORDS["transfer_only_with_designation"] and not designation:
             return False  # "sent troops", "received a delegation"
+        if lemma in ("send", "ship", "transfer") and not words & WORDS["sale_words"]:
+            return False  # "sent tanks to the drills": arms moved, none sold
         if root.dep_ in ("compound", "amod") and root.pos_ == "NOUN":
             return False  # "a supply ship", "delivery vehicles"
     if event_type == "other" and lemma in WORDS["training_triggers"]:
@@ -313,6 +472,17 @@ def _trigger_holds(
         and any(c.lower_ in WORDS["press"] for c in root.children)
     ):
         return False  # a press conference announces events; it is not one
+    if event_type == "patrol" and lemma in ("fly", "flight", "sortie"):
+        # "Bombers flew over the sea" is a patrol; "the minister flew to Beijing" is not.
+        flyers = (
+            root.subtree
+            if lemma != "fly"
+            else (t for c in root.children if c.dep_ in ("nsubj", "nsubjpass") for t in c.subtree)
+        )
+        if not any(t.lemma_.lower() in WORDS["aircraft"] for t in flyers) and not (
+            lemma != "fly" and sent.text.lower().count("joint")
+        ):
+            return False
     if event_type == "stage" and not (
         root.head.lemma_.lower() in WORDS["happen"] or root.dep_ in ("nsubj", "nsubjpass")
     ):
@@ -429,6 +599,40 @@ def _exercise_name(sent: Span, triggers: list[tuple[str, Span]]) -> str:
     return ""
 
 
+QUOTED_NAME = re.compile(r"[“‘\"']([A-Z][\w-]*(?: [A-Z0-9][\w-]*){0,3})[”’\"']")
+
+
+def _cued_names(sent: Span, triggers: list[tuple[str, Span]]) -> list[tuple[int, int, str]]:
+    """Names of exercises without a year: quoted before or after the trigger ("the 'Malabar'
+    exercise", "the drills 'Northern Shield'"), or after a cue ("Exercise Malabar",
+    "codenamed Northern Shield"). (start, end, name), offsets in the document."""
+    found = []
+    spans = [span for kind, span in triggers if kind in ("exercise", "patrol")]
+    if not spans:
+        return []
+    base = sent.start_char
+    for m in QUOTED_NAME.finditer(sent.text):
+        a, b = m.start() + base, m.end() + base
+        if any(-12 <= span.start_char - b <= 2 or 0 <= a - span.end_char <= 3 for span in spans):
+            found.append((m.start(1) + base, m.end(1) + base, m.group(1)))
+    for token in sent[:-1]:
+        # "Exercise Malabar", or a cue right after the trigger: "the drills, dubbed X".
+        after_trigger = any(0 <= token.i - span.end <= 2 for span in spans)
+        capital_cue = token.is_title and token.lower_ in ("exercise", "operation")
+        if (
+            (after_trigger or capital_cue)
+            and token.lower_ in WORDS["name_cues"]
+            and token.nbor(1).is_title
+        ):
+            end = token.nbor(1)
+            while end.i + 1 < sent.end and end.nbor(1).is_title and end.nbor(1).pos_ == "PROPN":
+                end = end.nbor(1)
+            span = sent.doc[token.i + 1 : end.i + 1]
+            if span.text.lower() not in WORDS["name_cues"]:
+                found.append((span.start_char, span.end_char, span.text))
+    return found
+
+
 def _iso(mention) -> str | None:
     if mention.year is None:
         return None
@@ -458,6 +662,7 @@ def _link(
     country: Callable[[str], Place | None] | None,
     codes: Mapping[str, str],
     published: date | None = None,
+    arrivals: Mapping[int, list[EventPlace]] | None = None,
 ) -> list[Event]:
     """Link sentence reports into events: stages and anaphora join the event they refer to,
     placeless reports join a neighbouring report of the same event or take the dateline city,
@@ -470,8 +675,18 @@ def _link(
                 (d for d in reversed(events) if d.event.type in wanted),
                 None,
             )
-            if earlier is not None and compatible_dates(earlier.event, draft.event):
-                # It adds its places and evidence; who it names may be onlookers.
+            if earlier is None and draft.event.type in ("exercise", "patrol"):
+                # "air patrols by bombers ... before carrying out the joint exercises": the
+                # drills referred to are the patrol just reported.
+                earlier = next(
+                    (d for d in reversed(events) if d.event.type in ("exercise", "patrol")),
+                    None,
+                )
+            if earlier is not None and compatible_dates(
+                earlier.event, draft.event, assumed_yield=draft.event.date_source != "text"
+            ):
+                # It adds its places and evidence; who it names may be onlookers. An anaphor
+                # that states no date of its own has the date of what it refers to.
                 earlier.event = merge(
                     earlier.event,
                     replace(draft.event, participants=(), why=("link:refers_back",)),
@@ -512,6 +727,10 @@ def _link(
                 for d in same_type
                 if abs(d.index - draft.index) <= 2
                 and d.event.status == draft.event.status
+                and not any(
+                    e.date_source == "text" and _long_before(e, published)
+                    for e in (d.event, draft.event)
+                )
                 and compatible_dates(d.event, draft.event, assumed_yield=True)
             ),
             None,
@@ -522,6 +741,16 @@ def _link(
         if draft.event.type == "arms_deal":
             if _place_deal(draft, events, dateline, country):
                 placed.append(draft)
+            continue
+        arrived = [k for k in (arrivals or {}) if draft.index - 3 <= k <= draft.index + 1]
+        if draft.event.type == "meeting" and arrived:
+            k = min(arrived, key=lambda k: abs(k - draft.index))
+            draft.event = replace(
+                draft.event,
+                places=tuple((arrivals or {})[k]),
+                why=draft.event.why + ("place:where_the_visitor_arrived",),
+            )
+            placed.append(draft)
             continue
         place = _dateline_fallback(draft, dateline, published)
         if place is not None:
@@ -672,7 +901,7 @@ def _place_deal(
 
 
 def _deal_roles(
-    sent: Span, toponyms: Sequence[Toponym], codes: frozenset[str]
+    sent: Span, toponyms: Sequence[Toponym], codes: frozenset[str], trigger: Span
 ) -> tuple[tuple[str, str], ...]:
     """Who buys and who sells: the subject of a buying or selling verb, the "to X" of a
     delivery, and else the maker of the weapon named ("Su-35" is Russian)."""
@@ -698,8 +927,13 @@ def _deal_roles(
             and head.head.lemma_.lower() in WORDS["sell_verbs"] | {"delivery", "sale"}
         ):
             roles.setdefault("buyer", t.place.country)
-        elif token.dep_ == "pobj" and head.lower_ == "from" and t.place.feature == "country":
-            roles.setdefault("seller", t.place.country)
+        elif (
+            token.dep_ == "pobj"
+            and head.lower_ == "from"
+            and t.place.feature == "country"
+            and head.head.lemma_.lower() in WORDS["buy_verbs"] | WORDS["deal_nouns"]
+        ):
+            roles.setdefault("seller", t.place.country)  # "bought jets from Russia"
     maker = next(
         (
             MAKERS[m.group("prefix")]
@@ -712,13 +946,36 @@ def _deal_roles(
         roles["seller"] = maker
     if "buyer" not in roles and "seller" in roles:
         others = [c for c in codes if c != roles["seller"]]
-        if len(others) == 1:
+        # "Russia and India signed a contract": the seller's co-signatory buys.
+        signers = [c for c in _subject_countries(sent, toponyms, trigger) if c != roles["seller"]]
+        if len(set(signers)) == 1:
+            roles["buyer"] = signers[0]
+        elif len(others) == 1:
             roles["buyer"] = others[0]
     if "seller" not in roles and "buyer" in roles:
         others = [c for c in codes if c != roles["buyer"]]
         if len(others) == 1:
             roles["seller"] = others[0]
     return tuple(sorted(roles.items()))
+
+
+def _subject_countries(sent: Span, toponyms: Sequence[Toponym], trigger: Span) -> list[str]:
+    """The countries that are subjects of the trigger's verb ("Russia and India signed a
+    contract")."""
+    verb = _governing_verb(trigger.root)
+    found = []
+    for t in toponyms:
+        if t.place is None or not t.place.country:
+            continue
+        span = sent.doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is None:
+            continue
+        token = span.root
+        while token.dep_ == "conj" and token.head is not token:
+            token = token.head
+        if token.dep_ == "nsubj" and token.head.i == verb.i:
+            found.append(t.place.country)
+    return found
 
 
 def _buyer_place(
@@ -740,13 +997,36 @@ def _tree_distance(a: Token, b: Token) -> int:
     return up_a.index(common) + up_b.index(common)
 
 
+def _purpose_of(inner: Span, outer: Span) -> bool:
+    """Whether a trigger is the purpose or topic of another: "met to plan drills", "talks on
+    the delivery of fighters", "arrived for talks"."""
+    if inner.root.i == outer.root.i:
+        return False
+    stop = _governing_verb(outer.root)
+    crossed = False
+    for token in [inner.root, *inner.root.ancestors]:
+        if token.i in (outer.root.i, stop.i):
+            return crossed
+        if token.dep_ in ("xcomp", "advcl") and any(
+            c.dep_ == "aux" and c.lower_ == "to" for c in token.children
+        ):
+            crossed = True  # "to plan drills"
+        if token.dep_ == "pobj" and token.head.lower_ in ("for", "on", "about", "over"):
+            crossed = True  # "talks on the delivery"
+    return False
+
+
 def _nearest_trigger(
     sent: Span, triggers: list[tuple[str, Span]], places: Sequence[EventPlace]
 ) -> tuple[str, Span]:
     """The trigger that governs the place: "travel to X for talks on the delivery of arms" is
-    a meeting. Without a place, or on a tie, the most telling type wins."""
+    a meeting. Without a place, the trigger highest in the parse: the event is the main
+    clause's, what follows is its purpose or circumstance ("chiefs of staff met to plan next
+    year's drills" is a meeting). On a tie, the most telling type wins."""
     if not places:
-        return triggers[0]
+        purposes = [t for t in triggers if any(_purpose_of(t[1], o[1]) for o in triggers)]
+        main = [t for t in triggers if t not in purposes] or triggers
+        return min(main, key=lambda t: TYPE_ORDER.index(t[0]))
     anchors = []
     for p in places:
         start = sent.text.find(p.name)
@@ -811,9 +1091,13 @@ def _locative(token: Token) -> bool:
         if token.dep_ == "pobj":
             prep = token.head
             if prep.lower_ in WORDS["locative_preps"]:
-                # "the ministry in Beijing announced": where the body sits, not the event.
+                # "the ministry in Beijing announced", "said at an expo in X", "the war in X":
+                # where a body sits, a report is made or something else happens.
                 head = prep.head.lemma_.lower()
-                return head not in WORDS["organisations"] | WORDS["circumstances"]
+                return (
+                    head not in WORDS["organisations"] | WORDS["circumstances"]
+                    and _governing_verb(prep).lemma_.lower() not in WORDS["reporting"]
+                )
             if prep.lower_ == "of" and prep.head.lemma_.lower() in WORDS["place_nouns"]:
                 token = prep.head
                 continue
@@ -916,13 +1200,19 @@ def _participants(
     context: Counter,
     country: Callable[[str], Place | None] | None = None,
     places: Sequence[EventPlace] = (),
+    rules: list[str] | None = None,
+    trigger: Span | None = None,
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """The countries taking part (names, and their ISO codes): named, as demonyms, or as
-    capitals acting for them."""
+    capitals acting for them; else the host and the article's main countries (`rules`
+    records which)."""
+    rules = rules if rules is not None else []
     named: dict[str, str | None] = {}
     for t in toponyms:
         place = t.place
         assert place is not None
+        if _in_circumstance(doc, t):
+            continue  # "days after the war in Ukraine": not a side of the event
         if t.kind == "demonym" or place.feature == "country":
             named.setdefault(place.name, place.country)
         elif place.feature == "city" and place.population > 500_000 and place.country:
@@ -933,18 +1223,43 @@ def _participants(
                 state = _country_name(toponyms, place) or (entry.name if entry else None)
                 if state:
                     named.setdefault(state, place.country)
+    if trigger is not None and len(named) > 2:
+        # "Seoul and Tokyo scrambled jets in response to patrols by Chinese and Russian
+        # bombers": when two or more sides are named on the trigger itself, the others
+        # are onlookers.
+        own = {
+            t.place.name
+            for t in toponyms
+            if t.place is not None
+            and t.place.name in named
+            and any(t.start <= tok.idx < t.end for tok in trigger.root.subtree)
+        }
+        if len(own) >= 2:
+            named = {n: c for n, c in named.items() if n in own}
+            rules.append("participants:named_on_trigger")
     if len(named) < 2 and country:
         # The host takes part: "Russia's minister will visit Beijing" is with China.
         for host in dict.fromkeys(p.place.country for p in places if p.place.country):
             entry = country(host) if host else None
             if entry and entry.name not in named and len(named) < 2:
                 named[entry.name] = host
+                rules.append("participants:host")
     if len(named) < 2:
         # Cooperation takes two: a side left unnamed is one of the article's main countries.
         for (name, code), _ in context.most_common(3):
             if name not in named and len(named) < 2:
                 named[name] = code
+                rules.append("participants:article_countries")
     return tuple(named), {n: c for n, c in named.items() if c}
+
+
+def _in_circumstance(doc: Doc, toponym: Toponym) -> bool:
+    """Whether a name is the place of a circumstance ("the war in X", "sanctions on X")."""
+    span = doc.char_span(toponym.start, toponym.end, alignment_mode="expand")
+    if span is None:
+        return False
+    token = span.root
+    return token.dep_ == "pobj" and token.head.head.lemma_.lower() in WORDS["circumstances"]
 
 
 def _country_name(toponyms: Sequence[Toponym], place: Place) -> str | None:

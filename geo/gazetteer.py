@@ -27,6 +27,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 from geopy.geocoders.base import Geocoder
@@ -1095,10 +1096,15 @@ class CachedGeocoder(Geocoder):
         super().__init__(user_agent="news-to-map")
         self.inner = inner
         self.cache_path = Path(cache_path) if cache_path else None
+        # No retries: an unreachable service costs one timeout, then the session stops asking.
         self._geocode = RateLimiter(
-            inner.geocode, min_delay_seconds=min_delay_seconds, swallow_exceptions=False
+            inner.geocode,
+            min_delay_seconds=min_delay_seconds,
+            max_retries=0,
+            swallow_exceptions=False,
         )
         self._lock = threading.Lock()
+        self.failed = False  # a request failed: warned once
         self._cache: dict[str, list | None] = {}
         if self.cache_path and self.cache_path.exists():
             try:
@@ -1119,11 +1125,21 @@ class CachedGeocoder(Geocoder):
         with self._lock:
             hit = key in self._cache
             stored = self._cache.get(key)
+        if not hit and self.failed:
+            return None  # the service failed earlier in this session: do not wait on it again
         if not hit:
             kwargs: dict[str, bool | int] = {"exactly_one": exactly_one}
             if limit is not None and not exactly_one:
                 kwargs["limit"] = limit
-            found = self._geocode(query, **kwargs)
+            try:
+                found = self._geocode(query, **kwargs)
+            except GeopyError as exc:
+                # Unreachable, refused or timed out: the place stays unresolved (not cached,
+                # so a later run asks again) and the user is told once, not per place.
+                if not self.failed:
+                    logger.warning("geocoder unavailable, places left unresolved: %s", exc)
+                self.failed = True
+                return None
             found_list = [] if found is None else [found] if exactly_one else list(found)
             stored = [[loc.address, loc.latitude, loc.longitude, loc.raw] for loc in found_list]
             with self._lock:
@@ -1149,13 +1165,20 @@ def make_geocoder(
     user_agent: str = "news-to-map",
     cache_path: Path | None = None,
     gazetteer: Gazetteer | None = None,
+    url: str | None = None,
+    timeout: float = config.GEOCODER_TIMEOUT_S,
 ) -> Geocoder:
-    """The named geocoder: "offline" (default) or "nominatim" (rate-limited, cached, online)."""
+    """The named geocoder: "offline" (default) or "nominatim" (rate-limited to 1 request/s as
+    its usage policy asks, cached, online; `url` points at another Nominatim server)."""
     if name == "offline":
         return OfflineGeocoder(gazetteer)
     if name == "nominatim":
+        where: dict[str, str] = {}
+        if url:
+            scheme, _, domain = url.partition("://")
+            where = {"scheme": scheme, "domain": domain.rstrip("/")}
         return CachedGeocoder(
-            Nominatim(user_agent=user_agent),
+            Nominatim(user_agent=user_agent, timeout=timeout, **where),
             cache_path=cache_path or config.CACHE_DIR / "nominatim.json",
             min_delay_seconds=1.0,
         )

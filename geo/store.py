@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -85,6 +85,10 @@ EVENT_COLUMNS = (
 )
 
 
+BUSY_TIMEOUT_S = 60.0
+Merge = Callable[[Sequence[Event]], tuple[Sequence[Event], Mapping[str, Event]]]
+
+
 class Store:
     """Articles and their events in one SQLite file (or ":memory:")."""
 
@@ -95,8 +99,11 @@ class Store:
         try:
             # check_same_thread=False: Streamlit serves reruns from several threads;
             # every write happens inside one `with self._conn` transaction.
-            self._conn = sqlite3.connect(self.path, check_same_thread=False)
+            # timeout: a writer waits for another process's transaction (busy timeout)
+            # instead of failing with "database is locked".
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             self._lock = threading.RLock()
+            self._writing = False  # inside add(): reads belong to its transaction
             self._conn.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode = WAL")
@@ -105,11 +112,24 @@ class Store:
             raise StoreError(f"cannot open the event store {self.path}: {exc}") from exc
 
     def _migrate(self) -> None:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            # executescript commits first; the whole migration and its version bump
-            # run as one transaction so a crash leaves the previous schema intact.
-            self._conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        # Each migration and its version bump is one IMMEDIATE transaction that reads the
+        # version inside it: a crash leaves the previous schema, and two processes opening a
+        # new database at once migrate it once.
+        while True:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                if version >= len(MIGRATIONS):
+                    self._conn.commit()
+                    return
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {version + 1}")
+                self._conn.commit()
+            except BaseException:
+                self._conn.rollback()
+                raise
 
     def close(self) -> None:
         """Close the connection."""
@@ -123,13 +143,12 @@ class Store:
 
     # writing
 
-    def has_article(self, key: str) -> bool:
-        """Whether an article with this content hash is stored."""
+    def has_article(self, key: str, *, with_text: bool = False) -> bool:
+        """Whether an article with this content hash is stored (with its text, when asked:
+        an imported article has its events but not its text until it is ingested)."""
+        sql = "SELECT 1 FROM articles WHERE key = ?" + (" AND text != ''" if with_text else "")
         with self._lock:
-            return (
-                self._conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone()
-                is not None
-            )
+            return self._conn.execute(sql, (key,)).fetchone() is not None
 
     def add(
         self,
@@ -137,14 +156,34 @@ class Store:
         events: Sequence[Event],
         *,
         replacing: Mapping[str, Event] | None = None,
+        merge: Merge | None = None,
     ) -> bool:
         """Store an article and its events in one transaction; False if it was already there.
         `replacing` maps the keys of stored events to their merged versions, which now cite
-        this article too."""
+        this article too. `merge`, when given, computes (new events, replacing) from the
+        events inside the transaction, so that writers in other processes cannot slip in
+        between the reading of similar events and the writing of the merge."""
         try:
             with self._lock, self._conn:
+                if self._conn.in_transaction:
+                    self._conn.commit()  # a read left open; nothing of ours is pending
+                # IMMEDIATE: take the write lock before reading, so the check below and
+                # the writes are one atomic step even with another process writing.
+                self._conn.execute("BEGIN IMMEDIATE")
                 if self.has_article(article.key):
+                    # Imported with its events but without its text: keep the text now.
+                    self._conn.execute(
+                        "UPDATE articles SET text = ?, path = ?, published_how = ? "
+                        "WHERE key = ? AND published_how = 'imported' AND text = ''",
+                        (article.text, article.path, article.published_how, article.key),
+                    )
                     return False
+                if merge is not None:
+                    self._writing = True
+                    try:
+                        events, replacing = merge(events)
+                    finally:
+                        self._writing = False
                 self._conn.execute(
                     "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -168,6 +207,38 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot store article {article.id}: {exc}") from exc
         return True
+
+    def import_events(self, events: Sequence[Event]) -> int:
+        """Store events exported elsewhere (`geo export --format jsonl`), in one transaction:
+        their articles are stored by key with the metadata the export carries (no text),
+        events already present are left as they are. Returns how many events were new."""
+        try:
+            with self._lock, self._conn:
+                if self._conn.in_transaction:
+                    self._conn.commit()
+                self._conn.execute("BEGIN IMMEDIATE")
+                before = self.event_count()
+                for event in events:
+                    for s in event.sources:
+                        self._conn.execute(
+                            "INSERT OR IGNORE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (
+                                s.article_key,
+                                s.article,
+                                s.title,
+                                s.source,
+                                None,
+                                s.published.isoformat() if s.published else None,
+                                "imported",
+                                None,
+                                "",
+                                datetime.now(UTC).isoformat(timespec="seconds"),
+                            ),
+                        )
+                    self._insert_event(event)
+                return self.event_count() - before
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot import events: {exc}") from exc
 
     def _insert_event(self, event: Event) -> None:
         key = event.key
@@ -288,6 +359,16 @@ class Store:
             return self._assemble(self._conn.execute(sql, params).fetchall())
 
     def _assemble(self, rows: list[tuple]) -> list[Event]:
+        try:
+            return self._assemble_rows(rows)
+        finally:
+            # The temporary key table opens a transaction; outside a write, end it at once so
+            # that this connection's next read sees what other processes commit, and its next
+            # write can take the lock.
+            if self._conn.in_transaction and not self._writing:
+                self._conn.commit()
+
+    def _assemble_rows(self, rows: list[tuple]) -> list[Event]:
         keys = [row[0] for row in rows]
         places: dict[str, list[EventPlace]] = {k: [] for k in keys}
         participants: dict[str, list[str]] = {k: [] for k in keys}

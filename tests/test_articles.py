@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 from geo import ArticleError
-from geo.articles import clean_text, decode_bytes, find_published, parse_date, read_paths, read_text
+from geo.articles import (
+    clean_text,
+    decode_bytes,
+    find_published,
+    location,
+    parse_date,
+    read_paths,
+    read_text,
+    unsupported_language,
+)
 from geo.config import SEEDS_DIR
 from geo.model import Article, Rejection
 
@@ -409,7 +418,8 @@ def test_composed_page_furniture_is_removed_and_paragraphs_stay_apart():
             "Floods hit Jakarta suburbs",
             "",
             STORY2,
-            "We use cookies to improve your experience. By continuing you accept our cookie policy.",
+            "We use cookies to improve your experience. "
+            "By continuing you accept our cookie policy.",
             "Tags: Russia, China, Pacific Ocean",
             "{% include 'footer.html' %}",
             "12",
@@ -467,12 +477,14 @@ def test_hard_wrapped_text_is_joined_back_into_paragraphs():
         (f"Navies begin joint patrol\n13.06.2019 14:53 MSK\n{STORY}", date(2019, 6, 13)),
         (f"MOSCOW, June 13, 2019 /TASS/. {STORY}", date(2019, 6, 13)),
         (
-            f"June 13, 14:53 UTC+3 MOSCOW\n\nMOSCOW, June 13. /TASS/. {STORY} The drills were first "
+            f"June 13, 14:53 UTC+3 MOSCOW\n\nMOSCOW, June 13. /TASS/. {STORY} "
+            "The drills were first "
             "held in 2005 and have been repeated every year since 2016, the ministry added.",
             date(2016, 6, 13),
         ),
         (
-            f"BEIJING, Nov. 5 (Xinhua) -- {STORY} This will be the fifth meeting of the two leaders in "
+            f"BEIJING, Nov. 5 (Xinhua) -- {STORY} "
+            "This will be the fifth meeting of the two leaders in "
             "2014; a new treaty is planned by 2030 and a joint plan runs for 2015-2020.",
             date(2014, 11, 5),
         ),
@@ -530,3 +542,33 @@ def test_date_opening_the_first_paragraph_is_the_publication_date():
 
     text = "Navies begin drills\n\nMay 11, 2015 - Warships from two navies began drills on Monday."
     assert find_published(text) == _date(2015, 5, 11)
+
+
+# --- language, control characters, locations -------------------------------------------------
+
+
+def test_english_full_of_names_and_quotes_is_english():
+    text = (
+        "Ships taking part: INS Kolkata, INS Shivalik, FS Provence, HMAS Anzac, JS Izumo, "
+        "USS Ronald Reagan, KRI Bung Tomo, RSS Formidable, BRP Jose Rizal, HTMS Bhumibol, "
+        "Admiral Tributs, Varyag. Commander Nikolai Petrov said «Мы готовы» and "
+        "«Всё по плану» before the ships left Vladivostok for the Sea of Japan on Monday."
+    )
+    assert unsupported_language(text) is None
+
+
+def test_russian_and_german_are_not_supported_languages():
+    assert "Cyrillic" in unsupported_language("Корабли провели учения в Японском море. " * 3)
+    german = "Die Schiffe der beiden Marinen haben im Meer gemeinsam geübt und sind heute " * 4
+    assert "common English words" in unsupported_language(german)
+
+
+def test_terminal_escapes_and_control_characters_are_removed():
+    raw = "\x1b[1;31mWarships\x1b[0m sailed\x07 from\x00 Vladivostok.\x1b]0;title\x07"
+    assert clean_text(raw) == "Warships sailed from Vladivostok."
+
+
+def test_locations_name_the_line_of_a_record_only():
+    assert location("/in/feed.jsonl:12") == ("/in/feed.jsonl", 12)
+    assert location("/in/a:b.csv:3") == ("/in/a:b.csv", 3)
+    assert location("/in/story.txt") == ("/in/story.txt", None)

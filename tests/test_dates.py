@@ -62,3 +62,20 @@ def test_relative_dates_need_a_publication_date():
 def test_precision():
     [d] = find_dates("drills in May 2010", PUBLISHED)
     assert d.precision == "month"
+
+
+def test_a_span_of_time_is_not_a_date():
+    assert find_dates("the second such flight over the past year", date(2020, 12, 23)) == []
+    assert [d.year for d in find_dates("drills held last year", date(2020, 12, 23))] == [2019]
+
+
+def test_last_this_and_next_month_names():
+    published = date(2024, 9, 9)
+    found = {d.text: (d.year, d.month) for d in find_dates("last July, next March", published)}
+    assert found == {"last July": (2024, 7), "next March": (2025, 3)}
+
+
+def test_the_second_date_of_a_range_is_its_end():
+    found = find_dates("From Sept. 20 to Oct. 10 ships patrolled", date(2024, 10, 11))
+    assert [(d.month, d.day, d.ends) for d in found] == [(9, 20, False), (10, 10, True)]
+    assert best_date(found).month == 9

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 
 from geo.export import to_csv, to_geojson, to_jsonl
+from geo.model import EventPlace
 from tests.conftest import BEIJING, MOSCOW, make_article, make_event
 
 
@@ -47,3 +49,28 @@ def test_geojson_one_point_per_place_lon_first():
     props = collection["features"][0]["properties"]
     assert props["place"] == "Moscow" and props["type"] == "exercise"
     json.dumps(collection)  # serialisable as is
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas():
+    """OWASP's rule: text starting with =, +, -, @, tab or CR gets a leading quote."""
+    article = make_article("Drills in Moscow.", source="@SUM(1+1)")
+    event = make_event(article, participants=("+1+2", "China"))
+    event = replace(
+        event,
+        type="\t=1+1",
+        status="\r=1+1",
+        places=(EventPlace("-2+3+cmd|' /C calc'!A0", MOSCOW),),
+        sources=(replace(event.sources[0], excerpt='=HYPERLINK("http://evil.example","x")'),),
+    )
+    [row] = list(csv.DictReader(io.StringIO(to_csv([event]), newline="")))
+    assert row["excerpt"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert row["participants"] == "'+1+2; China"
+    assert row["places"] == "'-2+3+cmd|' /C calc'!A0"
+    assert row["sources"] == "'@SUM(1+1)"
+    assert (row["type"], row["status"]) == ("'\t=1+1", "'\r=1+1")
+
+
+def test_csv_negative_coordinates_stay_numbers():
+    sydney = replace(MOSCOW, lat=-33.86785, lon=-151.20732)
+    [row] = list(csv.DictReader(io.StringIO(to_csv([make_event(make_article(), sydney)]))))
+    assert (float(row["latitudes"]), float(row["longitudes"])) == (-33.86785, -151.20732)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import logging
 import shutil
+import socket
+import threading
+import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -356,7 +362,7 @@ def test_make_geocoder(gaz: Gazetteer) -> None:
 class _FakeGeocoder:
     """Stands in for Nominatim: records calls, never touches the network."""
 
-    def __init__(self, user_agent: str = "") -> None:
+    def __init__(self, user_agent: str = "", **options) -> None:
         self.user_agent = user_agent
         self.calls: list[tuple] = []
 
@@ -465,3 +471,85 @@ def test_continent_adjectives_name_their_continent(
 def test_a_country_demonym_is_not_taken_by_a_continent(gaz: Gazetteer) -> None:
     place = gaz.demonym("American")
     assert place is not None and (place.feature, place.country) == ("country", "US")
+
+
+# -- the opt-in online geocoder against a stub server on localhost ------------------------------
+
+
+class _StubNominatim(http.server.BaseHTTPRequestHandler):
+    """Answers /search like Nominatim does and records what it was asked."""
+
+    seen: list[tuple[float, str, str]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        _StubNominatim.seen.append(
+            (time.monotonic(), query.get("q", [""])[0], self.headers.get("User-Agent", ""))
+        )
+        body = json.dumps(
+            [
+                {
+                    "place_id": 1,
+                    "osm_type": "node",
+                    "osm_id": 42,
+                    "lat": "43.1",
+                    "lon": "131.9",
+                    "display_name": f"{query.get('q', [''])[0]}, Stubland",
+                    "addresstype": "city",
+                }
+            ]
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def stub_nominatim():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StubNominatim)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _StubNominatim.seen = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_nominatim_obeys_the_usage_policy_against_a_stub_server(tmp_path: Path, stub_nominatim):
+    cache = tmp_path / "nominatim.json"
+    geo = make_geocoder(
+        "nominatim", user_agent="analyst-tool", cache_path=cache, url=stub_nominatim
+    )
+    assert geo.geocode("Vladivostok").address == "Vladivostok, Stubland"
+    assert geo.geocode("Qingdao").address == "Qingdao, Stubland"
+    assert geo.geocode("Vladivostok").address == "Vladivostok, Stubland"  # from the cache
+    assert [q for _, q, _ in _StubNominatim.seen] == ["Vladivostok", "Qingdao"]
+    assert {agent for _, _, agent in _StubNominatim.seen} == {"analyst-tool"}
+    (first, _, _), (second, _, _) = _StubNominatim.seen
+    assert second - first >= 0.95  # one request per second
+    again = make_geocoder(
+        "nominatim", user_agent="analyst-tool", cache_path=cache, url=stub_nominatim
+    )
+    assert again.geocode("Qingdao").address == "Qingdao, Stubland"
+    assert len(_StubNominatim.seen) == 2  # the cache outlived the first geocoder
+
+
+def test_an_unreachable_geocoder_leaves_places_unresolved_with_one_warning(
+    tmp_path: Path, caplog
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    geo = make_geocoder(
+        "nominatim", cache_path=tmp_path / "n.json", url=f"http://127.0.0.1:{port}", timeout=2
+    )
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING):
+        assert geo.geocode("Vladivostok") is None
+        assert geo.geocode("Qingdao") is None
+    assert time.monotonic() - started < 10  # no hang
+    warnings = [r for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(warnings) == 1

@@ -388,8 +388,8 @@ def test_town_names_used_for_house_models_are_not_places(geoparser):
 
 def test_numbered_gate_named_as_a_site_is_not_placed(geoparser):
     text = (
-        "The jockey did a great job despite being drawn from Gate 10. What he has done, "
-        "nobody has done in Dubai."
+        "The rider won easily although his horse started from Gate 10. Nobody had "
+        "managed that before in Dubai."
     )
     found = geoparser.parse(text)
     assert not any("Gate" in t.text for t in found)
