@@ -544,6 +544,9 @@ class Store:
         at = correction.at or datetime.now(UTC).isoformat(timespec="seconds")
         try:
             with self._lock, self._conn:
+                if self._conn.in_transaction:
+                    self._conn.commit()  # a read left open; nothing of ours is pending
+                self._conn.execute("BEGIN IMMEDIATE")
                 cursor = self._conn.execute(
                     "INSERT INTO corrections (event_key, field, before, after, who, at, note) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
