@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span
 
 import geo.sentences  # noqa: F401 - registers the "datelines" component
 from geo import config
+from geo.datelines import match_dateline
 from geo.gazetteer import Gazetteer, Match, haversine_km, normalize
 from geo.model import Place, Toponym
 
@@ -163,7 +164,6 @@ _COUNTY_KM = 120.0
 # What a full name tagged PERSON may be taken as when the document is about its country.
 _DIVISION_LIKE = {"admin1", "admin2", "region", "island"}
 _SAINT_WORDS = {"st", "saint", "ste", "sainte"}
-_DATELINE_DASHES = {"—", "–", "-", "--", ",", "(", ":"}
 _AREA_FEATURES = {
     "country",
     "continent",
@@ -1289,14 +1289,12 @@ def _after_preposition(doc: Doc, start: int) -> bool:
 
 
 def _is_dateline(doc: Doc, start: int, end: int) -> bool:
-    """An upper-case place name opening the text or a paragraph: "BEIRUT —", "LONDON, Ky."."""
-    span = doc[start:end]
-    if not span.text.isupper():
-        return False
+    """A place name that is the city of a dateline: "BEIJING —", "LONDON, Ky., June 13 --"."""
     before = doc[start - 1] if start > 0 else None
     if before is not None and not (before.is_space and "\n" in before.text):
         return False
-    return end < len(doc) and doc[end].text in _DATELINE_DASHES
+    found = match_dateline(doc.text, doc[start].idx)
+    return found is not None and found.place_end == doc[end - 1].idx + len(doc[end - 1].text)
 
 
 def _substantial(m: Match) -> bool:
