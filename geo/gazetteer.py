@@ -738,7 +738,11 @@ class Match:
     place: Place
     score: float
     matched: str  # "name", "alias", "alternate" or "abbrev"
-    admin1: str | None = None  # GeoNames admin1 key ("US.LA") of a city or division
+
+    @property
+    def admin1(self) -> str | None:
+        """The GeoNames admin1 key ("US.LA") of the place's first-level division."""
+        return self.place.admin1
 
 
 _ENTRY_COLUMNS = (
@@ -747,7 +751,7 @@ _ENTRY_COLUMNS = (
 
 
 def _place(row: Sequence) -> Place:
-    return Place(row[0], row[1], row[2], row[3], row[4], row[5], row[6] or 0, row[7])
+    return Place(row[0], row[1], row[2], row[3], row[4], row[5], row[6] or 0, row[7], row[8])
 
 
 class Gazetteer:
@@ -844,7 +848,7 @@ class Gazetteer:
                 "ORDER BY n.score DESC, e.population DESC, e.rowid",
                 (norm,),
             ).fetchall()
-        return tuple(Match(_place(r), r[9], _KIND_LABEL[r[10]], r[8]) for r in rows)
+        return tuple(Match(_place(r), r[9], _KIND_LABEL[r[10]]) for r in rows)
 
     def lookup(self, name: str, *, limit: int | None = None) -> list[Match]:
         """Every entry called `name`, best prior first, with scores and how the name matched."""
@@ -957,6 +961,18 @@ class Gazetteer:
         return int(self.meta.get("entries", 0))
 
 
+def within(inner: Place, outer: Place) -> bool:
+    """Whether `inner` lies in the country or first-level division `outer`, by their codes
+    (a town in its state, a county in its country); False for other kinds of `outer`."""
+    if inner.id == outer.id:
+        return False
+    if outer.feature == "admin1":
+        return bool(inner.admin1) and inner.admin1 == outer.admin1 and inner.feature != "admin1"
+    if outer.feature == "country":
+        return bool(inner.country) and inner.country == outer.country
+    return False
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -1056,7 +1072,7 @@ class OfflineGeocoder(Geocoder):
         # The name lookup carries the entry's division, for the address.
         match = next(
             (m for m in self.gazetteer.lookup(place.name) if m.place.id == place.id),
-            Match(place, 0.0, "name", None),
+            Match(place, 0.0, "name"),
         )
         loc = self._location(match, 0.0)
         return loc if exactly_one else [loc]
@@ -1075,6 +1091,7 @@ def location_to_place(location: Location) -> Place:
             raw.get("country"),
             int(raw.get("population") or 0),
             raw.get("geonameid"),
+            raw.get("admin1"),
         )
     osm = f"{raw.get('osm_type', '')}{raw.get('osm_id', '')}" or _slug(location.address)
     return Place(

@@ -23,7 +23,7 @@ from spacy.tokens import Doc, Span
 import geo.sentences  # noqa: F401 - registers the "datelines" component
 from geo import config
 from geo.datelines import match_dateline
-from geo.gazetteer import Gazetteer, Match, haversine_km, normalize
+from geo.gazetteer import Gazetteer, Match, haversine_km, normalize, within
 from geo.model import Place, Toponym
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -950,7 +950,7 @@ class Geoparser:
                 break
             outer = self.gazetteer.lookup(after.text)
             if any(
-                _inside(m, o)
+                within(m.place, o.place)
                 for m in matches
                 for o in outer
                 if o.place.feature in ("admin1", "country")
@@ -1300,15 +1300,6 @@ def _is_dateline(doc: Doc, start: int, end: int) -> bool:
 def _substantial(m: Match) -> bool:
     """Whether a candidate is notable enough to take a name the NER did not label a place."""
     return m.place.feature != "city" or m.place.population >= MIN_POPULATION_UNLABELLED
-
-
-def _inside(m: Match, outer: Match) -> bool:
-    """Whether candidate m lies in the division or country `outer`."""
-    if m.place.id == outer.place.id:
-        return False
-    if outer.place.feature == "admin1":
-        return bool(m.admin1) and m.admin1 == outer.admin1 and m.place.feature != "admin1"
-    return m.place.country == outer.place.country and m.place.feature != "country"
 
 
 # ---------------------------------------------------------------------------------------------
