@@ -35,6 +35,7 @@ from geopy.point import Point
 
 from geo import GeoError, config
 from geo.model import Place
+from geo.ranking import Weights, context_of, haversine_km, rank
 
 logger = logging.getLogger(__name__)
 
@@ -973,31 +974,20 @@ def within(inner: Place, outer: Place) -> bool:
     return False
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
-
-
 # ---------------------------------------------------------------------------------------------
 # geopy geocoders
 # ---------------------------------------------------------------------------------------------
-
-# Features whose point says little about where a nearby name is (a country's point is its middle).
-_AREA_FEATURES = {"country", "continent", "ocean", "sea", "region"}
 
 
 class OfflineGeocoder(Geocoder):
     """A geopy geocoder on the offline gazetteer: ranked candidates, no network."""
 
     def __init__(
-        self, gazetteer: Gazetteer | None = None, *, near_radius_km: float = 500.0
+        self, gazetteer: Gazetteer | None = None, *, weights: Weights | None = None
     ) -> None:
         super().__init__(user_agent="news-to-map")
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
-        self.near_radius_km = near_radius_km
+        self.weights = weights or Weights.load()  # the geoparser's, from geo/data/geoparser.toml
 
     def geocode(
         self,
@@ -1007,7 +997,9 @@ class OfflineGeocoder(Geocoder):
         limit: int | None = None,
         near: Sequence[str] | None = (),
     ) -> Location | list[Location] | None:
-        """Places called `query`, best first; `near` names other places the text mentions."""
+        """Places called `query`, best first; `near` names other places the text mentions. They
+        are ranked as the geoparser ranks a name's candidates (`geo.ranking`): the countries
+        and divisions of the places near, and their distance."""
         matches = self.gazetteer.lookup(query)
         if not matches:
             return None
@@ -1018,35 +1010,9 @@ class OfflineGeocoder(Geocoder):
             for m in [self.gazetteer.lookup(n, limit=1)]
             if m
         ]
-        scored = sorted(
-            ((m.score + self._boost(m, anchors), i, m) for i, m in enumerate(matches)),
-            key=lambda t: (-t[0], t[1]),
-        )
-        locations = [self._location(m, s) for s, _, m in scored[: (1 if exactly_one else limit)]]
+        scored = rank(matches, context_of(anchors, self.weights.params), self.weights)
+        locations = [self._location(m, s) for s, m in scored[: (1 if exactly_one else limit)]]
         return locations[0] if exactly_one else locations
-
-    def _boost(self, m: Match, anchors: list[Match]) -> float:
-        """Evidence from the other places named: same country, same division, or close by."""
-        if not anchors:
-            return 0.0
-        boost = (
-            1.0
-            if any(a.place.country and a.place.country == m.place.country for a in anchors)
-            else 0.0
-        )
-        near = 0.0
-        for a in anchors:
-            if (
-                a.place.feature == "admin1"
-                and m.admin1
-                and a.admin1 == m.admin1
-                and m.place.feature != "admin1"
-            ):
-                near = max(near, 2.5)
-            elif a.place.feature not in _AREA_FEATURES and a.place.id != m.place.id:
-                d = haversine_km(a.place.lat, a.place.lon, m.place.lat, m.place.lon)
-                near = max(near, 2.0 * max(0.0, 1.0 - d / self.near_radius_km))
-        return boost + near
 
     def _location(self, m: Match, score: float) -> Location:
         p = m.place

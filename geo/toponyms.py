@@ -21,11 +21,12 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 import geo.sentences  # noqa: F401 - registers the "datelines" component
-from geo import config
+from geo import config, ranking
 from geo.datelines import match_dateline
 from geo.gazetteer import Gazetteer, Match, haversine_km, normalize, within
 from geo.model import Place, Toponym
 
+_WEIGHTS = ranking.Weights.load()
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 DEMONYM_LABELS = {"NORP"}
 # Labels the NER gives place names by mistake (or by metonymy: "Ottawa said").
@@ -1358,15 +1359,13 @@ def _choose(
     p: _Place, countries: Counter, admin1: Counter, anchors: Sequence[Match]
 ) -> tuple[Match, float]:
     """The best candidate and its margin over the best one far from it."""
-    scored = sorted(
-        ((_score(c, p, countries, admin1, anchors), i, c) for i, c in enumerate(p.candidates)),
-        key=lambda t: (-t[0], t[1]),
-    )
-    top_score, _, top = scored[0]
+    ctx = ranking.Context(countries, admin1, anchors, frozenset(p.within))
+    scored = ranking.rank(p.candidates, ctx, _WEIGHTS)
+    top_score, top = scored[0]
     rival = next(
         (
             s
-            for s, _, c in scored[1:]
+            for s, c in scored[1:]
             if haversine_km(c.place.lat, c.place.lon, top.place.lat, top.place.lon) > 161
         ),
         None,
@@ -1389,33 +1388,3 @@ def _one_sense_per_name(places: list[_Place]) -> None:
         for p in group:
             if not p.within:
                 p.chosen = next((c for c in p.candidates if c.place.id == winner), p.chosen)
-
-
-def _score(
-    c: Match, p: _Place, countries: Counter, admin1: Counter, anchors: Sequence[Match]
-) -> float:
-    """A candidate's prior plus the evidence of the document around it."""
-    score = c.score
-    place = c.place
-    if p.within:
-        if (c.admin1 in p.within and place.feature != "admin1") or (
-            place.country in p.within and place.feature != "country"
-        ):
-            score += 4.0
-    if place.country and countries.get(place.country):
-        score += 2.0 + min(countries[place.country], 5) * 0.2
-    # A world city (London, Tokyo) is what the news means even in a story set elsewhere: a
-    # country named around it must not pull the name to a small namesake town.
-    if place.feature == "city" and place.population >= _WORLD_CITY:
-        score += 1.0
-    if c.admin1 and admin1.get(c.admin1):
-        score += 1.5 + min(admin1[c.admin1], 4) * 0.25
-    if place.feature not in _AREA_FEATURES and anchors:
-        near = 0.0
-        for a in anchors:
-            if a.place.id == place.id:
-                continue
-            d = haversine_km(a.place.lat, a.place.lon, place.lat, place.lon)
-            near = max(near, 1.0 * max(0.0, 1.0 - d / NEAR_KM))
-        score += near
-    return score
