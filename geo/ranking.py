@@ -128,11 +128,11 @@ def context_of(anchors: Iterable[Match], params: Mapping[str, float]) -> Context
     for a in anchors:
         if a.place.country:
             ctx.countries[a.place.country] += (
-                params["country_mention_weight"] if a.place.feature == "country" else 1
+                int(params["country_mention_weight"]) if a.place.feature == "country" else 1
             )
         if a.admin1 and a.place.feature in ("admin1", "admin2"):
             ctx.divisions[a.admin1] += (
-                params["division_mention_weight"] if a.place.feature == "admin1" else 1
+                int(params["division_mention_weight"]) if a.place.feature == "admin1" else 1
             )
         if a.place.feature not in AREA_FEATURES:
             points.append(a)
