@@ -163,12 +163,17 @@ def organisation_names(doc: Doc) -> frozenset[str]:
 
 
 def product_names(doc: Doc) -> frozenset[str]:
-    """Capitalised words the text uses as the names of products: followed by a product noun
-    ("the Aldwick model"), and the words listed with them ("Aldwick, Brenton and Corby")."""
+    """Capitalised words the text uses as the names of products, designs and classes: before
+    a product noun, with or without a hyphen ("the Aldwick model", "a Karakurt-class
+    corvette", "the Brenton floor plan"), and the words listed with them ("Aldwick, Brenton
+    and Corby")."""
     nouns = WORDS["product_nouns"]
     names: set[int] = set()
     for tok in doc[1:]:
-        prev = doc[tok.i - 1]
+        i = tok.i - 1
+        if doc[i].text == "-" and i > 0:
+            i -= 1
+        prev = doc[i]
         if not (prev.is_title and prev.is_alpha) or prev.is_sent_start or prev.like_num:
             continue
         two = tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in ("plan", "plans")

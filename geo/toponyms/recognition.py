@@ -111,7 +111,9 @@ class Recogniser:
     def _take(self, found: Recognised, m: Mention) -> bool:
         decision = self.decide(m)
         if not decision.accepted:
-            found.rejected.append(decision)
+            # Kept for explaining: names the gazetteer knows, and anything with some evidence.
+            if m.kind == "place" or any(self.weights[n] > 0 for n in decision.fired):
+                found.rejected.append(decision)
             return False
         found.document.accept(m)
         (found.places if m.kind == "place" else found.sites).append(decision)
@@ -128,7 +130,9 @@ class Recogniser:
                 country = self.gazetteer.demonym(ent.text)
                 if country is not None:
                     found.demonyms.append(
-                        Toponym(ent.start_char, ent.end_char, ent.text, country, "demonym")
+                        Toponym(
+                            ent.start_char, ent.end_char, ent.text, country, "demonym", ("demonym",)
+                        )
                     )
                 continue
             if ent.label_ not in PLACE_LABELS:

@@ -90,13 +90,6 @@ def generic_word(m: Mention) -> bool:
     return m.norm in WORDS["generic_words"]
 
 
-@rule("short_word", sources=UNLABELLED)
-def short_word(m: Mention) -> bool:
-    """A word of one or two letters not in capitals, outside the NER's place labels, is no
-    place name."""
-    return len(m.norm) < 3 and not m.text.isupper()
-
-
 @rule("nationality_word", kinds=("place", "local"), sources=STANDALONE)
 def nationality_word(m: Mention) -> bool:
     """A word for a nationality ("Chinese", "Kenyans") names people, not a place (it is
@@ -154,9 +147,8 @@ def word_of_a_persons_name(m: Mention) -> bool:
     return not placed
 
 
-@rule("full_person_name", sources=("ner_other",))
 def full_person_name(m: Mention) -> bool:
-    """A full name the NER tags a person's is the person even where a town bears it."""
+    """Whether the NER tags the name a person's full name (two words or more)."""
     return m.label == "PERSON" and not m.single
 
 
@@ -287,7 +279,9 @@ def division_after_comma(m: Mention) -> bool:
 @rule("division_of_a_country_named", sources=("ner_other",))
 def division_of_a_country_named(m: Mention) -> bool:
     """A full name tagged a person's that names a division (a state, a province, an island) of
-    a country the text's places lie in is the division: "Uttar Pradesh" beside Delhi."""
+    a country the text's places lie in is the division: "Uttar Pradesh" beside Delhi. (Other
+    full names of persons need evidence that places them, as every name the NER did not label
+    a place does.)"""
     best = m.best
     return (
         full_person_name(m)
