@@ -53,8 +53,8 @@ class Rule:
 
     @property
     def description(self) -> str:
-        """The first sentence of the rule's docstring: the phenomenon it stands for."""
-        return " ".join((self.test.__doc__ or "").split()).split(". ")[0].rstrip(".")
+        """The rule's docstring on one line: the phenomenon it stands for."""
+        return " ".join((self.test.__doc__ or "").split())
 
     def applies(self, m: Mention) -> bool:
         """Whether the rule weighs this kind of mention from this source."""
