@@ -262,6 +262,15 @@ def street_context(doc: Doc, start: int) -> bool:
     )
 
 
+def dedication(doc: Doc, start: int) -> bool:
+    """Whether the name says whom a church is dedicated to: "the church of X", "the Cathedral
+    of X and Y"."""
+    j = start - 1
+    while j >= 0 and (doc[j].lower_ in WORDS["coordinators"] or doc[j].text[:1].isupper()):
+        j -= 1  # back over the other names listed: "of St. X and St. Y"
+    return j >= 1 and doc[j].lower_ == "of" and doc[j - 1].lower_ in WORDS["church_words"]
+
+
 def line_start(doc: Doc, i: int) -> bool:
     """Whether token i opens the text or a line."""
     return i == 0 or doc[i - 1].is_space and "\n" in doc[i - 1].text

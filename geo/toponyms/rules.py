@@ -24,6 +24,7 @@ from geo.toponyms.mentions import (
     after_comma,
     after_full_name,
     after_preposition,
+    dedication,
     line_start,
     possessive_object,
     small_town,
@@ -152,10 +153,14 @@ def full_person_name(m: Mention) -> bool:
     return m.label == "PERSON" and not m.single
 
 
-@rule("saints_name", sources=("ner_other",))
+@rule("saints_name", sources=STANDALONE)
 def saints_name(m: Mention) -> bool:
-    """ "St. X" tagged as a person is the saint (of a church), not a parish named after them."""
-    return full_person_name(m) and m.doc[m.start].lower_.rstrip(".") in WORDS["saint_words"]
+    """A saint's name ("St. X") is the saint, not a parish or a town named after them, when the
+    NER tags it a person or it says whom a church is dedicated to ("the church of St. X and
+    St. Y")."""
+    if m.doc[m.start].lower_.rstrip(".") not in WORDS["saint_words"] or m.single:
+        return False
+    return full_person_name(m) or dedication(m.doc, m.start)
 
 
 @rule("organisation_name", sources=STANDALONE)

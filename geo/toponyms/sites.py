@@ -81,8 +81,9 @@ def main_town(
     towns: Sequence[PlaceMention], own: Counter[str], others: Counter[str]
 ) -> PlaceMention:
     """The town the document is about: the one its place names support most (its own mentions
-    and those of places around it), the biggest on a tie. Nearness in the text misleads: a
-    site's paragraph often names some other town, or a namesake resolved wrongly."""
+    and those of places around it), on a tie the one named most, then the biggest. Nearness in
+    the text misleads: a site's paragraph often names some other town, or a namesake resolved
+    wrongly."""
     population = {p.resolved.place.id: p.resolved.place.population for p in towns}
-    best = max(population, key=lambda k: (own[k] + others[k], population[k]))
+    best = max(population, key=lambda k: (own[k] + others[k], own[k], population[k]))
     return next(p for p in towns if p.resolved.place.id == best)
