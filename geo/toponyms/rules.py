@@ -244,7 +244,7 @@ def before_its_division(m: Mention) -> bool:
 @rule("after_locative_preposition", kinds=("place", "local"), sources=STANDALONE)
 def after_locative_preposition(m: Mention) -> bool:
     """A name governed by a locative preposition ("in X", "near X", "flew to X") is a place,
-    unless it only owns what is placed ("at Zara's offices")."""
+    unless it only owns what is placed ("at Marlow's offices")."""
     return after_preposition(m.doc, m.start) and not possessive_object(m.doc, m.end)
 
 
