@@ -40,7 +40,7 @@ from geo.ranking import Weights, context_of, haversine_km, rank
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 
 FEATURES = (
     "country",
@@ -91,6 +91,9 @@ _TIER = {
 NAME, ALIAS, ALTERNATE, ABBREV = 0, 1, 2, 3
 _KIND_PENALTY = {NAME: 0.0, ALIAS: 0.05, ALTERNATE: 0.3, ABBREV: 0.3}
 _KIND_LABEL = {NAME: "name", ALIAS: "alias", ALTERNATE: "alternate", ABBREV: "abbrev"}
+
+# A first-level division's prior is log10 of its towns' population plus this, up to its tier.
+_DIVISION_POPULATION_BONUS = 0.5
 
 # A division named like a city of at least this population in the same country ranks just below
 # that city: "Chelyabinsk", "Moscow", "Tokyo", "Kyiv", "New York" mean the city in the news.
@@ -539,7 +542,10 @@ def _add_divisions(b: _Builder, path: Path, sources: Sources) -> list[_Division]
 
 
 def _register_divisions(
-    b: _Builder, divisions: list[_Division], centroids: dict[str, tuple[float, float, int]]
+    b: _Builder,
+    divisions: list[_Division],
+    centroids: dict[str, tuple[float, float, int]],
+    division_pop: dict[str, int],
 ) -> None:
     for d in divisions:
         point = d.point
@@ -549,9 +555,15 @@ def _register_divisions(
         if point is None:
             continue
         id_ = f"gn:{d.gid}" if d.gid else f"cur:admin1-{_slug(d.iso or d.key)}"
-        rowid = b.add(
-            id_, d.name, point[0], point[1], "admin1", d.country, 0, d.gid, d.key, _TIER["admin1"]
-        )
+        # A division ranks by the towns in it, up to the tier: a state of millions outranks
+        # its namesake towns, a parish of a small island ("Hamilton", "Manchester") does not
+        # outrank the big cities named like it. One whose towns the city list files under
+        # other codes (Ireland's counties) keeps the tier.
+        towns = division_pop.get(d.key, 0)
+        prior = _TIER["admin1"]
+        if towns:
+            prior = min(prior, math.log10(towns + 1) + _DIVISION_POPULATION_BONUS)
+        rowid = b.add(id_, d.name, point[0], point[1], "admin1", d.country, 0, d.gid, d.key, prior)
         if rowid is None:
             continue
         d.rowid = rowid
@@ -576,14 +588,13 @@ def _add_cities(
         k = f"{c['countrycode']}.{c.get('admin1code') or ''}"
         la, lo, n = centroids.get(k, (0.0, 0.0, 0))
         centroids[k] = (la + c["latitude"], lo + c["longitude"], n + 1)
-    _register_divisions(b, divisions, centroids)
-
     # Towns' population per division: a division far more populous than its namesake city
     # ("Quebec" the province, 8 million, beside Quebec City's half million) keeps its name.
     division_pop: dict[str, int] = {}
     for c in cities.values():
         k = f"{c['countrycode']}.{c.get('admin1code') or ''}"
         division_pop[k] = division_pop.get(k, 0) + int(c.get("population") or 0)
+    _register_divisions(b, divisions, centroids, division_pop)
     # (norm, country) -> (best score, population, admin1 key) of the big cities so named
     big_city_names: dict[tuple[str, str], tuple[float, int, str]] = {}
     city_names: dict[tuple[str, str], float] = {}  # (norm, country) -> best score, every city

@@ -91,7 +91,6 @@ def features(c: Match, ctx: Context, params: Mapping[str, float]) -> dict[str, f
         out["world_city"] = 1.0
     if c.admin1 and ctx.divisions.get(c.admin1):
         out["division_named"] = 1.0
-        out["division_mentions"] = min(ctx.divisions[c.admin1], params["division_mentions_cap"])
     if place.feature not in AREA_FEATURES and ctx.anchors:
         near = max(
             (

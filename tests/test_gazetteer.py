@@ -465,3 +465,16 @@ def test_continent_adjectives_name_their_continent(
 def test_a_country_demonym_is_not_taken_by_a_continent(gaz: Gazetteer) -> None:
     place = gaz.demonym("American")
     assert place is not None and (place.feature, place.country) == ("country", "US")
+
+
+@pytest.mark.parametrize(
+    "name, country", [("Hamilton", "CA"), ("Manchester", "GB"), ("Hanover", "DE")]
+)
+def test_a_small_islands_parish_does_not_outrank_a_big_city(gaz: Gazetteer, name, country) -> None:
+    best = gaz.lookup(name, limit=1)[0].place
+    assert (best.feature, best.country) == ("city", country)
+
+
+def test_a_populous_division_still_outranks_its_namesake_towns(gaz: Gazetteer) -> None:
+    assert gaz.lookup("Alberta", limit=1)[0].place.feature == "admin1"
+    assert gaz.lookup("Wyoming", limit=1)[0].place.feature == "admin1"
