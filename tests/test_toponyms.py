@@ -441,3 +441,15 @@ def test_elementary_school_short_name_is_a_site_in_the_town(geoparser):
     found = geoparser.parse(text)
     school = next(t for t in found if t.text == "Harmon Elementary")
     assert _near(school, 39.12, -77.56)
+
+
+def test_a_dateline_city_the_ner_cuts_short_is_found_by_the_grammar(geoparser):
+    found = _places(geoparser.parse("ST. CLOUD – St. Cloud Police announced two arrests."))
+    assert found["ST. CLOUD"].place.country == "US"
+    assert "dateline_city" in found["ST. CLOUD"].why
+
+
+def test_a_division_named_with_its_division_word(geoparser):
+    text = "Soldiers from Kaduna State and Kano State arrived on Monday."
+    found = _places(geoparser.parse(text))
+    assert found["Kaduna State"].place.feature == "admin1"

@@ -5,6 +5,7 @@ A candidate is a span that may name a place (`Mention`), marked with its source:
     ner_place       an entity the NER labels GPE, LOC or FAC
     ner_other       an entity it labels otherwise (ORG, PERSON, NORP, ...): metonymy and errors
     capitalised     a run of capitalised words in no entity
+    dateline        the city of a dateline opening a paragraph ("ST. LOUIS —"), by its grammar
     in_organisation a name opening or closing an organisation's name ("Oregon State Police")
     in_site         a name inside a site's name ("the Leeds General Infirmary")
 
@@ -29,7 +30,7 @@ from geo.toponyms.words import WORDS
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 OTHER_LABELS = frozenset({"ORG", "PERSON", "NORP"})
 POSSESSIVES = frozenset({"'s", "’s"})
-SOURCES = ("ner_place", "ner_other", "capitalised", "in_organisation", "in_site")
+SOURCES = ("ner_place", "ner_other", "capitalised", "dateline", "in_organisation", "in_site")
 KINDS = ("place", "site", "local")
 
 

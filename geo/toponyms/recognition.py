@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
+from geo.datelines import find_datelines
 from geo.gazetteer import Gazetteer, normalize
 from geo.model import Toponym
 from geo.ranking import load_weights
@@ -100,6 +101,7 @@ class Recogniser:
         self._ner_places(found)
         found.document.countries = found.document.place_countries()
         found.document.ner_known = frozenset(found.document.known)
+        self._datelines(found)
         self._other_names(found)
         self._sites(found)
         self._organisations(found)
@@ -165,6 +167,23 @@ class Recogniser:
             if self._take(found, m):
                 return
         self._take(found, Mention(document, start, end, "local", "ner_place", ent.label_))
+
+    def _datelines(self, found: Recognised) -> None:
+        """2. The city of each dateline, found by the dateline grammar ("ST. LOUIS —", which
+        the NER may cut or label otherwise)."""
+        document = found.document
+        doc = document.doc
+        for dateline in find_datelines(doc.text):
+            span = doc.char_span(dateline.place_start, dateline.place_end)
+            if span is None or not document.free(span.start, span.end):
+                continue
+            matches = tuple(document.lookup(span.text))
+            label = next(
+                (e.label_ for e in doc.ents if (e.start, e.end) == (span.start, span.end)), ""
+            )
+            if matches:
+                m = Mention(document, span.start, span.end, "place", "dateline", label, matches)
+                self._take(found, m)
 
     def _other_names(self, found: Recognised) -> None:
         """2. Names the NER labels otherwise, or not at all, that the gazetteer knows."""

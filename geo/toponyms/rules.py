@@ -32,7 +32,7 @@ from geo.toponyms.mentions import (
 )
 from geo.toponyms.words import WORDS
 
-STANDALONE = ("ner_place", "ner_other", "capitalised")  # names standing on their own
+STANDALONE = ("ner_place", "ner_other", "capitalised", "dateline")  # names on their own
 EMBEDDED = ("in_organisation", "in_site")  # names inside a longer name
 UNLABELLED = ("ner_other", "capitalised")  # names the NER did not label a place
 PARAMS = load_weights()["recognition"]["params"]
@@ -123,11 +123,18 @@ def abbreviation(m: Mention) -> bool:
     return m.matches[0].matched == "abbrev" and ("." in m.text or m.source != "ner_place")
 
 
-@rule("abbreviation_after_town", sources=("ner_place",))
+@rule("abbreviation_after_town", sources=STANDALONE)
 def abbreviation_after_town(m: Mention) -> bool:
     """A state's abbreviation after "<Town>, " is the state: "Paris, Tex.", "Salem, Ore."."""
     doc, i = m.doc, m.start
     return abbreviation(m) and i >= 2 and doc[i - 1].text == "," and doc[i - 2].text[:1].isupper()
+
+
+@rule("abbreviation_after_preposition", sources=("ner_place",))
+def abbreviation_after_preposition(m: Mention) -> bool:
+    """A dotted abbreviation the NER tags a place, governed by a locative preposition, is the
+    place: "rallies in D.C.", "moved to Pa."."""
+    return abbreviation(m) and "." in m.text and after_preposition(m.doc, m.start)
 
 
 @rule("abbreviation_after_full_name", sources=("ner_place",))
@@ -279,6 +286,20 @@ def listed_with_a_place(m: Mention) -> bool:
 def division_after_comma(m: Mention) -> bool:
     """A division named after "<Name>, " is a place: the second part of "Ely, Cambridgeshire"."""
     return after_comma(m.doc, m.start) and m.best is not None and m.best.place.feature in _DIVISIONS
+
+
+@rule("named_with_its_division_word", sources=STANDALONE)
+def named_with_its_division_word(m: Mention) -> bool:
+    """A name ending in the word for a division ("Kano State", "Hubei Province", "Kerr
+    County") that the gazetteer knows as a division is that division."""
+    last = m.doc[m.end - 1].lower_
+    return (
+        not m.single
+        and last in WORDS["division_words"]
+        and last not in WORDS["settlement_words"]
+        and m.best is not None
+        and m.best.place.feature in ("admin1", "admin2")
+    )
 
 
 @rule("division_of_a_country_named", sources=("ner_other",))
