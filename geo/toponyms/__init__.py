@@ -91,28 +91,28 @@ class Geoparser:
         """The toponyms of a parsed doc, and the mentions weighed and rejected."""
         found = self.recogniser.recognise(doc)
         places = [_place_mention(d) for d in found.places]
-        params = self.weights.params
         places = city_state(doc, places, self.recogniser.params["county_km"])
         resolve(places, found.demonyms, self.weights)
         out = [_toponym(doc, p, self.weights) for p in places if p.chosen is not None]
-        for d in found.sites:
-            m = d.mention
-            town = enclosing_town(
-                doc,
-                m.start,
-                m.end,
-                places,
-                window=int(params["site_town_window"]),
-                near_km=params["near_km"],
-            )
-            if town is not None:
-                span = doc[m.start : m.end]
-                out.append(
-                    Toponym(
-                        span.start_char, span.end_char, span.text, town[0], why=(*d.fired, town[1])
-                    )
-                )
+        out += [t for d in found.sites if (t := self._site(doc, d, places)) is not None]
         return sorted(out + found.demonyms, key=lambda t: t.start), found.rejected
+
+    def _site(self, doc: Doc, d: Decision, places: list[PlaceMention]) -> Toponym | None:
+        """A site or a local name, placed in the town it lies in (None when the text names
+        no town)."""
+        m, params = d.mention, self.weights.params
+        town = enclosing_town(
+            doc,
+            m.start,
+            m.end,
+            places,
+            window=int(params["site_town_window"]),
+            near_km=params["near_km"],
+        )
+        if town is None:
+            return None
+        span = doc[m.start : m.end]
+        return Toponym(span.start_char, span.end_char, span.text, town[0], why=(*d.fired, town[1]))
 
 
 def _place_mention(d: Decision) -> PlaceMention:
