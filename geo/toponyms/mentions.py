@@ -41,6 +41,7 @@ class Document:
     doc: Doc
     gazetteer: Gazetteer
     streets: bool = False  # whether street names are toponyms without an address around them
+    ents: tuple[Span, ...] = ()  # the NER's entities (spaCy builds them anew on each access)
     people: frozenset[str] = frozenset()  # words of the multi-word person names
     organisations: frozenset[str] = frozenset()  # names tagged ORG more often than a place
     products: frozenset[str] = frozenset()  # words used as the names of products
@@ -54,14 +55,20 @@ class Document:
     @classmethod
     def of(cls, doc: Doc, gazetteer: Gazetteer, *, streets: bool = False) -> Document:
         """The document facts of a parsed text, before any mention is accepted."""
+        ents = tuple(doc.ents)
         return cls(
             doc,
             gazetteer,
             streets,
-            person_words(doc),
-            organisation_names(doc),
+            ents,
+            person_words(ents),
+            organisation_names(ents),
             product_names(doc),
         )
+
+    def entity(self, start: int, end: int) -> Span | None:
+        """The entity with exactly these token offsets, if the NER found one."""
+        return next((e for e in self.ents if e.start == start and e.end == end), None)
 
     @property
     def known(self) -> set[str]:
@@ -139,22 +146,22 @@ class Mention:
 # ---------------------------------------------------------------------------------------------
 
 
-def person_words(doc: Doc) -> frozenset[str]:
+def person_words(ents: Sequence[Span]) -> frozenset[str]:
     """The words of the document's multi-word person names ("Georgia", "Stevens")."""
     return frozenset(
         normalize(t.text)
-        for ent in doc.ents
+        for ent in ents
         if ent.label_ == "PERSON" and len(ent) > 1
         for t in ent
         if t.is_alpha and t.text[:1].isupper()
     )
 
 
-def organisation_names(doc: Doc) -> frozenset[str]:
+def organisation_names(ents: Sequence[Span]) -> frozenset[str]:
     """Names the NER tags ORG at least twice and more often than it tags them a place."""
     org: Counter[str] = Counter()
     place: Counter[str] = Counter()
-    for ent in doc.ents:
+    for ent in ents:
         span = ent[1:] if ent[0].lower_ == "the" and len(ent) > 1 else ent
         if ent.label_ == "ORG":
             org[normalize(span.text)] += 1
@@ -180,6 +187,8 @@ def product_names(doc: Doc) -> frozenset[str]:
         two = tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in ("plan", "plans")
         if tok.lower_ in nouns or (tok.lower_ == "floor" and two):
             names.add(prev.i)
+    if not names:
+        return frozenset()
     named = {normalize(doc[i].text) for i in names}
     listed = {
         j
@@ -235,9 +244,9 @@ def after_comma(doc: Doc, start: int) -> bool:
     )
 
 
-def after_full_name(doc: Doc, comma: int) -> bool:
+def after_full_name(ents: Sequence[Span], comma: int) -> bool:
     """Whether a person's or an organisation's name of several words ends just before `comma`."""
-    ent = next((e for e in doc.ents if e.end == comma), None)
+    ent = next((e for e in ents if e.end == comma), None)
     return (
         ent is not None
         and ent.label_ in ("ORG", "PERSON")

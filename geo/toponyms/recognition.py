@@ -13,7 +13,7 @@ The sources are tried in order, and a mention taken claims its tokens:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
@@ -31,7 +31,7 @@ from geo.toponyms.mentions import (
     Mention,
     is_name_token,
 )
-from geo.toponyms.rules import RULES
+from geo.toponyms.rules import RULES, Rule
 from geo.toponyms.words import WORDS
 
 
@@ -84,16 +84,40 @@ class Recogniser:
             raise ValueError("recognition priors must be given by kind and source")
         self.disabled = frozenset(disabled)
         self.rules = [r for r in RULES.values() if r.name not in self.disabled]
+        self._plans: dict[tuple[str, str], list[tuple[Rule, float]]] = {}
+
+    def _plan(self, kind: str, source: str) -> list[tuple[Rule, float]]:
+        """The rules that weigh mentions of a kind and source, strongest evidence against
+        first, each with the most the rules after it can still add."""
+        key = (kind, source)
+        if key not in self._plans:
+            rules = sorted(
+                (r for r in self.rules if kind in r.kinds and source in r.sources),
+                key=lambda r: self.weights[r.name],
+            )
+            plan, rest = [], 0.0
+            for r in reversed(rules):
+                plan.append((r, rest))
+                rest += max(self.weights[r.name], 0.0)
+            self._plans[key] = plan[::-1]
+        return self._plans[key]
 
     def decide(self, m: Mention) -> Decision:
         """Weigh a mention: the prior of its kind and source plus the weights of the rules
-        that fire, against the threshold."""
-        fired = tuple(r.name for r in self.rules if r.applies(m) and r.test(m))
+        that fire, against the threshold. Once the rules left cannot lift a mention to the
+        threshold it is rejected without them (its `fired` lists the rules that sank it)."""
         prior = self.priors[m.kind].get(m.source)
         if prior is None:
-            return Decision(m, float("-inf"), fired, False)
-        score = prior + sum(self.weights[name] for name in fired)
-        return Decision(m, score, fired, score >= self.threshold)
+            return Decision(m, float("-inf"), (), False)
+        score, fired = prior, set()
+        for r, rest in self._plan(m.kind, m.source):
+            if score + max(self.weights[r.name], 0.0) + rest < self.threshold:
+                break
+            if r.test(m):
+                score += self.weights[r.name]
+                fired.add(r.name)
+        ordered = tuple(r.name for r in self.rules if r.name in fired)
+        return Decision(m, score, ordered, score >= self.threshold)
 
     def recognise(self, doc: Doc) -> Recognised:
         """Every place, site and demonym mention of a parsed doc, and the mentions rejected."""
@@ -127,7 +151,7 @@ class Recogniser:
         """1. The NER's places and demonyms."""
         document = found.document
         doc = document.doc
-        for ent in doc.ents:
+        for ent in document.ents:
             if ent.label_ == "NORP":
                 country = self.gazetteer.demonym(ent.text)
                 if country is not None:
@@ -178,9 +202,8 @@ class Recogniser:
             if span is None or not document.free(span.start, span.end):
                 continue
             matches = tuple(document.lookup(span.text))
-            label = next(
-                (e.label_ for e in doc.ents if (e.start, e.end) == (span.start, span.end)), ""
-            )
+            ent = document.entity(span.start, span.end)
+            label = ent.label_ if ent is not None else ""
             if matches:
                 m = Mention(document, span.start, span.end, "place", "dateline", label, matches)
                 self._take(found, m)
@@ -189,7 +212,7 @@ class Recogniser:
         """2. Names the NER labels otherwise, or not at all, that the gazetteer knows."""
         document = found.document
         doc = document.doc
-        for start, end, label in other_spans(doc):
+        for start, end, label in other_spans(doc, document.ents):
             if not document.free(start, end):
                 continue
             if doc[start].lower_ == "the" and end - start > 1:
@@ -207,10 +230,15 @@ class Recogniser:
     def _sites(self, found: Recognised) -> None:
         """3. Streets and buildings among organisation names and capitalised runs."""
         document = found.document
-        for start, end, label in site_spans(document.doc):
+        doc = document.doc
+        heads = WORDS["facility_heads"] | WORDS["street_heads"] | WORDS["facility_openers"]
+        for start, end, label in site_spans(doc, document.ents):
             if not document.free(start, end):
                 continue
-            site = site_extent(document.doc, start, end)
+            # Only a name with a head or an opening word can be a site here (no FAC label).
+            if not any(t.lower_.rstrip(".") in heads for t in doc[start : min(end + 1, len(doc))]):
+                continue
+            site = site_extent(doc, start, end)
             if site is not None and document.free(*site):
                 source = "ner_other" if label else "capitalised"
                 self._take(found, Mention(document, *site, "site", source, label))
@@ -219,7 +247,7 @@ class Recogniser:
         """4. A place opening or closing an organisation's name says where it is."""
         document = found.document
         doc = document.doc
-        for ent in doc.ents:
+        for ent in document.ents:
             if ent.label_ != "ORG" or not document.free(ent.start, ent.end):
                 continue
             start = ent.start + (doc[ent.start].lower_ == "the")
@@ -276,13 +304,13 @@ def inner_spans(start: int, end: int) -> Iterator[tuple[int, int]]:
             yield i, i + width
 
 
-def other_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
+def other_spans(doc: Doc, ents: Sequence[Span]) -> Iterator[tuple[int, int, str]]:
     """Entities outside the NER's place labels, then capitalised runs of up to three words in
     no entity: (start, end, label), label "" for a run."""
-    for ent in doc.ents:
+    for ent in ents:
         if ent.label_ in OTHER_LABELS:
             yield ent.start, ent.end, ent.label_
-    in_ent = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+    in_ent = {i for ent in ents for i in range(ent.start, ent.end)}
     i = 0
     while i < len(doc):
         if i in in_ent or not is_name_token(doc[i]):
@@ -295,11 +323,11 @@ def other_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
         i = j
 
 
-def site_spans(doc: Doc) -> Iterator[tuple[int, int, str]]:
+def site_spans(doc: Doc, ents: Sequence[Span]) -> Iterator[tuple[int, int, str]]:
     """Organisation names, full person names and capitalised runs (up to five words, "of"
     inside) that may name a site: (start, end, label)."""
     in_ent: set[int] = set()
-    for ent in doc.ents:
+    for ent in ents:
         in_ent.update(range(ent.start, ent.end))
         if ent.label_ == "ORG" or ent.label_ == "PERSON" and len(ent) > 1:
             yield ent.start, ent.end, ent.label_

@@ -141,7 +141,7 @@ def abbreviation_after_preposition(m: Mention) -> bool:
 def abbreviation_after_full_name(m: Mention) -> bool:
     """An abbreviation after a person's or a firm's full name is a title or a firm's suffix,
     not a state: "Jane Roe, M.D.", "Roe & Doe, P.A."."""
-    return abbreviation(m) and m.start >= 2 and after_full_name(m.doc, m.start - 1)
+    return abbreviation(m) and m.start >= 2 and after_full_name(m.document.ents, m.start - 1)
 
 
 @rule("word_of_a_persons_name", kinds=("place", "local"), sources=STANDALONE)
