@@ -288,7 +288,7 @@ def test_county_tagged_as_a_person_after_a_comma(geoparser):
     assert _near(places["Cheshire"], 53.2, -2.7)
 
 
-def test_full_name_that_is_a_division_of_the_documents_country(geoparser):
+def test_divisions_of_the_documents_country(geoparser):
     text = (
         "Farmers in India are angry. Uttar Pradesh and Bihar have argued over the canal's "
         "water for years, and Uttar Pradesh has asked the court in New Delhi to step in."

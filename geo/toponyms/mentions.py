@@ -45,7 +45,6 @@ class Document:
     people: frozenset[str] = frozenset()  # words of the multi-word person names
     organisations: frozenset[str] = frozenset()  # names tagged ORG more often than a place
     products: frozenset[str] = frozenset()  # words used as the names of products
-    countries: set[str] = field(default_factory=set)  # of the NER's place names' best guesses
     ner_known: frozenset[str] = frozenset()  # the NER's place names taken
     taken: set[int] = field(default_factory=set)  # tokens of accepted mentions
     places: list[Mention] = field(default_factory=list)  # accepted place names, in order found

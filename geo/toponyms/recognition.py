@@ -123,7 +123,6 @@ class Recogniser:
         """Every place, site and demonym mention of a parsed doc, and the mentions rejected."""
         found = Recognised(Document.of(doc, self.gazetteer, streets=self.streets))
         self._ner_places(found)
-        found.document.countries = found.document.place_countries()
         found.document.ner_known = frozenset(found.document.known)
         self._datelines(found)
         self._other_names(found)

@@ -40,7 +40,6 @@ PARAMS = load_weights()["recognition"]["params"]
 _DIVISIONS = frozenset({"admin1", "admin2", "region"})
 # Divisions known by a point only: a place near that point lies in it.
 _COUNTY_LIKE = frozenset({"admin2", "region"})
-_DIVISION_LIKE = frozenset({"admin1", "admin2", "region", "island"})
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,8 @@ def word_of_a_persons_name(m: Mention) -> bool:
 
 
 def full_person_name(m: Mention) -> bool:
-    """Whether the NER tags the name a person's full name (two words or more)."""
+    """Whether the NER tags the name a person's full name (two words or more): such a name
+    needs evidence that places it, as every name the NER did not label a place does."""
     return m.label == "PERSON" and not m.single
 
 
@@ -299,21 +299,6 @@ def named_with_its_division_word(m: Mention) -> bool:
         and last not in WORDS["settlement_words"]
         and m.best is not None
         and m.best.place.feature in ("admin1", "admin2")
-    )
-
-
-@rule("division_of_a_country_named", sources=("ner_other",))
-def division_of_a_country_named(m: Mention) -> bool:
-    """A full name tagged a person's that names a division (a state, a province, an island) of
-    a country the text's places lie in is the division: "Uttar Pradesh" beside Delhi. (Other
-    full names of persons need evidence that places them, as every name the NER did not label
-    a place does.)"""
-    best = m.best
-    return (
-        full_person_name(m)
-        and best is not None
-        and best.place.feature in _DIVISION_LIKE
-        and best.place.country in m.document.countries
     )
 
 
