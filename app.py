@@ -12,6 +12,7 @@ session reads it from st.query_params into the widgets, and every run writes it 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -821,6 +822,36 @@ def add_articles(store: Store) -> None:
             st.session_state["last_report"] = ingested
             st.session_state["upload_generation"] = generation + 1
             st.rerun()
+    with st.sidebar.expander("Paste an article", icon=":material/content_paste:"):
+        with st.form("paste", clear_on_submit=True, border=False):
+            text = st.text_area("Article text", height=160, key="paste_text")
+            title = st.text_input("Title", key="paste_title")
+            outlet = st.text_input("Source (outlet)", key="paste_source")
+            url = st.text_input("URL", key="paste_url")
+            published = st.date_input("Published", value=None, key="paste_published")
+            submitted = st.form_submit_button("Ingest the text", type="primary")
+        if submitted and text.strip():
+            name = f"pasted-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:10]}.txt"
+            meta = {"title": title, "source": outlet, "url": url}
+            if published:
+                meta["published"] = published.isoformat()
+            with tempfile.TemporaryDirectory(prefix="geo-paste-") as folder:
+                path = Path(folder) / name
+                path.write_text(text, encoding="utf-8")
+                path.with_suffix(".meta.json").write_text(
+                    json.dumps({k: v for k, v in meta.items() if v}), encoding="utf-8"
+                )
+                ingested = run_ingest([path], store, label="Adding the pasted article…")
+            st.session_state["last_report"] = ingested
+            # Select the newest event the article reports, so that it shows at once.
+            found = [
+                e for e in store.events() if any(source.article == name for source in e.sources)
+            ]
+            if found:
+                st.session_state["selected"] = newest_first(found)[0].key
+            st.rerun()
+        elif submitted:
+            st.caption(":red[Paste the article's text first.]")
     report: IngestReport | None = st.session_state.get("last_report")
     if report is not None:
         with st.sidebar.expander("Last upload", expanded=True, icon=":material/fact_check:"):

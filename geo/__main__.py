@@ -113,7 +113,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not db.exists():
         raise GeoError(f"no database at {db}: run `python -m geo ingest PATH...` first")
     with Store(db) as store:
-        events = in_reading_order(store.events())
+        events = store.events()
+        if args.corrected:
+            from geo.corrections import corrected, is_rejected
+
+            events = [e for e in corrected(events, store.corrections()) if not is_rejected(e)]
+        events = in_reading_order(events)
     text = {
         "jsonl": to_jsonl,
         "csv": to_csv,
@@ -125,6 +130,41 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def cmd_corrections(args: argparse.Namespace) -> int:
+    """Write the analysts' corrections as JSON Lines, or load such a file (idempotent)."""
+    from geo.corrections import from_jsonl, to_jsonl
+    from geo.store import Store
+
+    db = _db(args)
+    if args.import_file:
+        if not os.path.isfile(args.import_file):
+            print(f"error: no such file: {shown(args.import_file)}", file=sys.stderr)
+            return EXIT_USAGE
+        found, bad = from_jsonl(Path(args.import_file).read_text(encoding="utf-8"))
+        with Store(db) as store:
+            new = [c for c in found if not store.has_correction(c)]
+            for c in new:
+                store.add_correction(c)
+        for reason in bad:
+            print(f"rejected {shown(args.import_file)} {shown(reason)}", file=sys.stderr)
+        print(
+            f"{len(new)} corrections added, {len(found) - len(new)} already stored, "
+            f"{len(bad)} rejected -> {db}",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTED if bad else EXIT_OK
+    if not db.exists():
+        raise GeoError(f"no database at {db}")
+    with Store(db) as store:
+        text = to_jsonl(store.corrections())
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"{text.count(chr(10))} corrections -> {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def toponym_record(t, *, explain: bool = False) -> dict:
@@ -272,7 +312,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db")
     p.add_argument("--format", choices=["jsonl", "csv", "geojson"], default="jsonl")
     p.add_argument("--output", help="file to write (default: standard output)")
+    p.add_argument(
+        "--corrected",
+        action="store_true",
+        help="apply the analysts' corrections (rejected events left out, fields marked)",
+    )
     p.set_defaults(run=cmd_export)
+    p = sub.add_parser(
+        "corrections", help="write the analysts' corrections as JSON Lines, or load them"
+    )
+    p.add_argument("--db")
+    p.add_argument("--output", help="file to write (default: standard output)")
+    p.add_argument("--import", dest="import_file", metavar="FILE", help="load this file instead")
+    p.set_defaults(run=cmd_corrections)
     p = sub.add_parser("import", help="load events written by `export --format jsonl`")
     p.add_argument("file")
     p.add_argument("--db", help=f"SQLite database (default {config.DEFAULT_DB})")

@@ -10,8 +10,9 @@ event keeps its original key, so links, the URL and the history keep pointing at
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from geo import GeoError
@@ -223,3 +224,41 @@ def describe(correction: Correction) -> str:
     if field == "place":
         return f"place: {places_text(correction.before)} → {places_text(correction.after)}"
     return f"{field}: {correction.before!r} → {correction.after!r}"
+
+
+# ---------------------------------------------------------------------------- JSON Lines
+
+
+def to_jsonl(corrections: Iterable[Correction]) -> str:
+    """One correction per line, in the order made (what `geo corrections --export` writes)."""
+    lines = []
+    for c in corrections:
+        record = asdict(c)
+        record.pop("id")
+        lines.append(json.dumps(record, ensure_ascii=False))
+    return "".join(line + "\n" for line in lines)
+
+
+def from_jsonl(text: str) -> tuple[list[Correction], list[str]]:
+    """The corrections of a JSON Lines file, and the lines that are not one ('line 3: ...')."""
+    found, bad = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            c = Correction(
+                str(record["event_key"]),
+                str(record["field"]),
+                record.get("before"),
+                record["after"],
+                str(record["who"]),
+                str(record["at"]),
+                str(record.get("note") or ""),
+            )
+            check(c.field, c.after)
+        except (ValueError, KeyError, TypeError, CorrectionError) as exc:
+            bad.append(f"line {number}: {exc}")
+            continue
+        found.append(c)
+    return found, bad

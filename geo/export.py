@@ -14,7 +14,16 @@ from geo.model import EVENT_TYPES, Event, EventPlace, Place, Rejection, Source
 
 
 def event_record(event: Event) -> dict:
-    """One event as a plain JSON-ready dict: the jsonl export line."""
+    """One event as a plain JSON-ready dict: the jsonl export line. An event an analyst
+    corrected (geo.corrections) lists the fields changed under "corrected"."""
+    record = _record(event)
+    fixed = getattr(event, "corrected", ())
+    if fixed:
+        record["corrected"] = list(fixed)
+    return record
+
+
+def _record(event: Event) -> dict:
     return {
         "id": event.key,
         "type": event.type,

@@ -544,6 +544,9 @@ class Store:
         at = correction.at or datetime.now(UTC).isoformat(timespec="seconds")
         try:
             with self._lock, self._conn:
+                if self._conn.in_transaction:
+                    self._conn.commit()  # a read left open; nothing of ours is pending
+                self._conn.execute("BEGIN IMMEDIATE")
                 cursor = self._conn.execute(
                     "INSERT INTO corrections (event_key, field, before, after, who, at, note) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -560,6 +563,22 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot store a correction of {correction.event_key}: {exc}") from exc
         return replace(correction, id=cursor.lastrowid or 0, at=at)
+
+    def has_correction(self, correction: Correction) -> bool:
+        """Whether this very correction (event, field, value, who and when) is stored."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT 1 FROM corrections WHERE event_key = ? AND field = ? AND after = ? "
+                "AND who = ? AND at = ?",
+                (
+                    correction.event_key,
+                    correction.field,
+                    json.dumps(correction.after, ensure_ascii=False),
+                    correction.who,
+                    correction.at,
+                ),
+            ).fetchone()
+        return row is not None
 
     def corrections(self, event_key: str | None = None) -> list[Correction]:
         """Every stored correction (or those of one event), in the order they were made."""

@@ -6,6 +6,7 @@ import re
 import sys
 import types
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -439,6 +440,22 @@ def test_changing_a_filter_writes_the_url(db):
     assert at.query_params == {} and shown(at) == 7
 
 
+def test_an_address_changed_from_outside_is_followed(db):
+    """The browser's back button changes the address without the page: the view follows."""
+    at = run_app()
+    at.slider(key="years").set_value((2019, 2024)).run()
+    assert at.query_params == {"from": "2019"}
+    at.query_params.clear()
+    at.query_params.update({"from": "2012", "to": "2019", "undated": "0"})
+    at.run()
+    assert at.slider(key="years").value == (2012, 2019)
+    assert at.checkbox(key="undated").value is False
+    assert shown(at) == 3
+    at.query_params.clear()
+    at.run()
+    assert at.slider(key="years").value == (2005, 2024) and shown(at) == 7
+
+
 def test_a_broken_url_is_read_leniently(db):
     at = run_app({"from": "soon", "type": ["cyber", "patrol"], "country": "Atlantis", "event": "x"})
     assert at.multiselect(key="types").value == ["patrol"]
@@ -564,3 +581,29 @@ def test_changing_the_place_offers_the_gazetteers_candidates(db):
     assert "in Vladivostok" in body(at) and "place: Moscow → Vladivostok" in body(at)
     at.text_input(key=f"fix_place_{event.key}").input("Nowhereville Xyz").run()
     assert "knows no place called" in body(at)
+
+
+def test_a_pasted_article_is_ingested_and_its_event_selected(db):
+    at = run_app()
+    at.text_area(key="paste_text").input(
+        "Russian and Chinese warships held joint naval drills in the Sea of Japan "
+        "in July 2023, the defence ministry said."
+    )
+    at.text_input(key="paste_title").input("<script>alert(1)</script> Drills")
+    at.text_input(key="paste_source").input("Wire")
+    at.date_input(key="paste_published").set_value(date(2023, 8, 1))
+    next(b for b in at.button if b.label == "Ingest the text").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["last_report"].added
+    text = body(at)
+    assert "Exercise · July 2023" in text and "somewhere in the Sea of Japan" in text
+    assert "<script>alert(1)</script> Drills" in text  # the title, as text
+    assert all(not m.allow_html for m in at.markdown)
+    assert at.query_params["event"] == at.session_state["selected"]
+    with Store(db) as store:
+        [pasted] = [a for a in store.articles() if a.id.startswith("pasted-")]
+    assert (pasted.title, pasted.source, pasted.published) == (
+        "<script>alert(1)</script> Drills",
+        "Wire",
+        date(2023, 8, 1),
+    )

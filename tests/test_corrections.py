@@ -156,3 +156,51 @@ def test_the_migration_adds_the_table_to_an_existing_database(tmp_path):
     con.close()
     with Store(path) as store:
         assert store.corrections() == []
+
+
+def test_corrections_travel_as_json_lines_to_a_rebuilt_database(tmp_path, capsys):
+    import json
+
+    from geo.__main__ import main
+
+    article = make_article("Ships drilled near Moscow. End.")
+    other = make_article("Talks in Beijing. End.", id="b.txt")
+    drill, talks = make_event(article, MOSCOW), make_event(other, BEIJING, type="meeting")
+    first, rebuilt = str(tmp_path / "first.db"), str(tmp_path / "rebuilt.db")
+    for path in (first, rebuilt):
+        with Store(path) as store:
+            store.add(article, [drill])
+            store.add(other, [talks])
+    with Store(first) as store:
+        store.add_correction(correction(drill, "type", "patrol", note="ünïcode"))
+        store.add_correction(correction(talks, "rejected", True))
+    out = tmp_path / "corrections.jsonl"
+    assert main(["corrections", "--db", first, "--output", str(out)]) == 0
+    assert [json.loads(line)["field"] for line in out.read_text("utf-8").splitlines()] == [
+        "type",
+        "rejected",
+    ]
+    assert main(["corrections", "--db", rebuilt, "--import", str(out)]) == 0
+    assert "2 corrections added" in capsys.readouterr().err
+    assert main(["corrections", "--db", rebuilt, "--import", str(out)]) == 0  # idempotent
+    assert "0 corrections added, 2 already stored" in capsys.readouterr().err
+    # The corrected export leaves the rejected event out and marks what was changed.
+    target = tmp_path / "events.jsonl"
+    assert main(["export", "--db", rebuilt, "--corrected", "--output", str(target)]) == 0
+    [line] = target.read_text("utf-8").splitlines()
+    record = json.loads(line)
+    assert (record["id"], record["type"], record["corrected"]) == (drill.key, "patrol", ["type"])
+    # The plain export is what was extracted.
+    assert main(["export", "--db", rebuilt, "--output", str(target)]) == 0
+    lines = [json.loads(x) for x in target.read_text("utf-8").splitlines()]
+    assert len(lines) == 2 and all("corrected" not in x for x in lines)
+
+
+def test_a_bad_corrections_line_is_rejected_by_number(tmp_path, capsys):
+    from geo.__main__ import main
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"event_key": "x", "field": "colour", "after": 1, "who": "a", "at": ""}\n{\n')
+    assert main(["corrections", "--db", str(tmp_path / "e.db"), "--import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "line 1" in err and "line 2" in err and "0 corrections added" in err
