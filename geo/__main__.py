@@ -167,9 +167,9 @@ def cmd_corrections(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def toponym_record(t) -> dict:
-    """One toponym as the geoparse output line lists it."""
-    return {
+def toponym_record(t, *, explain: bool = False) -> dict:
+    """One toponym as the geoparse output line lists it (with `why` when explaining)."""
+    record = {
         "start": t.start,
         "end": t.end,
         "name": t.text,
@@ -179,37 +179,76 @@ def toponym_record(t) -> dict:
         "feature": t.place.feature,
         "kind": t.kind,
     }
+    if explain:
+        record["why"] = list(t.why)
+    return record
 
 
-def write_geoparse(geoparser, records: list[dict], out, *, tty: bool = False) -> None:
+def rejection_record(decision) -> dict:
+    """A mention the geoparser weighed and did not take, with its score and the rules fired."""
+    m = decision.mention
+    span = m.doc[m.start : m.end]
+    return {
+        "start": span.start_char,
+        "end": span.end_char,
+        "name": span.text,
+        "kind": m.kind,
+        "source": m.source,
+        "score": round(decision.score, 2),
+        "why": list(decision.fired),
+    }
+
+
+def write_geoparse(
+    geoparser, records: list[dict], out, *, tty: bool = False, explain: bool = False
+) -> None:
     """Geoparse {"id", "text"} records into JSON lines {"id", "toponyms"}; demonyms ("Chinese")
-    are listed with kind "demonym": they name a country but are no place to map."""
+    are listed with kind "demonym": they name a country but are no place to map. With
+    explain, each toponym has `why` (the rules and features that made it) and each line lists
+    the mentions weighed and `rejected`."""
     texts = (r.get("text") or "" for r in records)
-    parsed = zip(records, geoparser.pipe(texts), strict=True)
-    for n, (record, (_, toponyms)) in enumerate(parsed, 1):
-        out.write(
-            json.dumps(
-                {
-                    "id": record.get("id"),
-                    "toponyms": [toponym_record(t) for t in toponyms if t.place is not None],
-                }
-            )
-            + "\n"
-        )
+    docs = geoparser.nlp.pipe(texts, batch_size=config.NLP_BATCH_SIZE)
+    for n, (record, doc) in enumerate(zip(records, docs, strict=True), 1):
+        toponyms, rejected = geoparser.explain(doc)
+        line = {
+            "id": record.get("id"),
+            "toponyms": [toponym_record(t, explain=explain) for t in toponyms if t.place],
+        }
+        if explain:
+            line["rejected"] = [rejection_record(d) for d in rejected]
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
         if tty:
             print(f"\r{n}/{len(records)} documents", end="", file=sys.stderr)
     if tty:
         print(file=sys.stderr)
 
 
+def print_explained(geoparser, text: str) -> None:
+    """Each toponym of a text with the rules and features that made it, then the mentions
+    weighed and rejected, for a reader."""
+    toponyms, rejected = geoparser.explain(geoparser.nlp(text))
+    for t in toponyms:
+        where = f"{t.place.name} ({t.place.feature}, {t.place.country or '-'})" if t.place else "-"
+        print(f"{t.text!r:30} {t.kind:8} -> {where}\n    {' '.join(t.why) or '(no rule)'}")
+    for d in rejected:
+        m = d.mention
+        print(f"{m.text!r:30} rejected  {m.kind}/{m.source} score {d.score:g}: {' '.join(d.fired)}")
+
+
 def cmd_geoparse(args: argparse.Namespace) -> int:
     from geo.pipeline import load_geoparser
 
+    if args.text is None and not (args.input and args.output):
+        print("error: give --input and --output, or --text", file=sys.stderr)
+        return 2
     geoparser = load_geoparser()
+    if args.text is not None:
+        print_explained(geoparser, args.text)
+        return 0
     with open(args.input, encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle if line.strip()]
     with open(args.output, "w", encoding="utf-8") as out:
-        write_geoparse(geoparser, records, out, tty=sys.stderr.isatty())
+        write_geoparse(geoparser, records, out, tty=sys.stderr.isatty(), explain=args.explain)
     return 0
 
 
@@ -291,8 +330,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", help=f"SQLite database (default {config.DEFAULT_DB})")
     p.set_defaults(run=cmd_import)
     p = sub.add_parser("geoparse", help="toponyms of each {id, text} line of a JSONL file")
-    p.add_argument("--input", required=True)
-    p.add_argument("--output", required=True)
+    p.add_argument("--input")
+    p.add_argument("--output")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="add each toponym's `why` (rules and features) and the mentions rejected",
+    )
+    p.add_argument("--text", help="explain the toponyms of this text on standard output")
     p.set_defaults(run=cmd_geoparse)
     p = sub.add_parser("geocode", help="ranked gazetteer candidates for a place name")
     p.add_argument("name")

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, cast
 import charset_normalizer
 
 from geo import ArticleError, config
+from geo.datelines import MONTH_NAMES, find_datelines
+from geo.dates import MONTHS
 from geo.model import Article, Rejection
 
 if TYPE_CHECKING:
@@ -1032,42 +1034,7 @@ def _assemble(lines: list[str], kinds: list[str], drop: list[bool]) -> str:
 # ---------------------------------------------------------------------------------------------
 # Publication date from the text
 
-_MONTH_NUMBERS = {
-    "january": 1,
-    "february": 2,
-    "march": 3,
-    "april": 4,
-    "may": 5,
-    "june": 6,
-    "july": 7,
-    "august": 8,
-    "september": 9,
-    "october": 10,
-    "november": 11,
-    "december": 12,
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "sept": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
-# Capitalised or all capitals only: "may" and "march" in prose are verbs.
-_MONTH = (
-    "(?P<mon>"
-    + "|".join(
-        alt
-        for name in sorted(_MONTH_NUMBERS, key=len, reverse=True)
-        for alt in (name.capitalize(), name.upper())
-    )
-    + r")\.?"
-)
+_MONTH = rf"(?P<mon>{MONTH_NAMES})\.?"
 _YEAR = r"(?P<y>(?:19|20)\d{2})"
 _DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)?"
@@ -1089,17 +1056,6 @@ _EXTRA_TOKEN = re.compile(  # what may stand beside a date on a line that is onl
     r"posted|last|first|(?:GMT|UTC|BST|CET|CEST|EET|EEST|MSK|EST|EDT|CST|CDT|PST|PDT|ET|PT)"
     r"(?:[+-]\d{1,2}(?::?\d{2})?)?|[|/•·,.:()\-–—]+)$",
     re.I,
-)
-# "MOSCOW, June 13. /TASS/." or "BEIJING, Nov. 5 (Xinhua) --": capitals, then the month and day
-_DATELINE = re.compile(
-    rf"^\s*(?P<place>[A-Z][A-Z'’.\- ]+[A-Z.](?:,\s*[A-Z][A-Za-z.'’ ]*)?)\s*,\s*{_MONTH}\s+{_DAY}"
-    rf"(?:,?\s+{_YEAR})?\b",
-    re.M,
-)
-_DATELINE_TITLE = re.compile(  # "Moscow, June 13 (Reuters) -": mixed case needs the agency
-    rf"^\s*(?P<place>[A-Z][a-z]+(?: [A-Z][a-z]+)*)\s*,\s*{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"
-    r"\s*(?:\.\s*)?(?:/[A-Za-z -]+/|\([A-Za-z -]+\)|--|—|–)",
-    re.M,
 )
 _STAMP = re.compile(
     rf"^\s*{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+\d{{1,2}}:\d{{2}}", re.M
@@ -1138,7 +1094,7 @@ def _match_date(m: re.Match) -> date | None:
     g = m.groupdict()
     year = int(g["y"])
     if g.get("mon"):
-        month = _MONTH_NUMBERS[g["mon"].lower()]
+        month = MONTHS[g["mon"].lower()]
         day = int(g["d"])
     elif g.get("a"):
         a, b = int(g["a"]), int(g["b"])
@@ -1198,14 +1154,19 @@ def _timestamp_line(lines: list[str], today: date) -> date | None:
 
 
 def _dateline_date(text: str, today: date) -> date | None:
-    """A dateline's month and day, with its year or else the year the text itself implies."""
-    for pattern in (_DATELINE, _DATELINE_TITLE, _STAMP):
-        m = pattern.search(text)
-        if not m:
-            continue
-        month, day = _MONTH_NUMBERS[m.group("mon").lower()], int(m.group("d"))
-        if m.groupdict().get("y"):
-            return _sane(_safe_date(int(m.group("y")), month, day), today)
+    """A dateline's month and day, with its year or else the year the text itself implies: the
+    first dateline with its city in capitals, else the first in title case, else a timestamp."""
+    dated = [d for d in find_datelines(text) if d.dated]
+    capitals = [d for d in dated if text[d.place_start : d.place_end].isupper()]
+    tried = [next(iter(capitals), None), next((d for d in dated if d not in capitals), None)]
+    found = [(d.month, d.day, d.year) for d in tried if d is not None]
+    stamp = _STAMP.search(text)
+    if stamp:
+        found.append((MONTHS[stamp.group("mon").lower()], int(stamp.group("d")), None))
+    for month, day, year in found:
+        assert month is not None and day is not None  # a dated dateline states both
+        if year:
+            return _sane(_safe_date(year, month, day), today)
         year = _implied_year(text, month, day, today)
         if year:
             return _sane(_safe_date(year, month, day), today)

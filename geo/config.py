@@ -11,6 +11,9 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 CACHE_DIR = DATA_DIR / "cache"  # built indexes, rebuilt when their sources change
 STATIC_DIR = PROJECT_ROOT / "static"
 CURATED_FEATURES = Path(__file__).resolve().parent / "data" / "features.tsv"
+# The geoparser's recognition-rule and resolution-feature weights, and its word lists.
+GEOPARSER_WEIGHTS = Path(__file__).resolve().parent / "data" / "geoparser.toml"
+GEOPARSER_WORDS = Path(__file__).resolve().parent / "data" / "words"
 
 # Reading limits. spaCy parses at most 1,000,000 characters at once, and news articles are
 # far shorter: a longer text is a dump or a book, rejected with the limit named.

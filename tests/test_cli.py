@@ -187,3 +187,29 @@ def test_import_gives_back_the_exported_events_and_is_idempotent(
         assert "Vladivostok" in store.articles()[0].text
         assert store.event_count() == 1
     assert main(["import", str(tmp_path / "none.jsonl"), "--db", dst]) == 2
+
+
+def test_geoparse_explain_lists_the_rules_that_made_each_toponym(tmp_path, monkeypatch, geoparser):
+    monkeypatch.setattr("geo.pipeline.load_geoparser", lambda: geoparser)
+    text = "Flooding closed roads near Dover, Delaware. Officials at Dover Partners said so."
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "d1", "text": text}) + "\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["geoparse", "--input", str(source), "--output", str(out), "--explain"]) == 0
+    record = json.loads(out.read_text(encoding="utf-8"))
+    first, second = [t["why"] for t in record["toponyms"] if t["name"] == "Dover"]
+    assert "before_its_division" in first and "rank:stated_division" in first
+    assert "named_as_a_place_elsewhere" in second  # inside "Dover Partners"
+    assert all({"name", "kind", "source", "score", "why"} <= set(r) for r in record["rejected"])
+
+
+def test_geoparse_explains_a_text_to_a_reader(capsys, monkeypatch, geoparser):
+    monkeypatch.setattr("geo.pipeline.load_geoparser", lambda: geoparser)
+    assert main(["geoparse", "--text", "Crews worked near Dover, Delaware."]) == 0
+    out = capsys.readouterr().out
+    assert "'Dover'" in out and "before_its_division" in out
+
+
+def test_geoparse_needs_input_and_output_or_text(capsys):
+    assert main(["geoparse", "--input", "x.jsonl"]) == 2
+    assert "--text" in capsys.readouterr().err

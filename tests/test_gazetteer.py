@@ -553,3 +553,16 @@ def test_an_unreachable_geocoder_leaves_places_unresolved_with_one_warning(
     assert time.monotonic() - started < 10  # no hang
     warnings = [r for r in caplog.records if "unavailable" in r.getMessage()]
     assert len(warnings) == 1
+
+
+@pytest.mark.parametrize(
+    "name, country", [("Hamilton", "CA"), ("Manchester", "GB"), ("Hanover", "DE")]
+)
+def test_a_small_islands_parish_does_not_outrank_a_big_city(gaz: Gazetteer, name, country) -> None:
+    best = gaz.lookup(name, limit=1)[0].place
+    assert (best.feature, best.country) == ("city", country)
+
+
+def test_a_populous_division_still_outranks_its_namesake_towns(gaz: Gazetteer) -> None:
+    assert gaz.lookup("Alberta", limit=1)[0].place.feature == "admin1"
+    assert gaz.lookup("Wyoming", limit=1)[0].place.feature == "admin1"

@@ -18,23 +18,23 @@ def _near(t: Toponym, lat: float, lon: float, km: float = 161) -> bool:
 
 def test_organisation_named_after_a_city_is_not_the_city(geoparser):
     text = (
-        "Leaders of the Shanghai Cooperation Organization met in Astana on Friday. "
+        "Leaders of the Shanghai Cooperation Organization met in Bishkek on Friday. "
         "The Shanghai Cooperation Organization was founded two decades ago."
     )
     found = geoparser.parse(text)
     assert not any("Shanghai" in t.text for t in found if t.kind == "place")
     places = _places(found)
-    assert "Astana" in places and places["Astana"].place.country == "KZ"
+    assert "Bishkek" in places and places["Bishkek"].place.country == "KG"
 
 
 def test_a_ministers_name_is_not_a_place(geoparser):
-    # "Wanquan" is also a district of Hebei; here it is part of a person's name.
+    # "Xinle" is also a city of Hebei; here it is part of a person's name.
     text = (
-        "Chinese Defence Minister Chang Wanquan met his Russian counterpart in Moscow. "
-        "Chang Wanquan said the two armies would hold more drills. Wanquan later flew home."
+        "Chinese Defence Minister Zhao Xinle met his Russian counterpart in Moscow. "
+        "Zhao Xinle said the two armies would hold more drills. Xinle later flew home."
     )
     found = geoparser.parse(text)
-    assert not any("Wanquan" in t.text for t in found if t.kind == "place")
+    assert not any("Xinle" in t.text for t in found if t.kind == "place")
     assert _places(found)["Moscow"].place.country == "RU"
 
 
@@ -53,10 +53,10 @@ def test_city_state_picks_the_city_in_that_state(geoparser):
 def test_city_state_abbreviation(geoparser):
     places = _places(
         geoparser.parse(
-            "A fire destroyed a barn near Paris, Tex., late on Sunday, the county sheriff said."
+            "A fire destroyed a barn near Athens, Tenn., late on Sunday, the county sheriff said."
         )
     )
-    assert _near(places["Paris"], 33.66, -95.56)
+    assert _near(places["Athens"], 35.44, -84.59)
 
 
 def test_without_context_the_famous_namesake_wins(geoparser):
@@ -73,12 +73,12 @@ def test_homonym_resolved_by_the_documents_other_places(geoparser):
     assert _near(places["Alexandria"], 31.31, -92.45)
 
 
-def test_paris_in_a_texas_story(geoparser):
+def test_athens_in_a_tennessee_story(geoparser):
     text = (
-        "A tornado crossed northeast Texas on Tuesday. Emergency crews from Dallas drove "
-        "north to Paris, where the storm tore roofs off homes. Paris schools stay shut."
+        "A tornado crossed east Tennessee on Tuesday. Emergency crews from Knoxville drove "
+        "south to Athens, where the storm tore roofs off homes. Athens schools stay shut."
     )
-    found = [t for t in geoparser.parse(text) if t.kind == "place" and t.text == "Paris"]
+    found = [t for t in geoparser.parse(text) if t.kind == "place" and t.text == "Athens"]
     assert found and all(t.place.country == "US" for t in found)
 
 
@@ -129,8 +129,8 @@ def test_a_countrys_own_point_and_id(geoparser):
 @pytest.mark.parametrize(
     "text, name, country",
     [
-        ("WINNIPEG — Snow closed schools across the city on Monday.", "WINNIPEG", "CA"),
-        ("The puppy was found near Wainwright, Alta., by a train conductor.", "Wainwright", "CA"),
+        ("KAMLOOPS — Snow closed schools across the city on Monday.", "KAMLOOPS", "CA"),
+        ("The puppy was found near Camrose, Alta., by a train conductor.", "Camrose", "CA"),
     ],
 )
 def test_datelines_and_provincial_abbreviations(geoparser, text, name, country):
@@ -155,31 +155,32 @@ def test_pipe_yields_docs_with_sentences_and_toponyms(geoparser):
 
 
 def test_a_building_is_placed_in_the_town_the_story_names(geoparser):
-    # "Riverside" is also a big Californian city: the story is in Canada.
+    # "Kingston" is also a big Jamaican city: the story is in Canada.
     text = (
-        "A fire broke out in Winnipeg on Friday. Crews were called to the Riverside "
+        "A fire broke out in Lethbridge on Friday. Crews were called to the Kingston "
         "Community Centre, where smoke was seen from the roof."
     )
     places = _places(geoparser.parse(text))
     centre = next(t for name, t in places.items() if "Community Centre" in name)
-    assert _near(centre, 49.90, -97.14)
+    assert _near(centre, 49.69, -112.84)
 
 
 def test_a_building_named_after_its_city_takes_that_city(geoparser):
-    text = "The suspect appeared at Belfast Magistrates Court on Tuesday, police said."
+    text = "The suspect appeared at Cardiff Crown Court on Tuesday, police said."
     found = [t for t in geoparser.parse(text) if t.kind == "place"]
     court = next(t for t in found if "Court" in t.text)
-    assert court.text.startswith("Belfast") and _near(court, 54.60, -5.93)
+    assert court.text.startswith("Cardiff") and _near(court, 51.48, -3.18)
 
 
 def test_a_small_namesake_town_inside_a_buildings_name_is_not_taken(geoparser):
-    # "Percy" is also a town in Illinois; the hotel is in the Irish town the story names.
+    # "Mayfield" is also a town in Scotland and in Kentucky; the hotel is in the Irish town
+    # the story names.
     text = (
-        "Heating was upgraded in Ballyjamesduff, County Cavan, this winter, including "
-        "the Percy French Hotel and the parish hall."
+        "Heating was upgraded in Kells, in County Meath, this winter, including "
+        "the Mayfield Grand Hotel and the parish hall."
     )
     hotel = [t for t in geoparser.parse(text) if "Hotel" in t.text]
-    assert all(t.place.country == "IE" for t in hotel)
+    assert hotel and all(t.place.country == "IE" for t in hotel)
 
 
 def test_streets_are_left_out_unless_asked_for(geoparser):
@@ -193,32 +194,34 @@ def test_streets_are_left_out_unless_asked_for(geoparser):
 
 
 def test_a_place_opening_an_organisations_name(geoparser):
-    text = "Troopers from the Kentucky State Police arrested the driver on Sunday."
+    text = "Troopers from the Oregon State Police arrested the driver on Sunday."
     places = _places(geoparser.parse(text))
-    assert places["Kentucky"].place.feature == "admin1"
+    assert places["Oregon"].place.feature == "admin1"
+    assert "well_known_place" in places["Oregon"].why
 
 
 def test_neighbouring_towns_pull_a_namesake_towards_them(geoparser):
-    # Greenville, North Carolina is the bigger namesake; Columbia, Spartanburg and Charleston
-    # put this one in South Carolina.
+    # Springfield, Missouri is the bigger namesake; Joliet, Champaign and Urbana put this
+    # one in Illinois.
     text = (
-        "Flooding closed roads around Columbia on Tuesday. Rescue crews from Greenville, "
-        "Spartanburg and Charleston were sent to help."
+        "Flooding closed roads around Joliet on Tuesday. Rescue crews from Springfield, "
+        "Champaign and Urbana were sent to help."
     )
-    assert _near(_places(geoparser.parse(text))["Greenville"], 34.85, -82.40)
+    assert _near(_places(geoparser.parse(text))["Springfield"], 39.80, -89.64)
 
 
 def test_a_building_goes_to_the_storys_main_town_not_the_last_town_named(geoparser):
-    # "Lafayette" (a street name here, resolved as the Louisiana city) is the town named last
-    # before the church, but the story is about New Orleans.
+    # Norfolk is the town named last before the chapel (and as big), but the story is about
+    # Richmond.
     text = (
-        "NEW ORLEANS — Crowds gathered in New Orleans on Saturday. Louisiana police closed "
-        "streets near Baton Rouge and New Orleans. The old street was once called Franklin, "
-        "and later Lafayette. Volunteers repainted the Holy Redeemer Church last spring."
+        "RICHMOND — Crowds gathered in Richmond on Saturday. Virginia police closed "
+        "streets near Norfolk and Richmond. Volunteers repainted the Wesley Memorial Chapel "
+        "last spring."
     )
     places = _places(geoparser.parse(text))
-    church = next(t for name, t in places.items() if "Church" in name)
-    assert _near(church, 29.95, -90.07, km=50)
+    chapel = next(t for name, t in places.items() if "Chapel" in name)
+    assert _near(chapel, 37.55, -77.46, km=50)
+    assert "town:main_town" in chapel.why
 
 
 def test_a_world_city_is_not_pulled_to_a_small_namesake_by_the_storys_country(geoparser):
@@ -233,85 +236,88 @@ def test_a_world_city_is_not_pulled_to_a_small_namesake_by_the_storys_country(ge
 
 def test_names_listed_with_a_place_are_places(geoparser):
     text = (
-        "The grocer sold its stores in Bratislava, Nitra, Presov and Kosice last year. "
-        "Trains from Amsterdam stop in Hilversum and Almelo."
+        "The grocer sold its stores in Antwerp, Lier, Geel and Mechelen last year. "
+        "Trains from Utrecht stop in Amersfoort and Zwolle."
     )
     places = _places(geoparser.parse(text))
-    for name in ("Nitra", "Kosice", "Almelo"):
-        assert name in places and places[name].place.country in ("SK", "NL")
+    for name in ("Lier", "Geel", "Zwolle"):
+        assert name in places and places[name].place.country in ("BE", "NL")
+        assert "listed_with_a_place" in places[name].why
 
 
 def test_division_after_a_comma(geoparser):
     places = _places(
         geoparser.parse(
-            "Race calendar. 7 April: Brands Hatch Indy, Kent. 25 August: Knockhill, Fife."
+            "The rally visits Tarporley, Cheshire, in May and Alnwick, Northumberland, in June."
         )
     )
-    assert places["Kent"].place.country == "GB"
-    assert places["Fife"].place.country == "GB"
+    assert places["Cheshire"].place.country == "GB"
+    assert places["Northumberland"].place.country == "GB"
+    assert _near(places["Alnwick"], 55.41, -1.71)
 
 
 def test_place_name_with_a_direction_or_division_word(geoparser):
     places = _places(
         geoparser.parse(
-            "Two walkers were found on a coastal path in West Wales. "
-            "Migrants camped in a town in Oaxaca State, Mexico."
+            "Two walkers were found on a trail in Northern Kentucky. "
+            "Migrants camped in a town in Chiapas State, Mexico."
         )
     )
-    assert places["West Wales"].place.name == "Wales"
-    assert places["Oaxaca State"].place.feature == "admin1"
+    assert places["Northern Kentucky"].place.name == "Kentucky"
+    assert places["Chiapas State"].place.feature == "admin1"
 
 
 def test_street_named_as_an_address(geoparser):
     text = (
-        "Fire crews in Winnipeg were called to the 400 block of Assiniboine Avenue on "
-        "Friday night. Winnipeg police said nobody was hurt."
+        "Fire crews in Kamloops were called to the 300 block of Elmwood Avenue on "
+        "Friday night. Kamloops police said nobody was hurt."
     )
     places = _places(geoparser.parse(text))
-    assert _near(places["Assiniboine Avenue"], 49.9, -97.14)
+    assert _near(places["Elmwood Avenue"], 50.67, -120.33)
 
 
 def test_street_without_address_context_is_not_taken(geoparser):
-    text = "Winnipeg officials said Assiniboine Avenue will be repaved next year."
-    assert "Assiniboine Avenue" not in _places(geoparser.parse(text))
+    text = "Kamloops officials said Elmwood Avenue will be repaved next year."
+    assert "Elmwood Avenue" not in _places(geoparser.parse(text))
 
 
 def test_county_tagged_as_a_person_after_a_comma(geoparser):
-    text = "The race moves to Brackley, Northamptonshire, next month. Entries close on Friday."
+    text = "The race moves to Tarporley, Cheshire, next month. Entries close on Friday."
     places = _places(geoparser.parse(text))
-    assert "Northamptonshire" in places
-    assert _near(places["Northamptonshire"], 52.3, -0.9)
+    assert "Cheshire" in places
+    assert _near(places["Cheshire"], 53.2, -2.7)
 
 
-def test_full_name_that_is_a_division_of_the_documents_country(geoparser):
+def test_divisions_of_the_documents_country(geoparser):
     text = (
-        "Farmers in India are angry. Tamil Nadu and Karnataka have argued over the river's "
-        "water for years, and Tamil Nadu has asked the court in New Delhi to step in."
+        "Farmers in India are angry. Uttar Pradesh and Bihar have argued over the canal's "
+        "water for years, and Uttar Pradesh has asked the court in New Delhi to step in."
     )
     places = _places(geoparser.parse(text))
-    assert "Tamil Nadu" in places and places["Tamil Nadu"].place.country == "IN"
+    assert "Uttar Pradesh" in places and places["Uttar Pradesh"].place.country == "IN"
 
 
 def test_full_name_of_a_person_stays_a_person(geoparser):
-    text = "Matias Romero said on Monday that the talks in Madrid had gone well."
-    assert "Matias Romero" not in _places(geoparser.parse(text))
+    text = "Juan Aldama said on Monday that the talks in Madrid had gone well."
+    assert "Juan Aldama" not in _places(geoparser.parse(text))
 
 
 def test_town_tagged_as_a_person_before_its_state(geoparser):
-    text = "Hundreds of migrants camped in Matias Romero, Oaxaca, on Wednesday."
+    text = "Hundreds of migrants camped in Juan Aldama, Zacatecas, on Wednesday."
     places = _places(geoparser.parse(text))
-    assert "Matias Romero" in places and places["Matias Romero"].place.country == "MX"
+    assert "Juan Aldama" in places and places["Juan Aldama"].place.country == "MX"
 
 
 def test_saint_of_a_church_is_not_a_parish(geoparser):
-    text = "The bomb hit the church of St. Peter and St. Paul in Lahore, Pakistan, on Sunday."
+    text = "The bomb hit the church of St. John and St. Mark in Lahore, Pakistan, on Sunday."
     places = _places(geoparser.parse(text))
-    # The NER tags "St. Paul" a person here; as a full name it is the saint, not Antigua's parish.
-    assert "St. Paul" not in places
+    # The church's saints, not the parishes of Dominica named after them.
+    assert "St. John" not in places and "St. Mark" not in places
+    assert "Lahore" in places
 
 
 def test_continent_adjective_is_a_demonym_of_the_continent(geoparser):
-    found = geoparser.parse("Ministers agreed that European airlines must cut their emissions.")
+    found = geoparser.parse("Ministers agreed that European farmers must cut their emissions.")
     demonyms = {t.text: t for t in found if t.kind == "demonym"}
     assert demonyms["European"].place.feature == "continent"
     assert demonyms["European"].place.name == "Europe"
@@ -319,12 +325,12 @@ def test_continent_adjective_is_a_demonym_of_the_continent(geoparser):
 
 def test_country_named_with_and_is_one_place(geoparser):
     found = geoparser.parse(
-        "The minister said that Trinidad and Tobago would send a "
+        "The minister said that Antigua and Barbuda would send a "
         "delegation to the talks in Kingston next week."
     )
     places = _places(found)
-    assert places["Trinidad and Tobago"].place.feature == "country"
-    assert "Tobago" not in places and "Trinidad" not in places
+    assert places["Antigua and Barbuda"].place.feature == "country"
+    assert "Barbuda" not in places and "Antigua" not in places
 
 
 def test_state_abbreviation_after_a_persons_name_is_a_title(geoparser):
@@ -351,18 +357,11 @@ def test_a_small_towns_name_used_for_its_team_is_not_a_place(geoparser):
     names = [
         t.text
         for t in geoparser.parse(
-            "Notre Dame beat Baylor on Sunday. Notre Dame coach Anna Bell praised the defence, "
-            "and Notre Dame's guard scored 20 points."
+            "Villanova beat Marquette on Sunday. Villanova coach Anna Bell praised the defence, "
+            "and Villanova's guard scored 20 points."
         )
     ]
-    assert "Notre Dame" not in names
-
-
-def test_town_county_keeps_the_town_in_that_county(geoparser):
-    tops = {t.text: t for t in geoparser.parse("The next race is at Croft, Yorkshire in June.")}
-    assert "Yorkshire" in tops
-    if "Croft" in tops:
-        assert haversine_km(tops["Croft"].place.lat, tops["Croft"].place.lon, 54.0, -1.5) < 161
+    assert "Villanova" not in names
 
 
 def test_dotted_abbreviation_after_a_firms_name_is_no_state(geoparser):
@@ -377,60 +376,80 @@ def test_dotted_abbreviation_after_a_firms_name_is_no_state(geoparser):
 
 def test_town_names_used_for_house_models_are_not_places(geoparser):
     text = (
-        "The builder in Columbus offers three floor plans: Dorrance, Norbury and Granville. "
-        "In the Norbury model, the kitchen faces the garden. The Granville model has a "
+        "The builder in Columbus offers three floor plans: Corby, Mayfield and Alnwick. "
+        "In the Mayfield model, the kitchen faces the garden. The Alnwick model has a "
         "loft."
     )
     found = _places(geoparser.parse(text))
     assert "Columbus" in found
-    assert not {"Norbury", "Granville"} & set(found)
+    assert not {"Corby", "Mayfield", "Alnwick"} & set(found)
+
+
+def test_ship_classes_named_after_towns_are_not_places(geoparser):
+    found = _places(
+        geoparser.parse("Two Karakurt-class corvettes and a Slava-class cruiser left Sevastopol.")
+    )
+    assert "Sevastopol" in found
+    assert not {"Karakurt", "Slava"} & set(found)
 
 
 def test_numbered_gate_named_as_a_site_is_not_placed(geoparser):
     text = (
-        "The rider won easily although his horse started from Gate 10. Nobody had "
-        "managed that before in Dubai."
+        "The rider won easily although his horse started from Stall 7. Nobody had "
+        "managed that before in Doha."
     )
     found = geoparser.parse(text)
-    assert not any("Gate" in t.text for t in found)
-    assert "Dubai" in _places(found)
+    assert not any("Stall" in t.text for t in found)
+    assert "Doha" in _places(found)
 
 
 def test_common_word_opening_a_firms_name_is_not_a_division(geoparser):
     text = (
-        "A ship operated by the exploration firm Ocean Infinity left Perth on Monday. "
-        "Ocean Infinity will search the seabed for three months."
+        "A ship operated by the survey firm Capital Marine left Darwin for Perth on Monday. "
+        "Capital Marine will map the seabed for three months."
     )
     found = geoparser.parse(text)
-    assert not any(t.text == "Ocean" for t in found)
+    assert not any(t.text == "Capital" for t in found)
     assert "Perth" in _places(found)
 
 
 def test_name_in_the_possessive_of_an_organisation_is_not_placed(geoparser):
     text = (
-        "Maria spent two days at Zara's headquarters last spring, she told reporters in "
-        "Madrid. Zara's designers were pleased."
+        "Maria spent two days at Marlow's headquarters last spring, she told reporters in "
+        "Madrid. Marlow's designers were pleased."
     )
     found = _places(geoparser.parse(text))
-    assert "Zara" not in found
+    assert "Marlow" not in found
     assert "Madrid" in found
 
 
 def test_a_race_and_a_lowercase_institution_are_not_sites(geoparser):
     text = (
-        "The gelding was beaten in the Al Maktoum Challenge last month. The trainer, who "
-        "lives in Dubai, was treated at the university hospital, a spokesman said."
+        "The gelding was beaten in the Fenwick Challenge last month. The trainer, who "
+        "lives in Doha, was treated at the university hospital, a spokesman said."
     )
     found = geoparser.parse(text)
     assert not any("Challenge" in t.text or "hospital" in t.text for t in found)
-    assert "Dubai" in _places(found)
+    assert "Doha" in _places(found)
 
 
 def test_elementary_school_short_name_is_a_site_in_the_town(geoparser):
     text = (
-        "The new homes in Gainesville, Virginia, are close to shops. Schools: Corwell "
+        "The new homes in Leesburg, Virginia, are close to shops. Schools: Harmon "
         "Elementary, Marsh Middle and Patriot High."
     )
     found = geoparser.parse(text)
-    school = next(t for t in found if t.text == "Corwell Elementary")
-    assert _near(school, 38.8, -77.6)
+    school = next(t for t in found if t.text == "Harmon Elementary")
+    assert _near(school, 39.12, -77.56)
+
+
+def test_a_dateline_city_the_ner_cuts_short_is_found_by_the_grammar(geoparser):
+    found = _places(geoparser.parse("ST. CLOUD – St. Cloud Police announced two arrests."))
+    assert found["ST. CLOUD"].place.country == "US"
+    assert "dateline_city" in found["ST. CLOUD"].why
+
+
+def test_a_division_named_with_its_division_word(geoparser):
+    text = "Soldiers from Kaduna State and Kano State arrived on Monday."
+    found = _places(geoparser.parse(text))
+    assert found["Kaduna State"].place.feature == "admin1"

@@ -1,0 +1,200 @@
+"""Resolution: each place mention's gazetteer candidates ranked by the evidence of the document.
+
+In rounds: first the unambiguous names (one candidate, or a country) say which countries the
+text is in; then every name is ranked (`geo.ranking`) by the countries and divisions the text
+names outright or by names it is sure of, the "City, State" pairs, and the distance to the
+points it is sure of; then one sense per name. The weights and the numbers of rounds, votes and
+margins are in `[resolution]` of `geo/data/geoparser.toml`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+from geo.gazetteer import Match, haversine_km
+from geo.model import Toponym
+from geo.ranking import AREA_FEATURES, Context, Weights, features, rank
+
+# Divisions known by a point only, and how far from it a place may lie to be inside.
+_COUNTY_LIKE = {"admin2", "region"}
+
+
+@dataclass
+class PlaceMention:
+    """A place mention being resolved: its span, candidates and evidence."""
+
+    start: int  # token offsets of the name the gazetteer knows
+    end: int
+    norm: str
+    candidates: list[Match]
+    extent: tuple[int, int] | None = None  # what the toponym covers, if more than the name
+    why: tuple[str, ...] = ()  # the recognition rules that fired
+    within: set[str] = field(default_factory=set)  # admin1 keys / countries after "City, "
+    chosen: Match | None = None
+    context: Context | None = None  # the evidence the final choice was made on
+    one_sense: bool = False  # whether one sense per name overrode its own choice
+
+    def within_keys(self) -> set[str]:
+        """The division keys ("US.KY") named after the comma of "City, State"."""
+        return {k for k in self.within if "." in k}
+
+    @property
+    def resolved(self) -> Match:
+        """The chosen candidate of a mention that has one (every mention, once resolved)."""
+        if self.chosen is None:
+            raise AttributeError(f"the mention {self.norm!r} has no chosen candidate")
+        return self.chosen
+
+    def explained(self, weights: Weights) -> tuple[str, ...]:
+        """The recognition rules, then the resolution features that favoured the choice."""
+        ranked: tuple[str, ...] = ()
+        if self.chosen is not None and self.context is not None:
+            found = features(self.chosen, self.context, weights.params)
+            ranked = tuple(f"rank:{k}" for k in found if k != "prior" and weights.weights[k])
+        return self.why + ranked + (("rank:one_sense_per_name",) if self.one_sense else ())
+
+
+def city_state(doc: Doc, places: list[PlaceMention], county_km: float) -> list[PlaceMention]:
+    """Mark "City, State" pairs; fold "Washington, D.C." (one place named twice) into one."""
+    out: list[PlaceMention] = []
+    i = 0
+    while i < len(places):
+        p = places[i]
+        nxt = places[i + 1] if i + 1 < len(places) else None
+        if nxt and nxt.start == p.end + 1 and doc[p.end].text == ",":
+            outer = [o for o in nxt.candidates if o.place.feature in ("admin1", "country")]
+            if outer:
+                p.within = {
+                    key
+                    for o in outer
+                    if (key := o.admin1 if o.place.feature == "admin1" else o.place.country)
+                }
+            elif nxt.candidates[0].place.feature in _COUNTY_LIKE:
+                _keep_in_county(p, nxt.candidates[0], county_km)
+            elif nxt.candidates[0].place.id in {c.place.id for c in p.candidates}:
+                p.end = nxt.end
+                same = [c for c in p.candidates if c.place.id == nxt.candidates[0].place.id]
+                p.candidates = same + p.candidates
+                out.append(p)
+                i += 2
+                continue
+        out.append(p)
+        i += 1
+    return out
+
+
+def _keep_in_county(p: PlaceMention, county: Match, county_km: float) -> None:
+    """ "Croston, Lancashire": keep the candidates that lie in the county (near its point)."""
+    c0 = county.place
+    near = [
+        c
+        for c in p.candidates
+        if c.place.id != c0.id
+        and c.place.country == c0.country
+        and haversine_km(c.place.lat, c.place.lon, c0.lat, c0.lon) <= county_km
+    ]
+    if near:
+        p.candidates = near
+
+
+def resolve(places: list[PlaceMention], demonyms: Sequence[Toponym], weights: Weights) -> None:
+    """Choose each mention's candidate: prior, then the document's evidence, in rounds."""
+    if not places:
+        return
+    params = weights.params
+    named: Counter[str] = Counter()  # countries the text names by demonym
+    for t in demonyms:
+        if t.place and t.place.country:
+            named[t.place.country] += 1
+    # Round 1: unambiguous names (one candidate, or a country) say which countries the text is in.
+    first: Counter[str] = Counter()
+    for p in places:
+        best = p.candidates[0].place
+        if (len(p.candidates) == 1 or best.feature == "country") and best.country:
+            first[best.country] += (
+                int(params["country_mention_weight"]) if best.feature == "country" else 1
+            )
+    confidence: dict[int, float] = {}
+    for i, p in enumerate(places):
+        p.context = Context(named + first, Counter(), (), frozenset(p.within))
+        p.chosen, confidence[i] = choose(p, p.context, weights)
+    # Later rounds: the other names' confident choices are evidence (country, division, point).
+    for _ in range(int(params["rounds"])):
+        contexts = [_evidence(p, places, confidence, named, params) for p in places]
+        choices = [choose(p, ctx, weights) for p, ctx in zip(places, contexts, strict=True)]
+        for i, (p, ctx, (c, conf)) in enumerate(zip(places, contexts, choices, strict=True)):
+            p.chosen, p.context, confidence[i] = c, ctx, conf
+        one_sense_per_name(places, int(params["one_sense_stated_votes"]))
+
+
+def _evidence(
+    p: PlaceMention,
+    places: Sequence[PlaceMention],
+    confidence: dict[int, float],
+    named: Counter[str],
+    params,
+) -> Context:
+    """What the other names' confident choices say about where p lies."""
+    countries = named.copy()
+    divisions: Counter[str] = Counter()
+    anchors = []
+    for j, q in enumerate(places):
+        c = q.chosen
+        if q.norm == p.norm or c is None:
+            continue
+        if confidence[j] < params["sure_margin"] and c.place.feature not in ("country", "admin1"):
+            continue
+        if c.place.country:
+            countries[c.place.country] += (
+                int(params["country_mention_weight"]) if c.place.feature == "country" else 1
+            )
+        # A division named outright is evidence for its towns; a town is not (towns named
+        # alike are everywhere, and their neighbours pull by distance instead).
+        if c.admin1 and c.place.feature in ("admin1", "admin2"):
+            divisions[c.admin1] += (
+                int(params["division_mention_weight"]) if c.place.feature == "admin1" else 1
+            )
+        if c.place.feature not in AREA_FEATURES:
+            anchors.append(c)
+    for key in p.within_keys():
+        divisions[key] += int(params["stated_mention_weight"])
+    return Context(countries, divisions, anchors, frozenset(p.within))
+
+
+def choose(p: PlaceMention, ctx: Context, weights: Weights) -> tuple[Match, float]:
+    """The best candidate and its margin over the best one far from it."""
+    scored = rank(p.candidates, ctx, weights)
+    top_score, top = scored[0]
+    rival = next(
+        (
+            s
+            for s, c in scored[1:]
+            if haversine_km(c.place.lat, c.place.lon, top.place.lat, top.place.lon)
+            > weights.params["rival_km"]
+        ),
+        None,
+    )
+    return top, (top_score - rival) if rival is not None else 10.0
+
+
+def one_sense_per_name(places: list[PlaceMention], stated_votes: int) -> None:
+    """Every mention of a name takes the sense chosen most often ("City, State" votes more)."""
+    by_name: dict[str, list[PlaceMention]] = defaultdict(list)
+    for p in places:
+        by_name[p.norm].append(p)
+    for group in by_name.values():
+        if len(group) < 2:
+            continue
+        votes: Counter[str] = Counter()
+        for p in group:
+            votes[p.resolved.place.id] += stated_votes if p.within else 1
+        winner = votes.most_common(1)[0][0]
+        for p in group:
+            if not p.within:
+                chosen = next((c for c in p.candidates if c.place.id == winner), p.chosen)
+                p.one_sense = chosen != p.chosen
+                p.chosen = chosen
