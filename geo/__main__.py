@@ -11,8 +11,21 @@ from pathlib import Path
 from geo import GeoError, config
 
 
-def _db(args: argparse.Namespace) -> Path:
-    return Path(args.db or os.environ.get(config.ENV_DB) or config.DEFAULT_DB)
+def _db(args: argparse.Namespace) -> str | Path:
+    """The --db value, else $GEO_DB, else the default: a postgresql:// URL or a SQLite file."""
+    from geo.store import is_url
+
+    target = args.db or os.environ.get(config.ENV_DB) or config.DEFAULT_DB
+    return target if is_url(target) else Path(target)
+
+
+def _db_shown(target: str | Path) -> str:
+    """The database as a message names it: a URL without its password."""
+    if isinstance(target, str):
+        from geo.store_pg import redacted
+
+        return shown(redacted(target))
+    return shown(str(target))
 
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2  # ingest's exit status (see README)
@@ -28,8 +41,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """Exit 0 when every input was added or unchanged, 1 when some were rejected (the others
     are stored all the same), 2 for a usage error before anything is read."""
     from geo.pipeline import Outcome, ingest
-    from geo.store import Store
+    from geo.store import open_store
 
+    if args.engine != "dask" and (args.scheduler or args.workers):
+        print("error: --scheduler and --workers need --engine dask", file=sys.stderr)
+        return EXIT_USAGE
+    if args.engine == "dask" and args.processes != 1:
+        print("error: --processes is for --engine local; use --workers", file=sys.stderr)
+        return EXIT_USAGE
+    if args.scheduler and args.workers:
+        print("error: --workers starts a local cluster; not with --scheduler", file=sys.stderr)
+        return EXIT_USAGE
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
         print(f"error: no such file or folder: {', '.join(map(shown, missing))}", file=sys.stderr)
@@ -57,16 +79,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             report_file.write(json.dumps(outcome.record(), ensure_ascii=False) + "\n")
             report_file.flush()
 
+    engine = None
+    if args.engine == "dask":
+        from geo.cluster import DaskEngine
+
+        engine = DaskEngine(
+            args.scheduler,
+            workers=args.workers,
+            announce=lambda line: print(line, file=sys.stderr, flush=True),
+        )
     try:
-        with Store(_db(args)) as store:
+        with open_store(_db(args)) as store:
             report = ingest(
                 args.paths,
                 store=store,
                 progress=progress,
                 processes=args.processes,
                 on_outcome=on_outcome,
+                engine=engine,
             )
     finally:
+        if engine is not None:
+            engine.close()
         if report_file:
             report_file.close()
     if sys.stderr.isatty():
@@ -78,7 +112,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(
         f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
         f"{len(report.rejected)} rejected, {len(skipped)} skipped, {report.events} events "
-        f"-> {shown(str(_db(args)))}"
+        f"-> {_db_shown(_db(args))}"
     )
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
@@ -87,19 +121,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Load exported events; exit status as for ingest (0 all stored or present, 1 some lines
     rejected, 2 usage error)."""
     from geo.export import read_events_jsonl
-    from geo.store import Store
+    from geo.store import open_store
 
     if not os.path.isfile(args.file):
         print(f"error: no such file: {shown(args.file)}", file=sys.stderr)
         return EXIT_USAGE
     events, rejected = read_events_jsonl(Path(args.file))
-    with Store(_db(args)) as store:
+    with open_store(_db(args)) as store:
         added = store.import_events(events)
     for r in rejected:
         print(f"rejected {shown(r.path)}: {shown(r.reason)}", file=sys.stderr)
     print(
         f"{added} events added, {len(events) - added} already stored, {len(rejected)} rejected"
-        f" -> {_db(args)}",
+        f" -> {_db_shown(_db(args))}",
         file=sys.stderr,
     )
     return EXIT_REJECTED if rejected else EXIT_OK
@@ -107,12 +141,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from geo.export import in_reading_order, to_csv, to_geojson, to_jsonl
-    from geo.store import Store
+    from geo.store import open_store
 
     db = _db(args)
-    if not db.exists():
+    if isinstance(db, Path) and not db.exists():
         raise GeoError(f"no database at {db}: run `python -m geo ingest PATH...` first")
-    with Store(db) as store:
+    with open_store(db) as store:
         events = store.events()
         if args.corrected:
             from geo.corrections import corrected, is_rejected
@@ -135,7 +169,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_corrections(args: argparse.Namespace) -> int:
     """Write the analysts' corrections as JSON Lines, or load such a file (idempotent)."""
     from geo.corrections import from_jsonl, to_jsonl
-    from geo.store import Store
+    from geo.store import open_store
 
     db = _db(args)
     if args.import_file:
@@ -143,7 +177,7 @@ def cmd_corrections(args: argparse.Namespace) -> int:
             print(f"error: no such file: {shown(args.import_file)}", file=sys.stderr)
             return EXIT_USAGE
         found, bad = from_jsonl(Path(args.import_file).read_text(encoding="utf-8"))
-        with Store(db) as store:
+        with open_store(db) as store:
             new = [c for c in found if not store.has_correction(c)]
             for c in new:
                 store.add_correction(c)
@@ -151,13 +185,13 @@ def cmd_corrections(args: argparse.Namespace) -> int:
             print(f"rejected {shown(args.import_file)} {shown(reason)}", file=sys.stderr)
         print(
             f"{len(new)} corrections added, {len(found) - len(new)} already stored, "
-            f"{len(bad)} rejected -> {db}",
+            f"{len(bad)} rejected -> {_db_shown(db)}",
             file=sys.stderr,
         )
         return EXIT_REJECTED if bad else EXIT_OK
-    if not db.exists():
+    if isinstance(db, Path) and not db.exists():
         raise GeoError(f"no database at {db}")
-    with Store(db) as store:
+    with open_store(db) as store:
         text = to_jsonl(store.corrections())
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -294,12 +328,32 @@ def main(argv: list[str] | None = None) -> int:
         "(the rest stored), 2 usage error.",
     )
     p.add_argument("paths", nargs="+")
-    p.add_argument("--db", help=f"SQLite file (default ${config.ENV_DB} or {config.DEFAULT_DB})")
+    p.add_argument(
+        "--db",
+        help="SQLite file or postgresql://USER@HOST/DBNAME "
+        f"(default ${config.ENV_DB} or {config.DEFAULT_DB})",
+    )
     p.add_argument(
         "--processes",
         type=_positive,
         default=1,
         help="parse in this many processes (each holds a copy of the model)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="parse here (local) or on Dask workers (dask)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="with --engine dask: the cluster to use (default: a local cluster)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        help="with --engine dask and no --scheduler: local worker processes (default: cores)",
     )
     p.add_argument(
         "--report",
@@ -309,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(run=cmd_ingest)
     p = sub.add_parser("export", help="write the stored events as jsonl, csv or geojson")
-    p.add_argument("--db")
+    p.add_argument("--db", help="SQLite file or postgresql:// URL")
     p.add_argument("--format", choices=["jsonl", "csv", "geojson"], default="jsonl")
     p.add_argument("--output", help="file to write (default: standard output)")
     p.add_argument(
@@ -327,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=cmd_corrections)
     p = sub.add_parser("import", help="load events written by `export --format jsonl`")
     p.add_argument("file")
-    p.add_argument("--db", help=f"SQLite database (default {config.DEFAULT_DB})")
+    p.add_argument("--db", help="SQLite file or postgresql:// URL")
     p.set_defaults(run=cmd_import)
     p = sub.add_parser("geoparse", help="toponyms of each {id, text} line of a JSONL file")
     p.add_argument("--input")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 from geo import GeoError, config
 from geo.articles import Skipped, location, read_paths
 from geo.events import EventExtractor, compatible, merge
 from geo.gazetteer import Gazetteer
 from geo.model import Article, Event, IngestReport, Rejection
-from geo.store import Store
+from geo.store import EventStore, Store
 from geo.toponyms import Geoparser, load_nlp
 
 Progress = Callable[[int, int, str], None]
@@ -80,21 +81,52 @@ class Pipeline:
             yield article, self.extractor(article, doc, self.geoparser.toponyms(doc))
 
 
+class Engine(Protocol):
+    """Where articles are parsed: this process (LocalEngine) or Dask workers (geo.cluster)."""
+
+    def run(self, articles: Sequence[Article]) -> Iterator[tuple[Article, list[Event] | str]]:
+        """Each article with its events, or the reason it could not be processed, in the
+        order given (whatever order the work finishes in)."""
+        ...
+
+
+class LocalEngine:
+    """Parsing in this process (and, with processes > 1, in spaCy's worker processes)."""
+
+    def __init__(
+        self, geoparser: Geoparser | None = None, *, processes: int = 1, batch_size: int = 64
+    ) -> None:
+        self.geoparser = geoparser
+        self.processes = processes
+        self.batch_size = batch_size
+
+    def run(self, articles: Sequence[Article]) -> Iterator[tuple[Article, list[Event] | str]]:
+        """Each article with its events or why it failed, in order, batch by batch."""
+        if not articles:
+            return
+        pipeline = Pipeline(self.geoparser or load_geoparser(), processes=self.processes)
+        for start in range(0, len(articles), self.batch_size):
+            yield from guarded(pipeline, articles[start : start + self.batch_size])
+
+
 def ingest(
     paths: Iterable[str | Path],
     *,
-    store: Store,
+    store: EventStore,
     geoparser: Geoparser | None = None,
     progress: Progress | None = None,
     batch_size: int = 64,
     processes: int = 1,
     on_outcome: Callable[[Outcome], None] | None = None,
+    engine: Engine | None = None,
 ) -> IngestReport:
     """Read, extract and store every article under paths; report each as added, unchanged or
     rejected (and files the tool made itself, such as the database, as skipped), each one
     also to on_outcome as it is decided. Each article is stored in its own transaction, so a
     crash loses at most the one being written and a second run picks up where the first
-    stopped."""
+    stopped. The engine parses (default: this process, with geoparser and processes); the
+    articles are stored in the order they were read whatever the engine, so merges with
+    events already stored come out the same."""
     added: list[str] = []
     unchanged: list[str] = []
     rejected: list[Rejection] = []
@@ -107,7 +139,7 @@ def ingest(
         tell(_outcome(rejection.path, "rejected", reason=rejection.reason))
 
     own = [config.CACHE_DIR]
-    if store.path != ":memory:":
+    if isinstance(store, Store) and store.path != ":memory:":
         own.append(Path(store.path))
     for item in read_paths(paths, own=own):
         if isinstance(item, Rejection):
@@ -123,43 +155,46 @@ def ingest(
     total, done, events = len(pending), 0, 0
     if progress:
         progress(0, total, "")
-    if pending:
-        pipeline = Pipeline(geoparser or load_geoparser(), processes=processes)
-        for start in range(0, total, batch_size):
-            batch = pending[start : start + batch_size]
-            for article, found in _guarded(pipeline, batch, reject):
-                fresh: list[Event] = []
+    parser = engine or LocalEngine(geoparser, processes=processes, batch_size=batch_size)
+    for article, result in parser.run(pending) if pending else ():
+        done += 1
+        where = article.path or article.id
+        if isinstance(result, str):
+            reject(Rejection(where, result))
+        else:
+            fresh: list[Event] = []
 
-                def merge_in(
-                    found: Sequence[Event], fresh: list[Event] = fresh
-                ) -> tuple[list[Event], dict[str, Event]]:
-                    # Runs inside the store's write transaction: merges see every commit.
-                    fresh[:], replacing = _merge_with_stored(list(found), store)
-                    return fresh, replacing
+            def merge_in(
+                found: Sequence[Event], fresh: list[Event] = fresh
+            ) -> tuple[list[Event], dict[str, Event]]:
+                # Runs inside the store's write transaction: merges see every commit.
+                fresh[:], replacing = _merge_with_stored(list(found), store)
+                return fresh, replacing
 
-                try:
-                    stored = store.add(article, found, merge=merge_in)
-                except GeoError as exc:
-                    reject(Rejection(article.path or article.id, str(exc)))
-                    continue
+            try:
+                stored = store.add(article, result, merge=merge_in)
+            except GeoError as exc:
+                reject(Rejection(where, str(exc)))
+            else:
                 found = fresh
                 (added if stored else unchanged).append(article.id)
                 events += len(found) if stored else 0
                 tell(
                     _outcome(
-                        article.path or article.id,
+                        where,
                         "added" if stored else "unchanged",
                         events=len(found) if stored else 0,
                         article=article.id,
                     )
                 )
-            done += len(batch)
-            if progress:
-                progress(done, total, batch[-1].id)
+        if progress:
+            progress(done, total, article.id)
     return IngestReport(tuple(added), tuple(unchanged), tuple(rejected), events)
 
 
-def _merge_with_stored(found: list[Event], store: Store) -> tuple[list[Event], dict[str, Event]]:
+def _merge_with_stored(
+    found: list[Event], store: EventStore
+) -> tuple[list[Event], dict[str, Event]]:
     """Split an article's events into new ones and merged versions of events already stored
     (the same drill reported by another article)."""
     new: list[Event] = []
@@ -175,8 +210,11 @@ def _merge_with_stored(found: list[Event], store: Store) -> tuple[list[Event], d
     return new, replacing
 
 
-def _guarded(pipeline: Pipeline, batch: list[Article], reject: Callable[[Rejection], None]):
-    """Process a batch; if it fails, retry article by article so one bad text loses only itself."""
+def guarded(
+    pipeline: Pipeline, batch: Sequence[Article]
+) -> Iterator[tuple[Article, list[Event] | str]]:
+    """Process a batch; if it fails, retry article by article so one bad text loses only
+    itself: each article with its events, or the reason it could not be processed."""
     try:
         yield from list(pipeline.process_many(batch))
         return
@@ -186,9 +224,4 @@ def _guarded(pipeline: Pipeline, batch: list[Article], reject: Callable[[Rejecti
         try:
             yield article, pipeline.process(article)
         except Exception as exc:  # noqa: BLE001 - reported to the user as a rejection
-            reject(
-                Rejection(
-                    article.path or article.id,
-                    f"could not be processed: {type(exc).__name__}: {exc}",
-                )
-            )
+            yield article, f"could not be processed: {type(exc).__name__}: {exc}"

@@ -1,4 +1,5 @@
-"""The event store: SQLite behind one small interface (a PostGIS store can take its place)."""
+"""The event store: SQLite behind one small interface; geo.store_pg puts PostgreSQL + PostGIS
+behind the same one, and open_store picks between them by what --db / GEO_DB names."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Protocol
 
 from geo import StoreError
 from geo.corrections import Correction, check
@@ -593,3 +595,57 @@ class Store:
             Correction(key, field, json.loads(before), json.loads(after), who, at, note, id_)
             for id_, key, field, before, after, who, at, note in rows
         ]
+
+
+class EventStore(Protocol):
+    """What ingest, export and the dashboard need of a store: Store or geo.store_pg.PgStore."""
+
+    path: str
+
+    def has_article(self, key: str, *, with_text: bool = False) -> bool: ...
+    def add(
+        self,
+        article: Article,
+        events: Sequence[Event],
+        *,
+        replacing: Mapping[str, Event] | None = None,
+        merge: Merge | None = None,
+    ) -> bool: ...
+    def import_events(self, events: Sequence[Event]) -> int: ...
+    def events(
+        self,
+        *,
+        years: tuple[int, int] | None = None,
+        types: Collection[str] | None = None,
+        countries: Collection[str] | None = None,
+        include_undated: bool = True,
+    ) -> list[Event]: ...
+    def similar(self, event: Event) -> list[Event]: ...
+    def year_range(self) -> tuple[int, int] | None: ...
+    def facets(self) -> dict[str, list[str]]: ...
+    def articles(self) -> list[Article]: ...
+    def article_text(self, key: str) -> str | None: ...
+    def article_count(self) -> int: ...
+    def event_count(self) -> int: ...
+    def revision(self) -> tuple[int, ...]: ...
+    def add_correction(self, correction: Correction) -> Correction: ...
+    def has_correction(self, correction: Correction) -> bool: ...
+    def corrections(self, event_key: str | None = None) -> list[Correction]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> EventStore: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def is_url(target: object) -> bool:
+    """Whether a --db / GEO_DB value names a PostgreSQL database rather than a SQLite file."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(target: str | Path) -> EventStore:
+    """The store a --db / GEO_DB value names: a postgresql:// URL opens PostgreSQL (geo.store_pg,
+    imported only then), anything else is a SQLite file (or ":memory:")."""
+    if is_url(target):
+        from geo.store_pg import PgStore
+
+        return PgStore(str(target))
+    return Store(target)

@@ -1,7 +1,9 @@
-"""Shared fixtures: hand-made articles and events, and the loaded pipeline (once per session)."""
+"""Shared fixtures: hand-made articles and events, the loaded pipeline (once per session), and
+a throwaway PostgreSQL + PostGIS server (once per session) for the store tests."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -64,3 +66,44 @@ def geoparser():
     from geo.pipeline import load_geoparser
 
     return load_geoparser()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server with PostGIS, started for this session in a temporary folder.
+    Skipped, with the reason, when none can be started; with CI=true that fails instead:
+    CI must run every store test against PostgreSQL."""
+    from tests.pgserver import PgServer, Unavailable
+
+    try:
+        server = PgServer.start()
+    except Unavailable as exc:
+        message = f"no PostgreSQL server with PostGIS could be started: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI=true: the PostgreSQL tests must run, not skip)")
+        pytest.skip(message)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a new, empty database (PostGIS installed, no tables)."""
+    return pg_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request) -> str:
+    """What --db would name, once per store: an in-memory SQLite database, then a new
+    PostgreSQL database."""
+    return ":memory:" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_store_target(request, tmp_path):
+    """A function giving what --db would name for a new, empty store at each call, once per
+    store: SQLite files, then PostgreSQL databases."""
+    if request.param == "sqlite":
+        numbers = iter(range(1_000_000))
+        return lambda: str(tmp_path / f"store-{next(numbers)}.db")
+    return request.getfixturevalue("pg_server").new_database

@@ -19,7 +19,7 @@ from geo.corrections import (
 )
 from geo.filters import View, apply
 from geo.model import EventPlace
-from geo.store import Store
+from geo.store import Store, open_store
 from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
 
 
@@ -104,8 +104,8 @@ def test_describe_says_what_changed_from_what(event):
     )
 
 
-def test_the_store_keeps_who_when_and_what_before(event):
-    with Store(":memory:") as store:
+def test_the_store_keeps_who_when_and_what_before(event, store_target):
+    with open_store(store_target) as store:
         before = store.revision()
         saved = store.add_correction(correction(event, "type", "patrol", note="<b>sure</b>"))
         assert saved.id > 0 and saved.at.endswith("+00:00")
@@ -123,11 +123,10 @@ def test_the_store_keeps_who_when_and_what_before(event):
             store.add_correction(correction(event, "type", 7))
 
 
-def test_corrections_survive_re_ingest_and_a_rebuild(tmp_path, event):
+def test_corrections_survive_re_ingest_and_a_rebuild(new_store_target, event):
     article = make_article("Ships drilled near Moscow. End.")
     extracted = make_event(article, MOSCOW)
-    first = tmp_path / "first.db"
-    with Store(first) as store:
+    with open_store(new_store_target()) as store:
         store.add(article, [extracted])
         store.add_correction(correction(extracted, "type", "patrol"))
         assert store.add(article, [extracted]) is False  # re-ingest: nothing changes
@@ -135,7 +134,7 @@ def test_corrections_survive_re_ingest_and_a_rebuild(tmp_path, event):
         assert shown.type == "patrol"
         kept = store.corrections()
     # A new database built from the same article, the corrections carried over.
-    with Store(tmp_path / "rebuilt.db") as store:
+    with open_store(new_store_target()) as store:
         store.add(article, [replace(extracted)])
         for c in kept:
             store.add_correction(replace(c, id=0))
@@ -158,7 +157,7 @@ def test_the_migration_adds_the_table_to_an_existing_database(tmp_path):
         assert store.corrections() == []
 
 
-def test_corrections_travel_as_json_lines_to_a_rebuilt_database(tmp_path, capsys):
+def test_corrections_travel_as_json_lines_to_a_rebuilt_database(tmp_path, capsys, new_store_target):
     import json
 
     from geo.__main__ import main
@@ -166,12 +165,12 @@ def test_corrections_travel_as_json_lines_to_a_rebuilt_database(tmp_path, capsys
     article = make_article("Ships drilled near Moscow. End.")
     other = make_article("Talks in Beijing. End.", id="b.txt")
     drill, talks = make_event(article, MOSCOW), make_event(other, BEIJING, type="meeting")
-    first, rebuilt = str(tmp_path / "first.db"), str(tmp_path / "rebuilt.db")
+    first, rebuilt = new_store_target(), new_store_target()
     for path in (first, rebuilt):
-        with Store(path) as store:
+        with open_store(path) as store:
             store.add(article, [drill])
             store.add(other, [talks])
-    with Store(first) as store:
+    with open_store(first) as store:
         store.add_correction(correction(drill, "type", "patrol", note="ünïcode"))
         store.add_correction(correction(talks, "rejected", True))
     out = tmp_path / "corrections.jsonl"

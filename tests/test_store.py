@@ -1,4 +1,6 @@
-"""The SQLite store: round trips, idempotent ingest, filters, migrations, crash safety."""
+"""The store, both of them (SQLite and PostgreSQL): round trips, idempotent ingest, filters,
+merge candidates, crash safety; and SQLite's own file, WAL and migrations.
+PostgreSQL's own schema, migrations and concurrency are in test_store_pg.py."""
 
 from __future__ import annotations
 
@@ -6,13 +8,15 @@ import sqlite3
 
 import pytest
 
-from geo.store import MIGRATIONS, Store
+from geo.model import EventPlace
+from geo.store import MIGRATIONS, Store, open_store
 from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
 
 
 @pytest.fixture
-def store():
-    with Store(":memory:") as s:
+def store(store_target):
+    """Each test below runs on SQLite and on PostgreSQL."""
+    with open_store(store_target) as s:
         yield s
 
 
@@ -77,7 +81,7 @@ def test_a_failed_write_leaves_no_partial_article(store, monkeypatch):
     monkeypatch.setattr(
         store,
         "_insert_event",
-        lambda e: (_ for _ in ()).throw(sqlite3.OperationalError("disk full")),
+        lambda e: (_ for _ in ()).throw(RuntimeError("disk full")),
     )
     with pytest.raises(Exception, match="disk full"):
         store.add(article, [broken])
@@ -132,3 +136,42 @@ def test_article_text_by_content_key(store):
     store.add(article, [])
     assert store.article_text(article.key) == article.text
     assert store.article_text("nope") is None
+
+
+def test_every_event_field_survives_the_round_trip(store):
+    article = make_article("Navies signed a deal in Moscow. The second part.", title="Deal")
+    base = make_event(article, participants=("Russia", "India"))
+    event = base.__class__(
+        **{
+            **base.__dict__,
+            "type": "arms_deal",
+            "day": 17,
+            "precision": "day",
+            "status": "planned",
+            "date_source": "publication",
+            "name": "Indra-2020",
+            "end": "2020-06-01",
+            "roles": (("buyer", "IN"), ("seller", "RU")),
+            "why": ("trigger:deal", "date:clause_mate"),
+            "review": "a place far from every participant",
+            "places": base.places + (EventPlace(SEA.name, SEA),),
+        }
+    )
+    store.add(article, [event])
+    [back] = store.events()
+    assert back == event and back.key == event.key
+    assert store.articles() == [article]
+
+
+def test_events_are_listed_oldest_first_and_undated_last(store):
+    articles = [make_article(f"Drills number {i} in Moscow.", id=f"{i}.txt") for i in range(4)]
+    dates = [(2020, 7), (None, None), (2020, None), (2019, 12)]
+    for article, (year, month) in zip(articles, dates, strict=True):
+        store.add(article, [make_event(article, year=year, month=month)])
+    assert [(e.year, e.month) for e in store.events()] == [
+        (2019, 12),
+        (2020, None),
+        (2020, 7),
+        (None, None),
+    ]
+    assert store.article_count() == 4 and store.event_count() == 4
