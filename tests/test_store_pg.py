@@ -205,3 +205,12 @@ def test_import_into_postgresql_gives_back_the_exported_events(tmp_path, pg_url,
         assert store.has_article(articles[0].key, with_text=True)
         assert store.article_text(articles[0].key) == articles[0].text
         assert store.event_count() == 3
+
+
+def test_stores_opening_a_new_database_at_once_migrate_it_once(pg_url):
+    stores = _in_threads(4, lambda i: PgStore(pg_url))
+    try:
+        assert [s.schema_version() for s in stores] == [len(MIGRATIONS)] * 4
+    finally:
+        for store in stores:
+            store.close()
