@@ -28,6 +28,16 @@ AHEAD = 4  # batches queued per worker beyond the one being stored, to keep ever
 
 Result = list[Event] | str  # an article's events, or why it could not be processed
 
+# Two Dask defaults that cost a parsing worker CPU (measured on this workload, see README):
+# the sampling profiler (~15%), and MALLOC_TRIM_THRESHOLD_ set in every worker's environment,
+# which fixes glibc's otherwise adaptive thresholds so spaCy's arrays are mapped and unmapped
+# again and again (~30%). The dashboard keeps its task stream and progress without them.
+# deploy/dask.yaml holds the same for workers started by hand.
+WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
+
 
 def default_pipeline() -> Pipeline:
     """The pinned spaCy model and the offline gazetteer (a few seconds per worker)."""
@@ -108,9 +118,7 @@ class DaskEngine:
             if self.scheduler:
                 self.client = Client(self.scheduler, timeout=self.connect_timeout)
             else:
-                # Dask's sampling profiler costs a worker ~15% of its CPU on this workload
-                # (measured); the dashboard keeps its task stream and progress without it.
-                with dask.config.set({"distributed.worker.profile.enabled": False}):
+                with dask.config.set(WORKER_CONFIG):
                     self.cluster = LocalCluster(
                         n_workers=self.workers,
                         threads_per_worker=1,  # spaCy parses on one core: a process per core
