@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from geo import config  # noqa: E402
 from geo.cluster import DaskEngine  # noqa: E402
+from geo.export import to_jsonl  # noqa: E402
 from geo.pipeline import LocalEngine, ingest, load_geoparser  # noqa: E402
 from geo.store import open_store  # noqa: E402
 
@@ -60,13 +62,14 @@ def new_target(base: str | None, tmp: Path, name: str) -> str:
     return base.rsplit("/", 1)[0] + f"/{database}"
 
 
-def timed(folder: Path, target: str, engine) -> tuple[float, float, int, int]:
-    """Seconds to ingest the folder, CPU seconds of this process, articles added, events."""
+def timed(folder: Path, target: str, engine) -> tuple[float, float, int, list[str]]:
+    """Seconds to ingest the folder, CPU seconds of this process, articles added, and the
+    jsonl export of what was stored, sorted."""
     with open_store(target) as store:
         started, cpu = time.perf_counter(), time.process_time()
         report = ingest([folder], store=store, engine=engine)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        return elapsed, cpu, len(report.added), store.event_count()
+        return elapsed, cpu, len(report.added), sorted(to_jsonl(store.events()).splitlines())
 
 
 def workers_cpu(engine: DaskEngine) -> float:
@@ -85,13 +88,13 @@ def main() -> int:
         tmp = Path(tmp_name)
         words = make_corpus(tmp / "articles", args.articles)
         kind = "PostgreSQL" if args.db else "SQLite"
-        print(f"{args.articles} articles, {words:,} words, store {kind}")
+        print(f"{args.articles} articles, {words:,} words, store {kind}, {load()}")
         local = LocalEngine(load_geoparser())
         target = new_target(args.db, tmp, "local")
         seconds, cpu, added, events = timed(tmp / "articles", target, local)
         single = added / seconds
         print(
-            f"single process  {seconds:6.1f} s  {single:5.1f} articles/s  {events} events  "
+            f"single process  {seconds:6.1f} s  {single:5.1f} articles/s  {len(events)} events  "
             f"cpu/article {cpu / added * 1000:.0f} ms"
         )
         one = None
@@ -108,13 +111,20 @@ def main() -> int:
             against = f"  x{rate / one:.2f} of 1 worker" if one else ""
             print(
                 f"Dask {workers} worker{'s' if workers > 1 else ' '} {seconds:6.1f} s  "
-                f"{rate:5.1f} articles/s  {stored} events  x{rate / single:.2f} of single"
+                f"{rate:5.1f} articles/s  {len(stored)} events  x{rate / single:.2f} of single"
                 f"{against}  cpu/article: workers {on_workers / added * 1000:.0f} ms, "
                 f"client {cpu / added * 1000:.0f} ms"
             )
             if stored != events:
-                print(f"  events differ from the single process: {stored} != {events}")
+                print("  the export differs from the single process's")
+    print(load())
     return 0
+
+
+def load() -> str:
+    """The machine's load average: other jobs on the same cores show in every figure."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} cores"
 
 
 if __name__ == "__main__":
