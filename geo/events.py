@@ -459,7 +459,9 @@ def _trigger_holds(
         if not (words & WORDS["weapons"] or designation):
             return False  # "a trade deal", "buy time"
         if lemma in WORDS["transfer_only_with_designation"] and not designation:
-            return False  # "sent troops", "received a delegation"
+            # "sent troops", "received a delegation"; "will receive ten aircraft" is arms
+            if not any(t.lemma_.lower() in WORDS["weapons"] - {"military"} for t in root.subtree):
+                return False
         if lemma in ("send", "ship", "transfer") and not words & WORDS["sale_words"]:
             return False  # "sent tanks to the drills": arms moved, none sold
         if root.dep_ in ("compound", "amod") and root.pos_ == "NOUN":

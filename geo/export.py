@@ -172,10 +172,14 @@ def _invalid(event: Event) -> str:
 
 def in_reading_order(events: Sequence[Event]) -> list[Event]:
     """Events by article, then by where in it each is first reported."""
-    return sorted(
-        events,
-        key=lambda e: (e.sources[0].article, e.sources[0].start) if e.sources else ("", 0),
-    )
+    order = ("exercise", "patrol", "arms_deal", "meeting", "other")
+
+    def key(e: Event) -> tuple[str, int, int]:
+        rank = order.index(e.type) if e.type in order else len(order)
+        return (e.sources[0].article, e.sources[0].start, rank) if e.sources else ("", 0, rank)
+
+    # Two events told by one sentence: the more telling type first.
+    return sorted(events, key=key)
 
 
 def to_jsonl(events: Sequence[Event]) -> str:

@@ -595,3 +595,11 @@ def test_onlookers_who_respond_are_not_participants(pipeline):
         "patrols by Chinese and Russian bombers over the Yellow Sea.",
     )
     assert e.type == "patrol" and set(e.participants) == {"China", "Russia"}
+
+
+def test_receiving_arms_is_a_deal_receiving_a_delegation_is_not(pipeline):
+    e = one(
+        pipeline, "Vietnam will receive the remaining ten fighter aircraft from Russia in 2022."
+    )
+    assert e.type == "arms_deal" and e.year == 2022 and e.status == "planned"
+    assert events_of(pipeline, "The general received a delegation from the Russian army.") == []
