@@ -27,6 +27,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import config, filters
+from geo import store as stores
 from geo.corrections import (
     Correction,
     CorrectionError,
@@ -52,7 +53,7 @@ from geo.mapview import (
     type_label,
 )
 from geo.model import EVENT_TYPES, Event, EventPlace, IngestReport
-from geo.store import Store
+from geo.store import EventStore as Store
 from geo.timeline import BRUSH, brushed_months, timeline_chart, timeline_counts, timeline_unit
 
 # What geo.articles reads; .json for the NAME.meta.json sidecars of text files.
@@ -89,8 +90,17 @@ NONE = ""  # the partner selectbox's "no partner filter"
 
 @st.cache_resource(show_spinner=False)
 def open_store(path: str) -> Store:
-    """One store per database file, shared by every session."""
-    return Store(path)
+    """One store per database (a SQLite file or a postgresql:// URL), shared by every
+    session."""
+    return stores.open_store(path)
+
+
+def database_name(target: str) -> str:
+    """What the sidebar calls the database: the file's name, or a URL's database name (never
+    its password)."""
+    if stores.is_url(target):
+        return target.rsplit("/", 1)[-1].split("?", 1)[0] or "postgresql"
+    return Path(target).name
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -958,8 +968,8 @@ def main() -> None:
         page_title=title, page_icon="🌏", layout="wide", initial_sidebar_state="expanded"
     )
     st.html(PAGE_CSS)
-    db_path = Path(os.environ.get(config.ENV_DB) or config.DEFAULT_DB)
-    store = open_store(str(db_path))
+    target = os.environ.get(config.ENV_DB) or str(config.DEFAULT_DB)
+    store = open_store(target)
 
     # Always present, so that what follows keeps its place in the page between runs: a
     # component that moves is mounted afresh, and the map would lose its open popup.
@@ -970,7 +980,7 @@ def main() -> None:
         with notices:
             run_ingest([seeds], store, label="Building the event database from the seed articles…")
 
-    every_stored = stored_events(str(db_path), store.revision())
+    every_stored = stored_events(target, store.revision())
     everything = [e for e in every_stored if not is_rejected(e)]
     options = Options(everything)
     # The view comes from the URL on a session's first run, and again whenever the address
@@ -992,7 +1002,7 @@ def main() -> None:
     add_articles(store)
     downloads(events)
     st.sidebar.caption(
-        f"Database: {md(db_path.name)} · {store.article_count()} articles · "
+        f"Database: {md(database_name(target))} · {store.article_count()} articles · "
         f"{store.event_count()} events"
     )
 

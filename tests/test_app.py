@@ -607,3 +607,22 @@ def test_a_pasted_article_is_ingested_and_its_event_selected(db):
         "Wire",
         date(2023, 8, 1),
     )
+
+
+def test_the_dashboard_opens_a_postgresql_store(pg_url, monkeypatch, tmp_path):
+    from geo.store import open_store
+
+    with open_store(pg_url) as store:
+        fill(store)
+    monkeypatch.setenv(config.ENV_DB, pg_url)
+    st.cache_resource.clear()
+    at = run_app()
+    assert shown(at) == 7  # every event of `fill`, undated included
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "7 events" in sidebar and "postgresql://" not in sidebar  # no URL (password) shown
+    sqlite = tmp_path / "same.db"
+    with Store(sqlite) as store:
+        fill(store)
+    monkeypatch.setenv(config.ENV_DB, str(sqlite))
+    st.cache_resource.clear()
+    assert shown(run_app()) == shown(at)
