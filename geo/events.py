@@ -126,17 +126,22 @@ class EventExtractor:
         dateline = _dateline_place(article.text, toponyms)
         # A name once given to an exercise ("Exercise Malabar") names it everywhere in the
         # article: "took part in the Malabar exercises" is no place.
+        triggers = [
+            self._triggers(doc, sent, title_military or any(military[max(0, i - 1) : i + 2]))
+            for i, sent in enumerate(sents)
+        ]
         known = {
             name.casefold()
-            for sent in sents
-            for _, _, name in _cued_names(sent, self._triggers(doc, sent, True))
+            for sent, found in zip(sents, triggers, strict=True)
+            for _, _, name in _cued_names(sent, found)
         }
         if known:
             inside = [[t for t in found if t.text.casefold() not in known] for found in inside]
         drafts: list[_Draft] = []
         for i, (sent, found) in enumerate(zip(sents, inside, strict=True)):
-            near = title_military or any(military[max(0, i - 1) : i + 2])
-            for draft in self._sentence_event(article, doc, sent, found, context, near, dateline):
+            for draft in self._sentence_event(
+                article, doc, sent, found, context, triggers[i], dateline
+            ):
                 draft.index = i
                 drafts.append(draft)
         for draft in drafts:
@@ -193,13 +198,12 @@ class EventExtractor:
         sent: Span,
         inside: Sequence[Toponym],
         context: Counter,
-        near_military: bool,
+        triggers: list[tuple[str, Span]],
         dateline: Toponym | None,
     ) -> list[_Draft]:
-        """The events a sentence reports (perhaps without a place yet): usually one, one per
-        round when it enumerates rounds with their years and places; none when it reports
-        none."""
-        triggers = self._triggers(doc, sent, near_military)
+        """The events a sentence reports (perhaps without a place yet), given its triggers:
+        usually one, one per round when it enumerates rounds with their years and places;
+        none when it reports none."""
         if not triggers or any(t.lower_ in WORDS["habitual"] for t in sent):
             return []
         why: list[str] = []
