@@ -1,4 +1,5 @@
-"""An analyst's corrections to extracted events: reject one, change its type, date or place.
+"""An analyst's corrections to extracted events: reject one, change its type, date or place,
+merge it with another event, split an article off it.
 
 A correction names the event by the key it had when extracted, says which field it changes,
 what the field was before and what it is now, who made it and when. Corrections are stored
@@ -6,19 +7,28 @@ apart from the events (geo.store, table `corrections`), so re-ingesting the same
 or rebuilding the database from them, which extracts the same events under the same keys,
 leaves them in force. `corrected` applies them, in the order they were made; a corrected
 event keeps its original key, so links, the URL and the history keep pointing at it.
+
+A merge (`field == "merge"`) names the other event; the event takes the other's sources,
+places and participants and the other is no longer listed. A split (`field == "split"`)
+names an article: its sentences leave the event and become an event of their own, stored
+whole in the correction (the article's own extraction, see `split_value`), so that it needs
+no parser to be applied. Both are undone by a later correction of the same field with
+`"merged": false` / `"split": false`, which cancels the latest one of that pair: the
+events are then read as if it had never been made.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from geo import GeoError
-from geo.model import PRECISIONS, Event, EventPlace, Place
+from geo.model import PRECISIONS, Event, EventPlace, Place, Source
 
-FIELDS = ("rejected", "type", "date", "place")
+FIELDS = ("rejected", "type", "date", "place", "merge", "split")
 
 
 class CorrectionError(GeoError):
@@ -146,7 +156,20 @@ def check(field: str, after: Any) -> None:
             _date(after)
         if field == "place":
             [_place(p) for p in after]
-    except (KeyError, TypeError, ValueError) as exc:
+        if field == "merge" and (
+            not isinstance(after.get("with"), str) or not isinstance(after.get("merged"), bool)
+        ):
+            raise CorrectionError("a merge names the other event and says merged or not")
+        if field == "split":
+            if not isinstance(after.get("article_key"), str) or not isinstance(
+                after.get("split"), bool
+            ):
+                raise CorrectionError("a split names the article and says split or not")
+            if after["split"]:
+                if not isinstance(after.get("key"), str) or not after["key"]:
+                    raise CorrectionError("a split gives the new event's key")
+                _split_event(after)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CorrectionError(f"not a {field}: {after!r}") from exc
 
 
@@ -165,6 +188,8 @@ def apply_one(event: Event, correction: Correction) -> CorrectedEvent:
     )
     field, after = correction.field, correction.after
     check(field, after)
+    if field in ("merge", "split"):
+        raise CorrectionError(f"a {field} involves two events: see corrected()")
     if field == "rejected":
         changed = replace(base, rejected=after)
     elif field == "type":
@@ -179,19 +204,206 @@ def apply_one(event: Event, correction: Correction) -> CorrectedEvent:
 
 def corrected(events: Iterable[Event], corrections: Sequence[Correction]) -> list[Event]:
     """The events with every correction applied in the order made (rejected ones included,
-    marked `rejected`); corrections of events no longer stored are ignored."""
-    by_key: dict[str, list[Correction]] = {}
-    for c in sorted(corrections, key=lambda c: c.id):
-        by_key.setdefault(c.event_key, []).append(c)
-    out: list[Event] = []
+    marked `rejected`; events merged into another left out; events split off listed after
+    the event they came from); corrections of events no longer stored are ignored."""
+    ordered = sorted(corrections, key=lambda c: c.id)
+    undone = _undone(ordered)
+    current: dict[str, Event] = {}
+    order: list[str] = []
     for event in events:
-        for correction in by_key.get(event.key, ()):
-            try:
-                event = apply_one(event, correction)
-            except CorrectionError:
-                continue  # a malformed row (edited by hand) must not hide the event
-        out.append(event)
-    return out
+        if event.key not in current:
+            order.append(event.key)
+        current[event.key] = event
+    for i, c in enumerate(ordered):
+        found = current.get(c.event_key)
+        if i in undone or found is None:
+            continue
+        event = found
+        try:
+            check(c.field, c.after)
+            if c.field == "merge":
+                other = current.get(c.after["with"])
+                if other is None or other.key == event.key or not c.after["merged"]:
+                    continue
+                current[event.key] = merge_into(event, other)
+                del current[other.key]
+            elif c.field == "split":
+                parts = split_off(event, c.after) if c.after["split"] else None
+                if parts is None or parts[1].key in current:
+                    continue
+                current[event.key], current[parts[1].key] = parts
+                order.insert(order.index(event.key) + 1, parts[1].key)
+            else:
+                current[event.key] = apply_one(event, c)
+        except CorrectionError:
+            continue  # a malformed row (edited by hand) must not hide the event
+    return [current[key] for key in order if key in current]
+
+
+def _undone(ordered: Sequence[Correction]) -> set[int]:
+    """The positions of the merges and splits a later correction undid, and of the undoings."""
+    active: dict[tuple[str, str, str], list[int]] = {}
+    undone: set[int] = set()
+    for i, c in enumerate(ordered):
+        if c.field not in ("merge", "split") or not isinstance(c.after, Mapping):
+            continue
+        other = c.after.get("with") if c.field == "merge" else c.after.get("article_key")
+        pair = (c.field, c.event_key, str(other))
+        if c.after.get("merged", c.after.get("split")):
+            active.setdefault(pair, []).append(i)
+        else:
+            undone.add(i)
+            if active.get(pair):
+                undone.add(active[pair].pop())
+    return undone
+
+
+def _as_corrected(event: Event) -> CorrectedEvent:
+    if isinstance(event, CorrectedEvent):
+        return event
+    return CorrectedEvent(
+        **{f: getattr(event, f) for f in Event.__dataclass_fields__}, original_key=event.key
+    )
+
+
+def _mark(event: CorrectedEvent, field: str) -> CorrectedEvent:
+    fields = event.corrected if field in event.corrected else (*event.corrected, field)
+    return replace(event, corrected=fields)
+
+
+def _by_article(sources: Iterable[Source]) -> tuple[Source, ...]:
+    """Sources article by article (in the order the articles first come), each in text order."""
+    first: dict[str, int] = {}
+    for s in sources:
+        first.setdefault(s.article_key, len(first))
+    return tuple(sorted(sources, key=lambda s: (first[s.article_key], s.start)))
+
+
+def merge_into(event: Event, other: Event) -> CorrectedEvent:
+    """The event with the other's sources, places, participants, roles and rules added; the
+    event's own type, date and name stand (an analyst can correct those on their own)."""
+    base = _as_corrected(event)
+    ids = {p.place.id for p in base.places}
+    merged = replace(
+        base,
+        places=base.places + tuple(p for p in other.places if p.place.id not in ids),
+        participants=tuple(dict.fromkeys(base.participants + other.participants)),
+        sources=_by_article(
+            base.sources + tuple(s for s in other.sources if s not in base.sources)
+        ),
+        roles=tuple(sorted((dict(other.roles) | dict(base.roles)).items())),
+        why=tuple(dict.fromkeys(base.why + other.why)),
+        name=base.name or other.name,
+    )
+    for field in getattr(other, "corrected", ()):
+        if field != "rejected":
+            merged = _mark(merged, field)
+    return _mark(merged, "merged")
+
+
+def _named_in(name: str, sources: Iterable[Source]) -> bool:
+    folded = name.casefold()
+    return bool(folded) and any(folded in s.excerpt.casefold() for s in sources)
+
+
+def split_off(
+    event: Event, after: Mapping[str, Any]
+) -> tuple[CorrectedEvent, CorrectedEvent] | None:
+    """The event without the article the split names, and that article's own event; None
+    when the event does not cite both that article and another one. A place or participant
+    leaves the event only when the split article's sentences name it and no other's do (a
+    place known from a dateline or a demonym stays); an event keeps at least its places."""
+    key = after["article_key"]
+    gone = tuple(s for s in event.sources if s.article_key == key)
+    kept = tuple(s for s in event.sources if s.article_key != key)
+    if not gone or not kept:
+        return None
+
+    def stays(name: str) -> bool:
+        return _named_in(name, kept) or not _named_in(name, gone)
+
+    places = tuple(p for p in event.places if stays(p.name) or stays(p.place.name))
+    remainder = replace(
+        _as_corrected(event),
+        sources=kept,
+        places=places or event.places,
+        participants=tuple(c for c in event.participants if stays(c)),
+    )
+    new = _split_event(after)
+    part = CorrectedEvent(
+        **{f: getattr(new, f) for f in Event.__dataclass_fields__},
+        original_key=str(after["key"]),
+        corrected=("split",),
+    )
+    return _mark(remainder, "split"), part
+
+
+def _split_event(after: Mapping[str, Any]) -> Event:
+    from geo.export import event_from_record  # geo.export imports nothing of ours
+
+    event = event_from_record(dict(after["event"]))
+    if not event.sources or any(s.article_key != after["article_key"] for s in event.sources):
+        raise CorrectionError("a split-off event cites the article split off, and only it")
+    return event
+
+
+def split_value(
+    event: Event, article_key: str, *, extracted: Sequence[Event] = ()
+) -> dict[str, Any]:
+    """The `after` of a correction splitting an article off the event: the article's own
+    event, taken from `extracted` (the events a fresh extraction of that article found: the
+    one citing most of the same sentences) or, without one, built from the event's sentences
+    in that article, the places and participants they name and the event's date."""
+    gone = tuple(s for s in event.sources if s.article_key == article_key)
+    if not gone:
+        raise CorrectionError(f"the event cites no article {article_key}")
+    spans = {(s.start, s.end) for s in gone}
+
+    def overlap(candidate: Event) -> int:
+        return sum(
+            1
+            for s in candidate.sources
+            if s.article_key == article_key and (s.start, s.end) in spans
+        )
+
+    best = max(extracted, key=lambda e: (overlap(e), e.type == event.type), default=None)
+    if best is not None and overlap(best) > 0:
+        own = replace(
+            best,
+            type=event.type,  # the analyst splits an article off this event, of this type
+            sources=tuple(s for s in best.sources if s.article_key == article_key),
+        )
+    else:
+        places = tuple(p for p in event.places if _named_in(p.name, gone)) or event.places
+        own = replace(
+            event,
+            places=places,
+            participants=tuple(c for c in event.participants if _named_in(c, gone))
+            or event.participants,
+            sources=gone,
+            review="",
+        )
+    from geo.export import event_record  # one serialisation of an event: the export's
+
+    plain = Event(**{f: getattr(own, f) for f in Event.__dataclass_fields__})
+    # A key of its own even when the article is the event's first source (the event's key
+    # would then be the new event's too), the same on every database that applies it.
+    key = hashlib.sha256(f"split|{event.key}|{article_key}".encode()).hexdigest()[:16]
+    label = gone[0].title or gone[0].article
+    return {
+        "article_key": article_key,
+        "split": True,
+        "key": key,
+        "label": label,
+        "event": event_record(plain),
+    }
+
+
+def merge_value(other_key: str, *, merged: bool = True, label: str = "") -> dict[str, Any]:
+    """The `after` of a correction merging the event `other_key` names into an event (or,
+    merged=False, undoing that merge); `label` says what the other event was, for the
+    history."""
+    return {"with": other_key, "merged": merged, "label": label}
 
 
 def is_rejected(event: Event) -> bool:
@@ -200,7 +412,8 @@ def is_rejected(event: Event) -> bool:
 
 
 def describe(correction: Correction) -> str:
-    """'type: Exercise -> Joint patrol', 'rejected', 'date: 2024 -> 9-17 August 2024'."""
+    """'type: Exercise -> Joint patrol', 'rejected', 'date: 2024 -> 9-17 August 2024',
+    'merged with Exercise · 2024 · Vladivostok (ref ...)', 'split off "Title" as event ref ...'."""
     from geo.mapview import format_date, type_label  # display only: the store need not load it
 
     def date_text(value: Any) -> str:
@@ -223,6 +436,15 @@ def describe(correction: Correction) -> str:
         return f"date: {date_text(correction.before)} → {date_text(correction.after)}"
     if field == "place":
         return f"place: {places_text(correction.before)} → {places_text(correction.after)}"
+    after = correction.after if isinstance(correction.after, Mapping) else {}
+    if field == "merge":
+        other = f"{after.get('label') or 'event'} (ref {after.get('with')})"
+        return f"merged with {other}" if after.get("merged") else f"merge with {other} undone"
+    if field == "split":
+        article = after.get("label") or after.get("article_key")
+        if after.get("split"):
+            return f"split off {article} as event ref {after.get('key')}"
+        return f"split of {article} undone"
     return f"{field}: {correction.before!r} → {correction.after!r}"
 
 

@@ -206,6 +206,7 @@ CSV_COLUMNS = (
     "articles",
     "sources",
     "excerpt",
+    "corrected",  # the fields an analyst changed ("type; date"), empty when none
 )
 
 
@@ -238,8 +239,9 @@ class _FormulaSafeWriter:
 
 
 def to_csv(events: Sequence[Event]) -> str:
-    """A flat table, one row per event; several places or sources joined by '; '. No cell
-    runs as a spreadsheet formula (see spreadsheet_safe)."""
+    """A flat table, one row per event; several places or sources joined by '; '; the last
+    column lists the fields an analyst corrected (geo.corrections). No cell runs as a
+    spreadsheet formula (see spreadsheet_safe)."""
     out = io.StringIO()
     writer = _FormulaSafeWriter(csv.writer(out))
     writer.writerow(CSV_COLUMNS)
@@ -260,6 +262,7 @@ def to_csv(events: Sequence[Event]) -> str:
                 "; ".join(s.article for s in e.sources),
                 "; ".join(s.source or "" for s in e.sources),
                 e.excerpt,
+                "; ".join(getattr(e, "corrected", ())),
             ]
         )
     return out.getvalue()

@@ -34,7 +34,10 @@ def timeline_unit(span: tuple[Month, Month] | None) -> str:
 
 def timeline_counts(events: Sequence[Event], unit: str) -> tuple[pd.DataFrame, int]:
     """Events per (period, type), and how many events the chart leaves out: undated ones,
-    and in a monthly chart those dated by year only. A range counts in its first period."""
+    and in a monthly chart those dated by year only. An event with a range counts once in
+    every period its range covers (a drill from 28 August to 3 September in August and in
+    September); a year-only date is not a range, so a monthly chart does not spread it over
+    twelve months (it would read as twelve events) but leaves it out and says so."""
     counts: Counter = Counter()
     left_out = 0
     for event in events:
@@ -42,8 +45,8 @@ def timeline_counts(events: Sequence[Event], unit: str) -> tuple[pd.DataFrame, i
         if months is None or unit == "month" and event.precision == "year":
             left_out += 1
             continue
-        year, month = months[0]
-        counts[(year, month if unit == "month" else 1, event.type)] += 1
+        for year, month in _periods(months, unit):
+            counts[(year, month, event.type)] += 1
     rows = [
         {
             "period": datetime(year, month, 1),
@@ -56,6 +59,13 @@ def timeline_counts(events: Sequence[Event], unit: str) -> tuple[pd.DataFrame, i
     ]
     frame = pd.DataFrame(rows, columns=["period", "label", "type", "rank", "events"])
     return frame, left_out
+
+
+def _periods(months: tuple[Month, Month], unit: str) -> list[tuple[int, int]]:
+    """The bars a span of months falls in: each month, or each year (as (year, 1))."""
+    if unit == "month":
+        return months_between(*months)
+    return [(year, 1) for year in range(months[0][0], months[1][0] + 1)]
 
 
 def timeline_chart(

@@ -11,11 +11,14 @@ from geo.corrections import (
     Correction,
     CorrectionError,
     apply_one,
+    check,
     corrected,
     current_value,
     describe,
     is_rejected,
+    merge_value,
     place_value,
+    split_value,
 )
 from geo.filters import View, apply
 from geo.model import EventPlace
@@ -203,3 +206,169 @@ def test_a_bad_corrections_line_is_rejected_by_number(tmp_path, capsys):
     assert main(["corrections", "--db", str(tmp_path / "e.db"), "--import", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "line 1" in err and "line 2" in err and "0 corrections added" in err
+
+
+# ---------------------------------------------------------------------------- merge and split
+
+
+def two_reports():
+    """One drill reported by two articles, merged at ingest: Moscow from the first, the Sea of
+    Okhotsk named only by the second."""
+    first = make_article("Ships drilled near Moscow. End.", id="a.txt", source="Wire A")
+    second = make_article(
+        "Sailors trained in the Sea of Okhotsk with Indian ships. End.",
+        id="b.txt",
+        source="Wire B",
+    )
+    a = make_event(first, MOSCOW)
+    b = make_event(second, SEA, participants=("Russia", "India"))
+    both = replace(
+        a,
+        places=a.places + b.places,
+        participants=("Russia", "China", "India"),
+        sources=a.sources + b.sources,
+    )
+    return first, second, both, b
+
+
+def merge(event, other, *, merged=True, id=0, who="Ann"):
+    return Correction(
+        event.key,
+        "merge",
+        merge_value(other.key, merged=not merged),
+        merge_value(other.key, merged=merged, label="Talks <script>x</script>"),
+        who,
+        "",
+        "",
+        id,
+    )
+
+
+def split(event, value, *, id=0):
+    return Correction(event.key, "split", {**value, "split": False}, value, "Ann", "", "", id)
+
+
+def test_a_merge_unites_sources_places_and_participants_and_hides_the_other(event):
+    talks_article = make_article("Talks in Beijing. End.", id="b.txt")
+    talks = make_event(talks_article, BEIJING, type="meeting", participants=("China", "India"))
+    third = make_event(make_article("Drills at sea. End.", id="c.txt"), SEA)
+    [merged, kept] = corrected([event, talks, third], [merge(event, talks, id=1)])
+    assert merged.key == event.key and kept is third
+    assert merged.type == "exercise" and (merged.year, merged.month) == (2020, 5)
+    assert [p.place.name for p in merged.places] == ["Moscow", "Beijing"]
+    assert merged.participants == ("Russia", "China", "India")
+    assert [s.article for s in merged.sources] == ["a.txt", "b.txt"]
+    assert merged.corrected == ("merged",)
+    # Corrections of the merged event still apply to it; the other's are no longer shown.
+    later = [
+        merge(event, talks, id=1),
+        correction(event, "type", "patrol", id=2),
+        correction(talks, "rejected", True, id=3),
+    ]
+    [merged, _] = corrected([event, talks, third], later)
+    assert merged.type == "patrol" and merged.corrected == ("merged", "type")
+
+
+def test_undoing_a_merge_brings_the_other_event_back(event):
+    talks = make_event(make_article("Talks in Beijing. End.", id="b.txt"), BEIJING, type="meeting")
+    rows = [merge(event, talks, id=1), merge(event, talks, merged=False, id=2)]
+    assert corrected([event, talks], rows) == [event, talks]
+    # Merged again after the undoing: merged.
+    rows.append(merge(event, talks, id=3))
+    [merged] = corrected([event, talks], rows)
+    assert len(merged.sources) == 2
+    # A merge with an event no longer stored, or with itself, changes nothing.
+    gone = replace(talks, type="patrol")
+    assert corrected([event], [merge(event, gone, id=1), merge(event, event, id=2)]) == [event]
+
+
+def test_a_split_article_becomes_its_own_event_with_its_own_places():
+    first, second, both, b = two_reports()
+    value = split_value(both, second.key)
+    [rest, own] = corrected([both], [split(both, value, id=1)])
+    assert rest.key == both.key and [s.article for s in rest.sources] == ["a.txt"]
+    assert [p.place.name for p in rest.places] == ["Moscow"]  # the sea was only in b.txt
+    # India is named ("Indian ships") only by the article split off; Russia and China by no
+    # sentence at all (known from elsewhere in the texts): they stay.
+    assert rest.participants == ("Russia", "China")
+    assert [s.article for s in own.sources] == ["b.txt"] and own.key == value["key"]
+    assert own.key != both.key and own.type == both.type
+    assert (rest.corrected, own.corrected) == (("split",), ("split",))
+    # Undone: the event as it was.
+    undo = split(both, {**value, "split": False}, id=2)
+    assert corrected([both], [split(both, value, id=1), undo]) == [both]
+    # The first source's article can be split off as well; its key stays apart.
+    [rest, own] = corrected([both], [split(both, split_value(both, first.key), id=1)])
+    assert [s.article for s in own.sources] == ["a.txt"] and own.key != rest.key == both.key
+
+
+def test_a_split_takes_the_articles_own_extraction_when_given():
+    _, second, both, b = two_reports()
+    extracted_alone = replace(b, year=2019, month=None, precision="year")
+    unrelated = replace(b, type="meeting", sources=())
+    value = split_value(both, second.key, extracted=[unrelated, extracted_alone])
+    [_, own] = corrected([both], [split(both, value, id=1)])
+    assert (own.year, own.month, own.precision) == (2019, None, "year")
+    assert [p.place.name for p in own.places] == ["Sea of Okhotsk"]
+    assert own.participants == ("Russia", "India")
+    with pytest.raises(CorrectionError):
+        split_value(both, "not-an-article")
+
+
+def test_a_split_of_an_event_with_one_article_changes_nothing(event):
+    value = split_value(event, event.sources[0].article_key)
+    assert corrected([event], [split(event, value, id=1)]) == [event]
+
+
+def test_merges_and_splits_survive_a_rebuild_as_json_lines(new_store_target):
+    from geo.corrections import from_jsonl, to_jsonl
+
+    first, second, both, b = two_reports()
+    talks = make_event(make_article("Talks in Beijing. End.", id="c.txt"), BEIJING, type="meeting")
+    rows = [merge(both, talks), split(both, split_value(both, second.key))]
+    with open_store(new_store_target()) as store:
+        store.add(second, [])
+        store.add(first, [both])
+        store.add(make_article("Talks in Beijing. End.", id="c.txt"), [talks])
+        for row in rows:
+            store.add_correction(row)
+        shown = corrected(store.events(), store.corrections())
+        text = to_jsonl(store.corrections())
+    [rest, own] = shown
+    assert [s.article for s in rest.sources] == ["a.txt", "c.txt"]
+    assert [s.article for s in own.sources] == ["b.txt"]
+    loaded, bad = from_jsonl(text)
+    assert bad == [] and [c.field for c in loaded] == ["merge", "split"]
+    with open_store(new_store_target()) as store:
+        store.add(second, [])
+        store.add(first, [both])
+        store.add(make_article("Talks in Beijing. End.", id="c.txt"), [talks])
+        for row in loaded:
+            store.add_correction(row)
+        again = corrected(store.events(), store.corrections())
+    assert [(e.key, e.sources, e.places) for e in again] == [
+        (e.key, e.sources, e.places) for e in shown
+    ]
+
+
+def test_describe_merges_and_splits(event):
+    _, second, both, _ = two_reports()
+    talks = make_event(make_article("Talks in Beijing. End.", id="b.txt"), BEIJING)
+    assert describe(merge(event, talks)) == (
+        f"merged with Talks <script>x</script> (ref {talks.key})"
+    )
+    assert describe(merge(event, talks, merged=False)).startswith("merge with Talks")
+    value = split_value(both, second.key)
+    assert describe(split(both, value)) == f"split off b.txt as event ref {value['key']}"
+    assert describe(split(both, {**value, "split": False})) == "split of b.txt undone"
+
+
+def test_malformed_merges_and_splits_are_refused(event):
+    for field, after in [
+        ("merge", {"with": 3, "merged": True}),
+        ("merge", "abc"),
+        ("split", {"article_key": "k", "split": True}),  # no event
+        ("split", {"article_key": "k", "split": True, "key": "x", "event": {"type": "x"}}),
+    ]:
+        with pytest.raises(CorrectionError):
+            check(field, after)

@@ -52,6 +52,29 @@ def test_counts_per_month_leave_out_year_only_dates():
     }
 
 
+def test_a_range_counts_in_every_period_it_covers():
+    drill = Event("exercise", 2021, 12, 20, "day", end="2022-02-03")  # December to February
+    talks = Event("meeting", 2022, 1, None, "month")
+    monthly, left_out = timeline_counts([drill, talks], "month")
+    assert left_out == 0
+    rows = {(r.label, r.type): r.events for r in monthly.itertuples()}
+    assert rows == {
+        ("December 2021", "Exercise"): 1,
+        ("January 2022", "Exercise"): 1,
+        ("January 2022", "Meeting"): 1,
+        ("February 2022", "Exercise"): 1,
+    }
+    yearly, _ = timeline_counts([drill, talks], "year")
+    rows = {(r.label, r.type): r.events for r in yearly.itertuples()}
+    assert rows == {("2021", "Exercise"): 1, ("2022", "Exercise"): 1, ("2022", "Meeting"): 1}
+    # A range ending by year only runs to that year's end; a year-only date stays one year.
+    long = Event("patrol", 2019, None, None, "year", end="2021")
+    yearly, _ = timeline_counts([long], "year")
+    assert [r.label for r in yearly.itertuples()] == ["2019", "2020", "2021"]
+    monthly, left_out = timeline_counts([long], "month")
+    assert monthly.empty and left_out == 1  # not spread over 36 months
+
+
 def test_chart_is_stacked_by_type_with_a_brush_on_the_selected_months():
     frame, _ = timeline_counts(EVENTS, "year")
     spec = timeline_chart(
