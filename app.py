@@ -33,8 +33,11 @@ from geo.corrections import (
     CorrectionError,
     current_value,
     describe,
+    in_force,
     is_rejected,
+    merge_value,
     place_value,
+    split_value,
 )
 from geo.corrections import corrected as corrected_events
 from geo.export import to_csv, to_geojson, to_jsonl
@@ -69,6 +72,7 @@ TIMELINE_HEIGHT = 120
 PANEL_HEIGHT = MAP_HEIGHT + TIMELINE_HEIGHT + 90
 LIST_LIMIT = 500  # rows in the panel's list of events in view
 REVIEW_LIMIT = 50
+MERGE_CHOICES = 50  # events offered in the merge picker; a search narrows them
 # The nearest of Streamlit's named markdown colours to each marker colour.
 BADGE_COLOURS = {
     "exercise": "orange",
@@ -640,8 +644,10 @@ def details_panel(event: Event, store: Store, *, shown: bool) -> None:
 
 
 def corrections_panel(event: Event, store: Store) -> None:
-    """Correct the event (reject it, change its type, date or place) and see its history."""
-    history = store.corrections(event.key)
+    """Correct the event (reject it, change its type, date or place, merge another event into
+    it, split an article off it) and see its history."""
+    every = store.corrections()
+    history = [c for c in every if c.event_key == event.key or split_from(c) == event.key]
     count = f" · {plural(len(history), 'correction')}" if history else ""
     with st.expander(f"Correct this event{count}", icon=":material/edit:"):
         who = st.text_input(
@@ -652,14 +658,18 @@ def corrections_panel(event: Event, store: Store) -> None:
         ).strip()
         if who:
             st.session_state["_who"] = who
+        actions = ["Reject", "Type", "Date", "Place", "Merge"]
+        if len({s.article_key for s in event.sources}) > 1:
+            actions.append("Split")
         action = st.radio(
             "Change",
-            ["Reject", "Type", "Date", "Place"],
+            actions,
             horizontal=True,
             key=f"fix_{event.key}",
             label_visibility="collapsed",
         )
         after: object = None
+        before: object = None
         field = action.lower()
         if action == "Reject":
             field, after = "rejected", not is_rejected(event)
@@ -674,13 +684,23 @@ def corrections_panel(event: Event, store: Store) -> None:
             )
         elif action == "Date":
             after = date_inputs(event)
-        else:
+        elif action == "Place":
             after = place_inputs(event)
+        elif action == "Merge":
+            after = merge_inputs(event, store)
+            before = None if after is None else {**after, "merged": False}
+        else:
+            after = split_inputs(event)
+            before = None if after is None else {"article_key": after, "split": False}
         note = st.text_input("Note (optional)", key=f"fix_note_{event.key}")
         label = {
             "Reject": "Undo the rejection" if is_rejected(event) else "Reject this event",
+            "Merge": "Merge the chosen event into this one",
+            "Split": "Split the chosen article off",
         }.get(action, "Save the correction")
-        unchanged = after is None or after == current_value(event, field)
+        if field not in ("merge", "split"):
+            before = current_value(event, field)
+        unchanged = after is None or after == before
         if st.button(
             label,
             key=f"fix_save_{event.key}",
@@ -689,15 +709,23 @@ def corrections_panel(event: Event, store: Store) -> None:
             help=None if who else "Give your name first.",
         ):
             try:
-                store.add_correction(
-                    Correction(event.key, field, current_value(event, field), after, who, "", note)
-                )
+                if field == "split":
+                    with st.spinner("Reading the article again…"):
+                        after = split_value(
+                            event, str(after), extracted=article_events(event, str(after), store)
+                        )
+                store.add_correction(Correction(event.key, field, before, after, who, "", note))
             except CorrectionError as exc:
                 st.error(md(str(exc)))
             else:
-                done = {"rejected": "Rejected" if after else "Rejection undone"}
+                done = {
+                    "rejected": "Rejected" if after else "Rejection undone",
+                    "merge": "Merged",
+                    "split": "Article split off into an event of its own",
+                }
                 st.toast(md(done.get(field, f"{field.capitalize()} corrected")))
                 st.rerun()
+        undo_controls(event, every, store, who=who)
         if history:
             st.markdown("**History**")
             for c in reversed(history):
@@ -706,6 +734,130 @@ def corrections_panel(event: Event, store: Store) -> None:
                 )
                 line += md(describe(c)) + (f" · :gray[{md(c.note)}]" if c.note else "")
                 st.markdown(line)
+
+
+def split_from(correction: Correction) -> str | None:
+    """The key of the event a split made, when the correction is a split."""
+    after = correction.after if isinstance(correction.after, dict) else {}
+    return after.get("key") if correction.field == "split" and after.get("split") else None
+
+
+def event_line(event: Event) -> str:
+    """One line naming an event: type, date, places, outlets and its ref (plain text)."""
+    where = "; ".join(p.place.name or p.name for p in event.places) or "no place"
+    outlets = ", ".join(dict.fromkeys(s.source for s in event.sources if s.source)) or "—"
+    return (
+        f"{type_label(event.type)} · {format_date(event)} · {where} · {outlets} · ref {event.key}"
+    )
+
+
+def merge_inputs(event: Event, store: Store) -> dict | None:
+    """The widgets of a merge: a search by ref or words, and the other event to merge in."""
+    query = st.text_input(
+        "Find the other event",
+        key=f"fix_merge_q_{event.key}",
+        placeholder="its ref, or words from its sentences, titles or places",
+    ).strip()
+    others = [
+        e
+        for e in corrected_events(store.events(), store.corrections())
+        if e.key != event.key and not is_rejected(e)
+    ]
+    words = query.casefold().split()
+    if words:
+        others = [
+            e
+            for e in others
+            if e.key.startswith(query.casefold()) or all(w in filters.search_text(e) for w in words)
+        ]
+    # Like this one first: the same type, then the nearest year.
+    others.sort(key=lambda e: (e.type != event.type, abs((e.year or 0) - (event.year or 0))))
+    if not others:
+        st.caption("No other event matches." if words else "There is no other event.")
+        return None
+    shown = others[:MERGE_CHOICES]
+    chosen = st.selectbox(
+        f"Event to merge in ({len(others)} found"
+        + (f", the first {MERGE_CHOICES} listed)" if len(others) > MERGE_CHOICES else ")"),
+        shown,
+        format_func=event_line,
+        key=f"fix_merge_{event.key}_{query}",
+    )
+    st.caption(
+        md(f"“{chosen.excerpt}”")
+        + " The chosen event's sources, places and participants join this one, "
+        "and it leaves the map, the list and the exports."
+    )
+    return merge_value(chosen.key, label=event_line(chosen))
+
+
+def split_inputs(event: Event) -> str | None:
+    """The widgets of a split: the article to make an event of its own. Its key."""
+    articles: dict[str, list] = {}
+    for source in event.sources:
+        articles.setdefault(source.article_key, []).append(source)
+    chosen = st.selectbox(
+        "Article to split off",
+        list(articles),
+        format_func=lambda k: (
+            f"{articles[k][0].title or articles[k][0].article}"
+            + (f" · {articles[k][0].source}" if articles[k][0].source else "")
+            + f" · {plural(len(articles[k]), 'sentence')}"
+        ),
+        key=f"fix_split_{event.key}",
+    )
+    st.caption(
+        "The article's sentences leave this event and become an event of their own, with "
+        "the places and date the article gives."
+    )
+    return chosen
+
+
+def article_events(event: Event, article_key: str, store: Store) -> list[Event]:
+    """The events a fresh extraction finds in one article of the event (none when its text
+    is not stored, as for an imported article)."""
+    from geo.model import Article
+    from geo.pipeline import Pipeline
+
+    text = store.article_text(article_key)
+    first = next(s for s in event.sources if s.article_key == article_key)
+    if not text:
+        return []
+    article = Article(
+        first.article,
+        text,
+        first.title,
+        first.source,
+        published=first.published,
+        published_how="metadata" if first.published else "unknown",
+    )
+    return Pipeline(get_geoparser()).process(article)
+
+
+def undo_controls(event: Event, every: Sequence[Correction], store: Store, *, who: str) -> None:
+    """A button per merge and split in force on this event, to undo it."""
+    for c in in_force(every):
+        after = dict(c.after)
+        if c.event_key == event.key and c.field == "merge":
+            text = f"Undo the merge with {after.get('label') or after['with']}"
+            after["merged"] = False
+        elif c.field == "split" and event.key in (c.event_key, after.get("key")):
+            text = f"Undo the split of {after.get('label') or after['article_key']}"
+            after = {k: v for k, v in after.items() if k != "event"} | {"split": False}
+        else:
+            continue
+        if st.button(
+            md(text),
+            key=f"undo_{c.id}",
+            icon=":material/undo:",
+            disabled=not who,
+            help=None if who else "Give your name first.",
+        ):
+            store.add_correction(Correction(c.event_key, c.field, c.after, after, who, ""))
+            if c.field == "split" and event.key != c.event_key:
+                select(c.event_key)  # the split-off event is gone: show the one it came from
+            st.toast("Undone")
+            st.rerun()
 
 
 def date_inputs(event: Event) -> dict | None:

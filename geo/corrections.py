@@ -13,8 +13,9 @@ places and participants and the other is no longer listed. A split (`field == "s
 names an article: its sentences leave the event and become an event of their own, stored
 whole in the correction (the article's own extraction, see `split_value`), so that it needs
 no parser to be applied. Both are undone by a later correction of the same field with
-`"merged": false` / `"split": false`, which cancels the latest one of that pair: the
-events are then read as if it had never been made.
+`"merged": false` / `"split": false`: of each pair (event and other event, event and
+article) the last correction decides, and the events are read as if the undone one had
+never been made.
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def corrected(events: Iterable[Event], corrections: Sequence[Correction]) -> lis
     marked `rejected`; events merged into another left out; events split off listed after
     the event they came from); corrections of events no longer stored are ignored."""
     ordered = sorted(corrections, key=lambda c: c.id)
-    undone = _undone(ordered)
+    force = _in_force(ordered)
     current: dict[str, Event] = {}
     order: list[str] = []
     for event in events:
@@ -216,7 +217,7 @@ def corrected(events: Iterable[Event], corrections: Sequence[Correction]) -> lis
         current[event.key] = event
     for i, c in enumerate(ordered):
         found = current.get(c.event_key)
-        if i in undone or found is None:
+        if found is None or c.field in ("merge", "split") and i not in force:
             continue
         event = found
         try:
@@ -240,22 +241,23 @@ def corrected(events: Iterable[Event], corrections: Sequence[Correction]) -> lis
     return [current[key] for key in order if key in current]
 
 
-def _undone(ordered: Sequence[Correction]) -> set[int]:
-    """The positions of the merges and splits a later correction undid, and of the undoings."""
-    active: dict[tuple[str, str, str], list[int]] = {}
-    undone: set[int] = set()
+def _in_force(ordered: Sequence[Correction]) -> set[int]:
+    """The positions of the merges and splits in force: of each pair (the event and the other
+    event, or the event and the article), the last correction, when it merges or splits."""
+    last: dict[tuple[str, str, str], int] = {}
     for i, c in enumerate(ordered):
-        if c.field not in ("merge", "split") or not isinstance(c.after, Mapping):
-            continue
-        other = c.after.get("with") if c.field == "merge" else c.after.get("article_key")
-        pair = (c.field, c.event_key, str(other))
-        if c.after.get("merged", c.after.get("split")):
-            active.setdefault(pair, []).append(i)
-        else:
-            undone.add(i)
-            if active.get(pair):
-                undone.add(active[pair].pop())
-    return undone
+        if c.field in ("merge", "split") and isinstance(c.after, Mapping):
+            other = c.after.get("with") if c.field == "merge" else c.after.get("article_key")
+            last[(c.field, c.event_key, str(other))] = i
+    return {
+        i for i in last.values() if ordered[i].after.get("merged", ordered[i].after.get("split"))
+    }
+
+
+def in_force(corrections: Sequence[Correction]) -> list[Correction]:
+    """The merges and splits that are in force (not undone since), in the order made."""
+    ordered = sorted(corrections, key=lambda c: c.id)
+    return [ordered[i] for i in sorted(_in_force(ordered))]
 
 
 def _as_corrected(event: Event) -> CorrectedEvent:

@@ -626,3 +626,28 @@ def test_the_dashboard_opens_a_postgresql_store(pg_url, monkeypatch, tmp_path):
     monkeypatch.setenv(config.ENV_DB, str(sqlite))
     st.cache_resource.clear()
     assert shown(run_app()) == shown(at)
+
+
+def test_merging_an_event_into_another_hides_it_and_can_be_undone(db):
+    events = stored(db)
+    event = next(e for e in events if e.type == "exercise" and e.year == 2005)
+    hostile = next(e for e in events if e.sources[0].article == "hostile.txt")
+    at = run_app({"event": event.key})
+    open_correction(at, event.key, "Merge")
+    at.text_input(key=f"fix_merge_q_{event.key}").input("tail").run()  # words of no sentence
+    assert "No other event matches." in body(at)
+    at.text_input(key=f"fix_merge_q_{event.key}").input(hostile.key[:6]).run()
+    [picker] = [s for s in at.selectbox if s.key and s.key.startswith(f"fix_merge_{event.key}_")]
+    assert picker.options == [
+        f"Exercise · May 2012 · Moscow · Evil · ref {hostile.key}"
+    ]  # shown as text
+    at.button(key=f"fix_save_{event.key}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert shown(at) == 6
+    text = body(at)
+    assert "Reported by 2 articles from 2 outlets" in text and "Corrected: merged" in text
+    assert f"merged with Exercise · May 2012 · Moscow · Evil · ref {hostile.key}" in text
+    assert all(not m.allow_html for m in at.markdown)
+    [undo] = [b for b in at.button if b.key and b.key.startswith("undo_")]
+    undo.click().run()
+    assert shown(at) == 7 and "merge with Exercise" in body(at)

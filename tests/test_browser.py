@@ -663,3 +663,216 @@ def test_uploading_articles_adds_their_events_and_names_rejections(server, brows
         == 0
     )
     assert_stayed_local(record)
+
+
+def corrected_now(server) -> list:
+    """The stored events as the dashboard shows them: corrections applied, rejected ones out."""
+    from geo.corrections import corrected, is_rejected
+    from geo.store import Store
+
+    with Store(server["db"]) as store:
+        return [e for e in corrected(store.events(), store.corrections()) if not is_rejected(e)]
+
+
+def start_correcting(page: Page, action: str) -> None:
+    """Open "Correct this event", give a hostile name and pick an action."""
+    name = page.get_by_role("textbox", name="Your name")
+    open_expander(page, "Correct this event", name)
+    if name.input_value() != "<b onmouseover=alert(1)>Ann</b>":
+        name.fill("<b onmouseover=alert(1)>Ann</b>")
+        name.press("Enter")
+    choice = page.get_by_test_id("stRadio").get_by_text(action, exact=True)
+    act_until(
+        page,
+        lambda: choice.click(timeout=5_000),
+        lambda: page.get_by_role("radio", name=action).is_checked(),
+        what=f"the {action} correction",
+    )
+    wait_idle(page)
+
+
+def assert_nothing_ran(page: Page) -> None:
+    """Hostile text stayed text: no element it names was made."""
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator("script, img[src='x'], b[onmouseover], a[href^='javascript']").count() == 0
+
+
+def test_merging_an_event_into_another_and_undoing_it(server, browser_page, tmp_path):
+    import csv
+    import io
+
+    page, record = browser_page
+    settled_map(page, timeout_s=FIRST_BUILD_TIMEOUT_S)  # the database is built (run alone)
+    events = corrected_now(server)
+    event = max((e for e in events if e.places and e.year), key=lambda e: (e.year, e.month or 0))
+    other = next(e for e in events if e.sources[0].article_key != event.sources[0].article_key)
+    articles = len({s.article_key for s in (*event.sources, *other.sources)})
+    page.goto(f"{server['url']}/?event={event.key}")
+    expect(page.get_by_text(f"Event ref {event.key}", exact=True).first).to_be_visible(
+        timeout=60_000
+    )
+    wait_idle(page)
+    shown_before = metric(page, "Events shown")
+    start_correcting(page, "Merge")
+    search = page.get_by_role("textbox", name="Find the other event")
+    search.fill(other.key[:8])
+    search.press("Enter")
+    expect(page.get_by_text(re.compile(r"Event to merge in \(1 found\)"))).to_be_visible(
+        timeout=30_000
+    )
+    picker = page.get_by_role("combobox", name=re.compile("^Event to merge in"))
+    expect(picker).to_have_value(re.compile(re.escape(f"ref {other.key}") + "$"))
+    wait_idle(page)
+    screenshot(page, "merge.png")
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Merge the chosen event into this one").click(
+            timeout=5_000
+        ),
+        lambda: metric(page, "Events shown") == shown_before - 1,
+        what="the merged event to leave the view",
+    )
+    wait_idle(page)
+    panel = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Corrected: merged" in panel
+    assert re.search(rf"Reported by {articles} articles? from \d+ outlets?", panel)
+    history = page.get_by_text(re.compile(rf"Ann</b> · merged with .*ref {other.key}"))
+    open_expander(page, "Correct this event", history)
+    assert_nothing_ran(page)
+    _, markers, areas = settled_map(page)
+    merged = next(e for e in corrected_now(server) if e.key == event.key)
+    assert len(merged.places) == len(
+        {p.place.id for p in (*event.places, *other.places)}
+    ) and markers + areas == metric(page, "Places")
+
+    # The CSV download has the merged event, marked, and not the other one.
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("CSV", exact=True).click()
+    wait_idle(page)
+    with page.expect_download(timeout=30_000) as download:
+        sidebar.get_by_role("button", name=re.compile("^Download the")).click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    assert len(rows) == shown_before - 1
+    [row] = [r for r in rows if r["id"] == event.key]
+    assert "merged" in row["corrected"].split("; ")
+    assert other.sources[0].article in row["articles"]
+    assert other.key not in {r["id"] for r in rows}
+
+    # Undone: the other event is back in the view and can be opened again.
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name=re.compile("^Undo the merge with")).click(
+            timeout=5_000
+        ),
+        lambda: metric(page, "Events shown") == shown_before,
+        what="the other event to come back",
+    )
+    undone = page.get_by_text(re.compile(rf"Ann</b> · merge with .*ref {other.key}\) undone"))
+    open_expander(page, "Correct this event", undone)
+    assert other.key in {e.key for e in corrected_now(server)}
+    assert_stayed_local(record)
+
+
+def test_splitting_an_article_off_makes_it_an_event_of_its_own(server, browser_page):
+    from geo.mapview import FULL_MONTHS
+
+    page, record = browser_page
+    settled_map(page, timeout_s=FIRST_BUILD_TIMEOUT_S)
+    events = corrected_now(server)
+    # An invented report of a stored exercise (same place and month), from a hostile outlet:
+    # ingesting it merges it into that exercise.
+    target = next(
+        e
+        for e in events
+        if e.type == "exercise"
+        and e.precision in ("month", "day")
+        and any(p.place.feature in ("sea", "city") for p in e.places)
+    )
+    place = next(p for p in target.places if p.place.feature in ("sea", "city"))
+    when = f"{FULL_MONTHS[target.month - 1]} {target.year}"
+    text = (
+        f"Russian and Chinese warships held joint naval drills in the {place.place.name} in "
+        f"{when}, the fleet said. <script>alert(9)</script><img src=x onerror=alert(10)>"
+    )
+    title = "<script>alert(5)</script> Fleet <img src=x onerror=alert(6)>"
+    wait_idle(page)
+    shown_before = metric(page, "Events shown")
+    sidebar = page.get_by_test_id("stSidebar")
+    box = sidebar.get_by_role("textbox", name="Article text")
+    open_expander(page, "Paste an article", box)
+    box.fill(text)
+    sidebar.get_by_role("textbox", name="Title").fill(title)
+    sidebar.get_by_role("textbox", name="Source (outlet)").fill("<b onmouseover=alert(7)>Wire</b>")
+    sidebar.get_by_role("textbox", name="URL").fill("javascript:alert(8)")
+    sidebar.get_by_role("button", name="Ingest the text").click()
+    expect(page.get_by_text("1 added", exact=True)).to_be_visible(timeout=120_000)
+    wait_idle(page)
+    [joined] = [
+        e
+        for e in corrected_now(server)
+        if any(s.title == title for s in e.sources) and len({s.article_key for s in e.sources}) > 1
+    ]
+    assert metric(page, "Events shown") == shown_before, "the report joined a stored event"
+    page.goto(f"{server['url']}/?event={joined.key}")
+    expect(page.get_by_text(f"Event ref {joined.key}", exact=True).first).to_be_visible(
+        timeout=60_000
+    )
+    wait_idle(page)
+    start_correcting(page, "Split")
+    picker = page.get_by_test_id("stSelectbox").filter(has_text="Article to split off")
+    act_until(
+        page,
+        lambda: picker.locator("input").click(timeout=5_000),
+        lambda: page.get_by_role("option", name=re.compile("Fleet")).is_visible(),
+        what="the list of articles",
+    )
+    page.get_by_role("option", name=re.compile("Fleet")).click()
+    expect(page.get_by_role("combobox", name="Article to split off")).to_have_value(
+        re.compile("^" + re.escape(title))  # the hostile title, as text
+    )
+    wait_idle(page)
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Split the chosen article off").click(
+            timeout=5_000
+        ),
+        lambda: metric(page, "Events shown") == shown_before + 1,
+        what="the article's own event to appear",
+    )
+    history = page.get_by_text(re.compile(r"Ann</b> · split off .*Fleet.* as event ref"))
+    open_expander(page, "Correct this event", history)
+    assert title in history.first.inner_text()
+    assert_nothing_ran(page)
+    after = corrected_now(server)
+    [own] = [e for e in after if all(s.title == title for s in e.sources)]
+    rest = next(e for e in after if e.key == joined.key)
+    assert not any(s.title == title for s in rest.sources)
+    assert (own.year, own.month) == (target.year, target.month)
+    assert [p.place.name for p in own.places] == [place.place.name]
+
+    # The new event has a page of its own: one article, its sentence, the split in its history.
+    page.goto(f"{server['url']}/?event={own.key}")
+    expect(page.get_by_text(f"Event ref {own.key}", exact=True).first).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("Reported by 1 article from 1 outlet")
+    expect(main).to_contain_text("joint naval drills in the")
+    expect(main).to_contain_text(title)
+    assert_nothing_ran(page)
+    settled_map(page)
+    name = page.get_by_role("textbox", name="Your name")
+    open_expander(page, "Correct this event", name)
+    if not name.input_value():
+        name.fill("Ann")
+        name.press("Enter")
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name=re.compile("^Undo the split of")).click(
+            timeout=5_000
+        ),
+        lambda: metric(page, "Events shown") == shown_before,
+        what="the article to go back into the event",
+    )
+    expect(page.get_by_text(f"Event ref {joined.key}", exact=True).first).to_be_visible()
+    assert len(corrected_now(server)) == len(after) - 1
+    assert_stayed_local(record)
