@@ -742,13 +742,12 @@ def split_from(correction: Correction) -> str | None:
     return after.get("key") if correction.field == "split" and after.get("split") else None
 
 
-def event_line(event: Event) -> str:
+def event_line(event: Event, *, ref: bool = True) -> str:
     """One line naming an event: type, date, places, outlets and its ref (plain text)."""
     where = "; ".join(p.place.name or p.name for p in event.places) or "no place"
     outlets = ", ".join(dict.fromkeys(s.source for s in event.sources if s.source)) or "—"
-    return (
-        f"{type_label(event.type)} · {format_date(event)} · {where} · {outlets} · ref {event.key}"
-    )
+    line = f"{type_label(event.type)} · {format_date(event)} · {where} · {outlets}"
+    return line + (f" · ref {event.key}" if ref else "")
 
 
 def merge_inputs(event: Event, store: Store) -> dict | None:
@@ -788,7 +787,7 @@ def merge_inputs(event: Event, store: Store) -> dict | None:
         + " The chosen event's sources, places and participants join this one, "
         "and it leaves the map, the list and the exports."
     )
-    return merge_value(chosen.key, label=event_line(chosen))
+    return merge_value(chosen.key, label=event_line(chosen, ref=False))
 
 
 def split_inputs(event: Event) -> str | None:

@@ -646,7 +646,7 @@ def test_merging_an_event_into_another_hides_it_and_can_be_undone(db):
     assert shown(at) == 6
     text = body(at)
     assert "Reported by 2 articles from 2 outlets" in text and "Corrected: merged" in text
-    assert f"merged with Exercise · May 2012 · Moscow · Evil · ref {hostile.key}" in text
+    assert f"merged with Exercise · May 2012 · Moscow · Evil (ref {hostile.key})" in text
     assert all(not m.allow_html for m in at.markdown)
     [undo] = [b for b in at.button if b.key and b.key.startswith("undo_")]
     undo.click().run()

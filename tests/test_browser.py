@@ -723,7 +723,6 @@ def test_merging_an_event_into_another_and_undoing_it(server, browser_page, tmp_
     picker = page.get_by_role("combobox", name=re.compile("^Event to merge in"))
     expect(picker).to_have_value(re.compile(re.escape(f"ref {other.key}") + "$"))
     wait_idle(page)
-    screenshot(page, "merge.png")
     act_until(
         page,
         lambda: page.get_by_role("button", name="Merge the chosen event into this one").click(
@@ -740,6 +739,8 @@ def test_merging_an_event_into_another_and_undoing_it(server, browser_page, tmp_
     open_expander(page, "Correct this event", history)
     assert_nothing_ran(page)
     _, markers, areas = settled_map(page)
+    history.first.scroll_into_view_if_needed()
+    screenshot(page, "merge.png")
     merged = next(e for e in corrected_now(server) if e.key == event.key)
     assert len(merged.places) == len(
         {p.place.id for p in (*event.places, *other.places)}

@@ -74,3 +74,45 @@ def test_csv_negative_coordinates_stay_numbers():
     sydney = replace(MOSCOW, lat=-33.86785, lon=-151.20732)
     [row] = list(csv.DictReader(io.StringIO(to_csv([make_event(make_article(), sydney)]))))
     assert (float(row["latitudes"]), float(row["longitudes"])) == (-33.86785, -151.20732)
+
+
+def test_csv_marks_the_fields_an_analyst_corrected():
+    from geo.corrections import Correction, apply_one, current_value
+
+    event = make_event(make_article())
+    fixed = event
+    for field, after in [("type", "patrol"), ("date", {"year": 2021}), ("type", "meeting")]:
+        fixed = apply_one(
+            fixed, Correction(event.key, field, current_value(fixed, field), after, "Ann", "")
+        )
+    rows = list(csv.DictReader(io.StringIO(to_csv([fixed, make_event(make_article("x."))]))))
+    assert [(r["id"], r["type"], r["year"], r["corrected"]) for r in rows] == [
+        (event.key, "meeting", "2021", "type; date"),
+        (rows[1]["id"], "exercise", "2020", ""),
+    ]
+
+
+def test_the_corrected_csv_export_from_the_command_line(tmp_path):
+    from geo.__main__ import main
+    from geo.corrections import Correction, merge_value
+    from geo.store import Store
+
+    first, second = make_article("Drills in Moscow. End."), make_article("Talks. End.", id="b.txt")
+    drill, talks = make_event(first), make_event(second, BEIJING, type="meeting")
+    db = tmp_path / "e.db"
+    with Store(db) as store:
+        store.add(first, [drill])
+        store.add(second, [talks])
+        store.add_correction(
+            Correction(drill.key, "merge", None, merge_value(talks.key), "Ann", "")
+        )
+    out = tmp_path / "events.csv"
+    assert (
+        main(["export", "--db", str(db), "--corrected", "--format", "csv", "--output", str(out)])
+        == 0
+    )
+    [row] = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
+    assert (row["id"], row["corrected"], row["articles"]) == (drill.key, "merged", "a.txt; b.txt")
+    assert main(["export", "--db", str(db), "--format", "csv", "--output", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
+    assert len(rows) == 2 and {r["corrected"] for r in rows} == {""}
