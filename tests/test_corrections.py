@@ -320,7 +320,10 @@ def test_a_split_of_an_event_with_one_article_changes_nothing(event):
     assert corrected([event], [split(event, value, id=1)]) == [event]
 
 
-def test_merges_and_splits_survive_a_rebuild_as_json_lines(new_store_target):
+def test_merges_and_splits_survive_a_rebuild_as_json_lines(new_store_target, tmp_path, capsys):
+    import json
+
+    from geo.__main__ import main
     from geo.corrections import from_jsonl, to_jsonl
 
     first, second, both, b = two_reports()
@@ -339,16 +342,29 @@ def test_merges_and_splits_survive_a_rebuild_as_json_lines(new_store_target):
     assert [s.article for s in own.sources] == ["b.txt"]
     loaded, bad = from_jsonl(text)
     assert bad == [] and [c.field for c in loaded] == ["merge", "split"]
-    with open_store(new_store_target()) as store:
+    rebuilt = new_store_target()
+    with open_store(rebuilt) as store:
         store.add(second, [])
         store.add(first, [both])
         store.add(make_article("Talks in Beijing. End.", id="c.txt"), [talks])
-        for row in loaded:
-            store.add_correction(row)
+    # Through the command line, twice: the second import adds nothing.
+    path = tmp_path / "corrections.jsonl"
+    path.write_text(text, encoding="utf-8")
+    assert main(["corrections", "--db", rebuilt, "--import", str(path)]) == 0
+    assert main(["corrections", "--db", rebuilt, "--import", str(path)]) == 0
+    assert "0 corrections added, 2 already stored" in capsys.readouterr().err
+    with open_store(rebuilt) as store:
+        assert len(store.corrections()) == 2
         again = corrected(store.events(), store.corrections())
     assert [(e.key, e.sources, e.places) for e in again] == [
         (e.key, e.sources, e.places) for e in shown
     ]
+    out = tmp_path / "events.jsonl"
+    assert main(["export", "--db", rebuilt, "--corrected", "--output", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert sorted((r["id"], tuple(r["corrected"])) for r in records) == sorted(
+        [(rest.key, ("merged", "split")), (own.key, ("split",))]
+    )
 
 
 def test_describe_merges_and_splits(event):
