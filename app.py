@@ -55,7 +55,7 @@ from geo.mapview import (
     reported_by,
     type_label,
 )
-from geo.model import EVENT_TYPES, Event, EventPlace, IngestReport
+from geo.model import EVENT_TYPES, Article, Event, EventPlace, IngestReport
 from geo.store import EventStore as Store
 from geo.timeline import BRUSH, brushed_months, timeline_chart, timeline_counts, timeline_unit
 
@@ -815,8 +815,7 @@ def split_inputs(event: Event) -> str | None:
 def article_events(event: Event, article_key: str, store: Store) -> list[Event]:
     """The events a fresh extraction finds in one article of the event (none when its text
     is not stored, as for an imported article)."""
-    from geo.model import Article
-    from geo.pipeline import Pipeline
+    from geo.pipeline import Pipeline  # loads spaCy: only when an article is split off
 
     text = store.article_text(article_key)
     first = next(s for s in event.sources if s.article_key == article_key)

@@ -249,9 +249,8 @@ def _in_force(ordered: Sequence[Correction]) -> set[int]:
         if c.field in ("merge", "split") and isinstance(c.after, Mapping):
             other = c.after.get("with") if c.field == "merge" else c.after.get("article_key")
             last[(c.field, c.event_key, str(other))] = i
-    return {
-        i for i in last.values() if ordered[i].after.get("merged", ordered[i].after.get("split"))
-    }
+    said = {"merge": "merged", "split": "split"}
+    return {i for i in last.values() if ordered[i].after.get(said[ordered[i].field]) is True}
 
 
 def in_force(corrections: Sequence[Correction]) -> list[Correction]:

@@ -877,3 +877,45 @@ def test_splitting_an_article_off_makes_it_an_event_of_its_own(server, browser_p
     expect(page.get_by_text(f"Event ref {joined.key}", exact=True).first).to_be_visible()
     assert len(corrected_now(server)) == len(after) - 1
     assert_stayed_local(record)
+
+
+def test_the_timeline_counts_a_range_in_every_period_it_covers(server, browser_page):
+    page, record = browser_page
+    settled_map(page, timeout_s=FIRST_BUILD_TIMEOUT_S)
+    wait_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    box = sidebar.get_by_role("textbox", name="Article text")
+    open_expander(page, "Paste an article", box)
+    box.fill(
+        "Russian and Chinese warships held joint naval drills in the Yellow Sea from December "
+        "28, 2022 to January 3, 2023, the fleet said."
+    )
+    sidebar.get_by_role("textbox", name="Title").fill("<b>Snowdrift</b> drills at the turn")
+    sidebar.get_by_role("button", name="Ingest the text").click()
+    expect(page.get_by_text("1 added", exact=True)).to_be_visible(timeout=120_000)
+    wait_idle(page)
+    [drill] = [e for e in corrected_now(server) if "Snowdrift" in (e.sources[0].title or "")]
+    assert (drill.year, drill.end) == (2022, "2023-01-03")
+    search = page.get_by_role("textbox", name="Search")
+    search.fill("snowdrift")
+    search.press("Enter")
+    wait_until(
+        lambda: metric(page, "Events shown") == 1,
+        timeout_s=60,
+        what="the search to find the drill",
+        poll=poll(page),
+    )
+    # One event, two bars: the years its range covers (a timeline by year: the seeds span more
+    # than four years).
+    bars = page.locator('[data-testid="stVegaLiteChart"] g.mark-rect.marks path')
+    wait_until(lambda: bars.count() == 2, timeout_s=30, what="two bars", poll=poll(page))
+    labels = [b.get_attribute("aria-label") or "" for b in bars.all()]
+    assert [re.search(r"when: (\d{4})", x).group(1) for x in labels] == ["2022", "2023"]
+    assert all("events: 1; type: Exercise" in x for x in labels), labels
+    act_until(
+        page,
+        lambda: page.get_by_role("button", name="Show everything").click(timeout=5_000),
+        lambda: "q=" not in page.url,
+        what="every event again",
+    )
+    assert_stayed_local(record)
