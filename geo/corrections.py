@@ -210,11 +210,10 @@ def corrected(events: Iterable[Event], corrections: Sequence[Correction]) -> lis
     ordered = sorted(corrections, key=lambda c: c.id)
     force = _in_force(ordered)
     current: dict[str, Event] = {}
-    order: list[str] = []
     for event in events:
-        if event.key not in current:
-            order.append(event.key)
-        current[event.key] = event
+        current.setdefault(event.key, event)
+    order = list(current)
+    split_from: dict[str, list[str]] = {}  # the keys of the events split off each event
     for i, c in enumerate(ordered):
         found = current.get(c.event_key)
         if found is None or c.field in ("merge", "split") and i not in force:
@@ -233,12 +232,22 @@ def corrected(events: Iterable[Event], corrections: Sequence[Correction]) -> lis
                 if parts is None or parts[1].key in current:
                     continue
                 current[event.key], current[parts[1].key] = parts
-                order.insert(order.index(event.key) + 1, parts[1].key)
+                split_from.setdefault(event.key, []).append(parts[1].key)
             else:
                 current[event.key] = apply_one(event, c)
         except CorrectionError:
             continue  # a malformed row (edited by hand) must not hide the event
-    return [current[key] for key in order if key in current]
+    out: list[Event] = []
+
+    def add(key: str) -> None:
+        if key in current:
+            out.append(current[key])
+        for part in split_from.get(key, ()):  # in the order split off
+            add(part)
+
+    for key in order:
+        add(key)
+    return out
 
 
 def _in_force(ordered: Sequence[Correction]) -> set[int]:

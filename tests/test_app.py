@@ -641,6 +641,9 @@ def test_merging_an_event_into_another_hides_it_and_can_be_undone(db):
     assert picker.options == [
         f"Exercise · May 2012 · Moscow · Evil · ref {hostile.key}"
     ]  # shown as text
+    [quoted] = [c.value for c in at.caption if "leaves the map" in c.value]
+    assert "](" not in quoted and "<script>" not in quoted  # the excerpt: no link, no HTML
+    assert "Drills <script>alert(1)</script> [click](http://evil.example)" in body(at)
     at.button(key=f"fix_save_{event.key}").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert shown(at) == 6
