@@ -407,9 +407,15 @@ def core_of(document: Document, start: int, end: int) -> tuple[int, int] | None:
     "Chiapas" in "Chiapas State", "Kuje" in "Kuje village"."""
     doc = document.doc
     i, j = start, end
-    if j - i > 1 and doc[i].lower_ in WORDS["direction_words"]:
-        i += 1
+    while j - i > 1 and doc[i].lower_ in WORDS["direction_words"]:
+        i += 1  # "Far North Queensland"
     division_words = WORDS["division_words"]
+    # "Kerr County Fire Department": the division opening an office's name.
+    inner = [k for k in range(i + 1, j - 1) if doc[k].lower_ in division_words]
+    if inner and doc[i].text[:1].isupper():
+        prefix = document.lookup(doc[i : inner[0] + 1].text)
+        if prefix and prefix[0].place.feature in ("admin1", "admin2"):
+            return i, inner[0] + 1
     if j - i > 1 and doc[j - 1].lower_ in division_words:
         j -= 1
     if (i, j) == (start, end) or not doc[i].text[:1].isupper():

@@ -255,6 +255,19 @@ def after_locative_preposition(m: Mention) -> bool:
     return after_preposition(m.doc, m.start) and not possessive_object(m.doc, m.end)
 
 
+@rule("after_its_kind_of_place", kinds=("place", "local"), sources=STANDALONE)
+def after_its_kind_of_place(m: Mention) -> bool:
+    """A name after the word for its kind of place and "of" is that place: "the town of X",
+    "the western province of X", "the port of X", and the names listed after it ("the
+    villages of X and Y")."""
+    doc, j = m.doc, m.start - 1
+    for _ in range(8):  # back over the names listed before it: "of X, Y and Z"
+        if j < 1 or not (doc[j].lower_ in WORDS["coordinators"] or doc[j].text[:1].isupper()):
+            break
+        j -= 1
+    return j >= 1 and doc[j].lower_ == "of" and doc[j - 1].lower_ in WORDS["place_kind_words"]
+
+
 @rule("listed_with_a_place", sources=STANDALONE)
 def listed_with_a_place(m: Mention) -> bool:
     """A name listed with a place of the same country is a place: "Arlon, Namur and Liège"."""
