@@ -268,6 +268,18 @@ def after_its_kind_of_place(m: Mention) -> bool:
     return j >= 1 and doc[j].lower_ == "of" and doc[j - 1].lower_ in WORDS["place_kind_words"]
 
 
+@rule("hyphenated_adjective", sources=STANDALONE + ("in_organisation",))
+def hyphenated_adjective(m: Mention) -> bool:
+    """A name made an adjective with a hyphen and a participle is a place: "a Kent-based
+    firm", "a Tokyo-bound flight"."""
+    doc, end = m.doc, m.end
+    return (
+        end + 1 < len(doc)
+        and doc[end].text == "-"
+        and doc[end + 1].lower_ in WORDS["hyphen_participles"]
+    )
+
+
 @rule("listed_with_a_place", sources=STANDALONE)
 def listed_with_a_place(m: Mention) -> bool:
     """A name listed with a place of the same country is a place: "Arlon, Namur and Liège"."""
