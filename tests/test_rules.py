@@ -33,6 +33,9 @@ ENTRIES: dict[str, list[tuple[Place, str]]] = {
     "west": [(_place("West", "city", "US", 2_500, "US.MS"), "name")],
     "marlow": [(_place("Marlow", "city", "GB", 14_000, "GB.ENG", 51.57, -0.77), "name")],
     "westshire": [(_place("Westshire", "admin2", "GB", 300_000, "GB.ENG", 51.6, -0.9), "name")],
+    "westshire county": [
+        (_place("Westshire", "admin2", "GB", 300_000, "GB.ENG", 51.6, -0.9), "alias")
+    ],
     "dover": [
         (_place("Dover", "city", "US", 38_000, "US.DE", 39.16, -75.52), "name"),
         (_place("Dover", "city", "GB", 30_000, "GB.ENG", 51.13, 1.31), "name"),
@@ -213,6 +216,18 @@ CASES = [
     Case("after_locative_preposition", "Crews worked near Marlow overnight.", "Marlow", True),
     Case("after_locative_preposition", "Crews worked at Marlow's depot overnight.", "Marlow",
          False),
+    Case("after_its_kind_of_place", "Shells fell on the hill town of Marlow at dawn.", "Marlow",
+         True, source="capitalised"),
+    Case("after_its_kind_of_place", "Aid reached the villages of Namur and Arlon.", "Arlon", True,
+         source="capitalised"),
+    Case("after_its_kind_of_place", "Aid reached [Kujeville|GPE], the port of Arlon said.",
+         "Kujeville", False, kind="local"),
+    Case("after_its_kind_of_place", "The mayor of Marlow spoke at dawn.", "Marlow", False,
+         source="capitalised"),
+    Case("hyphenated_adjective", "A [Marlow|PERSON]-based charity sent aid.", "Marlow", True,
+         source="ner_other"),
+    Case("hyphenated_adjective", "A [Marlow|PERSON] charity sent aid.", "Marlow", False,
+         source="ner_other"),
     Case("listed_with_a_place", "Shops in Namur, Arlon and Marlow closed.", "Arlon", True,
          accepted=["Namur"]),
     Case("listed_with_a_place", "Shops in Namur, Arlon and Marlow closed.", "Marlow", False,
@@ -328,3 +343,25 @@ def test_every_word_list_has_a_header_and_is_used() -> None:
         assert lines[0].startswith("# ") and any("Source:" in line for line in header)
         assert WORDS[name], f"{name} is empty"
         assert f'WORDS["{name}"]' in code, f"{name}.txt is read by no rule"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "core"),
+    [
+        # A name the gazetteer lacks that the NER tags a place: its known core is taken.
+        (
+            "Crews of the Westshire County Fire Service came.",
+            "Westshire County Fire Service",
+            "Westshire County",
+        ),
+        ("Snow fell across Far North Westshire overnight.", "Far North Westshire", "Westshire"),
+        ("Snow fell across Westshire Meadows overnight.", "Westshire Meadows", None),
+    ],
+)
+def test_the_known_core_of_a_place_name_the_gazetteer_lacks(text, name, core) -> None:
+    from geo.toponyms.recognition import core_of
+
+    doc = parse(text)
+    document = Document.of(doc, GAZETTEER)  # type: ignore[arg-type]
+    found = core_of(document, *_find(doc, name))
+    assert (doc[found[0] : found[1]].text if found else None) == core
