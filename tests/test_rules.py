@@ -78,6 +78,8 @@ ENTRIES: dict[str, list[tuple[Place, str]]] = {
 DEMONYMS = {
     "chinese": _place("China", "country", "CN"),
     "kenyans": _place("Kenya", "country", "KE"),
+    "kenyan": _place("Kenya", "country", "KE"),
+    "omani": _place("Oman", "country", "OM"),
 }
 
 
@@ -365,3 +367,21 @@ def test_the_known_core_of_a_place_name_the_gazetteer_lacks(text, name, core) ->
     document = Document.of(doc, GAZETTEER)  # type: ignore[arg-type]
     found = core_of(document, *_find(doc, name))
     assert (doc[found[0] : found[1]].text if found else None) == core
+
+
+def test_words_of_nationality_inside_other_names_are_demonyms() -> None:
+    from geo.toponyms.recognition import Recogniser
+
+    doc = parse(
+        "The [Kenyan Rowing Federation|ORG] met [Omani-Kenyan|NORP] crews at the "
+        "[Omani Embassy|ORG] in [Marlow|GPE]."
+    )
+    found = Recogniser(GAZETTEER).recognise(doc)  # type: ignore[arg-type]
+    assert [(t.text, t.place.country) for t in found.demonyms] == [
+        ("Kenyan", "KE"),
+        ("Omani", "OM"),
+        ("Kenyan", "KE"),
+    ]  # not the embassy's: a building named for whose it is
+    assert all(t.kind == "demonym" for t in found.demonyms)
+    off = Recogniser(GAZETTEER, disabled=["demonym_in_a_name"]).recognise(doc)  # type: ignore[arg-type]
+    assert off.demonyms == []
