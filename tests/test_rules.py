@@ -218,6 +218,12 @@ CASES = [
     Case("after_locative_preposition", "Crews worked near Marlow overnight.", "Marlow", True),
     Case("after_locative_preposition", "Crews worked at Marlow's depot overnight.", "Marlow",
          False),
+    Case("after_locative_preposition", "A truck overturned just outside of [Marlow|ORG].",
+         "Marlow", True, source="ner_other"),
+    Case("after_locative_preposition", "Rain fell north of the [Marlow|ORG] on Monday.",
+         "Marlow", True, source="ner_other"),
+    Case("after_locative_preposition", "The mayor of [Marlow|ORG] spoke.", "Marlow", False,
+         source="ner_other"),
     Case("after_its_kind_of_place", "Shells fell on the hill town of Marlow at dawn.", "Marlow",
          True, source="capitalised"),
     Case("after_its_kind_of_place", "Aid reached the villages of Namur and Arlon.", "Arlon", True,
@@ -225,6 +231,12 @@ CASES = [
     Case("after_its_kind_of_place", "Aid reached [Kujeville|GPE], the port of Arlon said.",
          "Kujeville", False, kind="local"),
     Case("after_its_kind_of_place", "The mayor of Marlow spoke at dawn.", "Marlow", False,
+         source="capitalised"),
+    Case("before_its_kind_of_place", "Shells hit the city's Arlon district at dawn.", "Arlon",
+         True, source="capitalised"),
+    Case("before_its_kind_of_place", "Shells hit the Arlon District Council at dawn.", "Arlon",
+         False, source="capitalised"),
+    Case("before_its_kind_of_place", "Aid reached the Marlow city of tents.", "Marlow", False,
          source="capitalised"),
     Case("hyphenated_adjective", "A [Marlow|PERSON]-based charity sent aid.", "Marlow", True,
          source="ner_other"),
@@ -385,3 +397,12 @@ def test_words_of_nationality_inside_other_names_are_demonyms() -> None:
     assert all(t.kind == "demonym" for t in found.demonyms)
     off = Recogniser(GAZETTEER, disabled=["demonym_in_a_name"]).recognise(doc)  # type: ignore[arg-type]
     assert off.demonyms == []
+
+
+def test_a_place_in_the_possessive_is_the_place() -> None:
+    from geo.toponyms.recognition import widen
+
+    doc = parse("Snow closed [Westshire's|GPE] roads.")
+    document = Document.of(doc, GAZETTEER)  # type: ignore[arg-type]
+    start, end = widen(document, doc.ents[0])
+    assert doc[start:end].text == "Westshire"

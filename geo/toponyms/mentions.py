@@ -221,10 +221,13 @@ def list_members(doc: Doc, i: int, member) -> Iterator[int]:
 
 
 def after_preposition(doc: Doc, start: int) -> bool:
-    """Whether a locative preposition governs the name: "in X", "near the X"."""
+    """Whether a locative preposition governs the name: "in X", "near the X", "outside of X",
+    "north of X"."""
     j = start - 1
     if j >= 0 and doc[j].lower_ == "the":
         j -= 1
+    if j >= 1 and doc[j].lower_ == "of":
+        return doc[j - 1].lower_ in WORDS["locative_before_of"]
     return j >= 0 and doc[j].lower_ in WORDS["locative_prepositions"]
 
 

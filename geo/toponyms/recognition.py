@@ -420,6 +420,8 @@ def widen(document: Document, ent: Span) -> tuple[int, int]:
     start, end = ent.start, ent.end
     if doc[start].lower_ == "the" and end - start > 1:
         start += 1
+    if end - start > 1 and doc[end - 1].lower_ in ("'s", "’s", "'", "’"):
+        end -= 1  # "British Columbia's" is British Columbia
     if end < len(doc) and doc[end].lower_ in ("and", "&"):
         for width in (2, 1):
             if end + 1 + width <= len(doc) and all(

@@ -268,6 +268,19 @@ def after_its_kind_of_place(m: Mention) -> bool:
     return j >= 1 and doc[j].lower_ == "of" and doc[j - 1].lower_ in WORDS["place_kind_words"]
 
 
+@rule("before_its_kind_of_place", kinds=("place", "local"), sources=STANDALONE)
+def before_its_kind_of_place(m: Mention) -> bool:
+    """A name followed by the word for its kind of place in lower case is that place: "the
+    city's X district", "X province", "the X neighbourhood"."""
+    doc, end = m.doc, m.end
+    return (
+        end < len(doc)
+        and doc[end].is_lower
+        and doc[end].lower_ in WORDS["place_kind_words"]
+        and not (end + 1 < len(doc) and doc[end + 1].lower_ == "of")  # "X city of Y"
+    )
+
+
 @rule("hyphenated_adjective", sources=STANDALONE + ("in_organisation",))
 def hyphenated_adjective(m: Mention) -> bool:
     """A name made an adjective with a hyphen and a participle is a place: "a Kent-based
