@@ -167,7 +167,8 @@ class Recogniser:
                     )
                     continue
             if ent.label_ not in PLACE_LABELS:
-                found.demonyms.extend(self._demonyms_in_a_name(ent))
+                if "demonym_in_a_name" not in self.disabled:
+                    found.demonyms.extend(demonyms_in_a_name(self.gazetteer, ent))
                 continue
             start, end = widen(document, ent)
             if not document.free(start, end):
@@ -179,27 +180,6 @@ class Recogniser:
                 )
                 continue
             self._unknown_place(found, ent, start, end)
-
-    def _demonyms_in_a_name(self, ent: Span) -> Iterator[Toponym]:
-        """The words of nationality opening a name ("the Russian Foreign Ministry", "the
-        Cuban Adjustment Act") or joined by a hyphen ("Turkish-Russian talks"): demonyms."""
-        words = [t for t in ent if t.text[:1].isupper() and t.is_alpha]
-        if not words or words[0].lower_ == "the":
-            words = words[1:]
-        hyphenated = [t for t in ent if t.i + 1 < ent.end and ent.doc[t.i + 1].text == "-"]
-        chosen = {t.i: t for t in words[:1] + hyphenated + [ent[-1]] if t.text[:1].isupper()}
-        if "demonym_in_a_name" in self.disabled or any(
-            t.lower_ in WORDS["facility_heads"] for t in ent
-        ):
-            return  # "the British Embassy" is a building, named for whose it is
-        for t in chosen.values():
-            if t.i == ent.end - 1 and not (t.i > ent.start and ent.doc[t.i - 1].text == "-"):
-                continue  # the last word only after a hyphen: "Turkish-Russian"
-            country = self.gazetteer.demonym(t.text)
-            if country is not None and not self.gazetteer.lookup(t.text, limit=1):
-                yield Toponym(
-                    t.idx, t.idx + len(t.text), t.text, country, "demonym", ("demonym_in_a_name",)
-                )
 
     def _unknown_place(self, found: Recognised, ent: Span, start: int, end: int) -> None:
         """An NER place the gazetteer lacks: a site, a name with a known core, or a local name."""
@@ -310,6 +290,26 @@ class Recogniser:
                 if matches and self._take(found, m):
                     found.sites.remove(decision)
                     break
+
+
+def demonyms_in_a_name(gazetteer: Gazetteer, ent: Span) -> Iterator[Toponym]:
+    """The words of nationality opening a name ("the Russian Foreign Ministry", "the
+    Cuban Adjustment Act") or joined by a hyphen ("Turkish-Russian talks"): demonyms."""
+    words = [t for t in ent if t.text[:1].isupper() and t.is_alpha]
+    if not words or words[0].lower_ == "the":
+        words = words[1:]
+    hyphenated = [t for t in ent if t.i + 1 < ent.end and ent.doc[t.i + 1].text == "-"]
+    chosen = {t.i: t for t in words[:1] + hyphenated + [ent[-1]] if t.text[:1].isupper()}
+    if any(t.lower_ in WORDS["facility_heads"] for t in ent):
+        return  # "the British Embassy" is a building, named for whose it is
+    for t in chosen.values():
+        if t.i == ent.end - 1 and not (t.i > ent.start and ent.doc[t.i - 1].text == "-"):
+            continue  # the last word only after a hyphen: "Turkish-Russian"
+        country = gazetteer.demonym(t.text)
+        if country is not None and not gazetteer.lookup(t.text, limit=1):
+            yield Toponym(
+                t.idx, t.idx + len(t.text), t.text, country, "demonym", ("demonym_in_a_name",)
+            )
 
 
 def _taken(document: Document, t: Toponym) -> bool:
