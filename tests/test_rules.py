@@ -406,3 +406,13 @@ def test_a_place_in_the_possessive_is_the_place() -> None:
     document = Document.of(doc, GAZETTEER)  # type: ignore[arg-type]
     start, end = widen(document, doc.ents[0])
     assert doc[start:end].text == "Westshire"
+
+
+def test_a_demonym_the_model_tags_a_person_is_a_demonym() -> None:
+    from geo.toponyms.recognition import Recogniser
+
+    doc = parse("Turtles nest on [Omani|PERSON] beaches every spring.")
+    found = Recogniser(GAZETTEER).recognise(doc)  # type: ignore[arg-type]
+    assert [(t.text, t.kind, t.place.country) for t in found.demonyms] == [
+        ("Omani", "demonym", "OM")
+    ]

@@ -294,7 +294,8 @@ class Recogniser:
 
 def demonyms_in_a_name(gazetteer: Gazetteer, ent: Span) -> Iterator[Toponym]:
     """The words of nationality opening a name ("the Russian Foreign Ministry", "the
-    Cuban Adjustment Act") or joined by a hyphen ("Turkish-Russian talks"): demonyms."""
+    Cuban Adjustment Act") or joined by a hyphen ("Turkish-Russian talks"), and a whole name
+    that is one ("Saint Lucian" tagged a person): demonyms."""
     words = [t for t in ent if t.text[:1].isupper() and t.is_alpha]
     if not words or words[0].lower_ == "the":
         words = words[1:]
@@ -302,6 +303,12 @@ def demonyms_in_a_name(gazetteer: Gazetteer, ent: Span) -> Iterator[Toponym]:
     chosen = {t.i: t for t in words[:1] + hyphenated + [ent[-1]] if t.text[:1].isupper()}
     if any(t.lower_ in WORDS["facility_heads"] for t in ent):
         return  # "the British Embassy" is a building, named for whose it is
+    whole = gazetteer.demonym(ent.text) if len(ent) <= 3 else None
+    if whole is not None and not gazetteer.lookup(ent.text, limit=1):
+        yield Toponym(
+            ent.start_char, ent.end_char, ent.text, whole, "demonym", ("demonym_in_a_name",)
+        )
+        return  # a demonym the NER labelled otherwise: "Saint Lucian beaches"
     for t in chosen.values():
         if t.i == ent.end - 1 and not (t.i > ent.start and ent.doc[t.i - 1].text == "-"):
             continue  # the last word only after a hyphen: "Turkish-Russian"
