@@ -204,6 +204,10 @@ CASES = [
          "Aldwick", True, occurrence=1),
     Case("product_name", "Two Aldwick-class corvettes docked.", "Aldwick", True),
     Case("product_name", "The builder moved to Aldwick last year.", "Aldwick", False),
+    Case("publication_name", "The [Marlow|GPE] Herald said the road was shut.", "Marlow", True),
+    Case("publication_name", "Editors of the [Marlow Times|ORG] met.", "Marlow", True,
+         source="in_organisation", outer="Marlow Times"),
+    Case("publication_name", "Times were hard in [Marlow|GPE] that year.", "Marlow", False),
     # Evidence that a name is a place
     Case("named_as_a_place_elsewhere", "Police in [Dover|GPE] said [Dover|ORG] was calm.", "Dover",
          True, occurrence=1, source="ner_other", accepted=["Dover"]),

@@ -188,6 +188,20 @@ def product_name(m: Mention) -> bool:
     return m.norm in m.document.products and small_town(m.matches, PARAMS["big_city"])
 
 
+@rule("publication_name", sources=STANDALONE + ("in_organisation",))
+def publication_name(m: Mention) -> bool:
+    """A place opening the name of a newspaper ("the X Times said", "X Herald") is part of the
+    publication's name, not where anything happens."""
+    doc, end = m.doc, m.end
+    if m.outer is not None:
+        end = min(m.outer[1], end)  # the word after the place inside the organisation's name
+    return (
+        end < len(doc)
+        and doc[end].text[:1].isupper()
+        and doc[end].lower_ in WORDS["publication_heads"]
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Evidence that a name is a place
 # ---------------------------------------------------------------------------------------------
