@@ -73,6 +73,7 @@ ENTRIES: dict[str, list[tuple[Place, str]]] = {
     "leeds": [(_place("Leeds", "city", "GB", 450_000, "GB.ENG"), "name")],
     "china": [(_place("China", "country", "CN"), "name")],
     "rivermouth": [(_place("Rivermouth", "city", "US", 9_000, "US.OR"), "name")],
+    "lakes": [(_place("Lakes", "city", "US", 8_000, "US.AK"), "name")],
     "chinese": [(_place("Chinese", "city", "US", 1_000, "US.CA"), "name")],
 }
 DEMONYMS = {
@@ -165,6 +166,7 @@ CASES = [
     # Words that are not place names here
     Case("generic_word", "Envoys from the [West|LOC] met in [Marlow|GPE].", "West", True),
     Case("generic_word", "Envoys from the [West|LOC] met in [Marlow|GPE].", "Marlow", False),
+    Case("generic_word", "Cabins by the [Lakes|GPE] sold fast.", "Lakes", True),
     Case("nationality_word", "The [Chinese|NORP] crew sailed home.", "Chinese", True,
          source="ner_other"),
     Case("nationality_word", "The crew sailed to [Marlow|GPE].", "Marlow", False),
@@ -419,4 +421,14 @@ def test_a_demonym_the_model_tags_a_person_is_a_demonym() -> None:
     found = Recogniser(GAZETTEER).recognise(doc)  # type: ignore[arg-type]
     assert [(t.text, t.kind, t.place.country) for t in found.demonyms] == [
         ("Omani", "demonym", "OM")
+    ]
+
+
+def test_a_place_opening_an_events_name_is_where_it_is_named_after() -> None:
+    from geo.toponyms.recognition import Recogniser
+
+    doc = parse("Crews raced in the [Halifax Regatta|EVENT] on Sunday.")
+    found = Recogniser(GAZETTEER).recognise(doc)  # type: ignore[arg-type]
+    assert [(d.mention.text, d.mention.source) for d in found.places] == [
+        ("Halifax", "in_organisation")
     ]

@@ -6,7 +6,8 @@ A candidate is a span that may name a place (`Mention`), marked with its source:
     ner_other       an entity it labels otherwise (ORG, PERSON, NORP, ...): metonymy and errors
     capitalised     a run of capitalised words in no entity
     dateline        the city of a dateline opening a paragraph ("ST. LOUIS —"), by its grammar
-    in_organisation a name opening or closing an organisation's name ("Oregon State Police")
+    in_organisation a name opening or closing an organisation's, an event's, a work's or a
+                    law's name ("Oregon State Police", "the Halifax Regatta")
     in_site         a name inside a site's name ("the Leeds General Infirmary")
 
 and with its kind: a `place` the gazetteer knows, a `site` (a street or building, placed in

@@ -34,6 +34,10 @@ from geo.toponyms.mentions import (
 from geo.toponyms.rules import RULES, Rule
 from geo.toponyms.words import WORDS
 
+# Entities whose names may open or close with a place they are named after: "the Oregon State
+# Police", "the Dubai World Cup", "the Cannes Grand Prix", "the Investment Plan for Europe".
+NAMED_AFTER_PLACES = frozenset({"ORG", "EVENT", "WORK_OF_ART", "LAW"})
+
 # Candidate sources that are no weighed rule but can be switched off by name like one (the
 # benchmark's --ablate): demonyms found inside other names.
 SWITCHES = ("demonym_in_a_name",)
@@ -255,7 +259,7 @@ class Recogniser:
         document = found.document
         doc = document.doc
         for ent in document.ents:
-            if ent.label_ != "ORG" or not document.free(ent.start, ent.end):
+            if ent.label_ not in NAMED_AFTER_PLACES or not document.free(ent.start, ent.end):
                 continue
             start = ent.start + (doc[ent.start].lower_ == "the")
             for i, j in ends_of(start, ent.end):
@@ -266,7 +270,9 @@ class Recogniser:
                     continue
                 matches = tuple(document.lookup(sub.text))
                 outer = (start, ent.end)
-                m = Mention(document, i, j, "place", "in_organisation", "ORG", matches, outer)
+                m = Mention(
+                    document, i, j, "place", "in_organisation", ent.label_, matches, outer
+                )
                 if matches and self._take(found, m):
                     break
 
