@@ -270,9 +270,7 @@ class Recogniser:
                     continue
                 matches = tuple(document.lookup(sub.text))
                 outer = (start, ent.end)
-                m = Mention(
-                    document, i, j, "place", "in_organisation", ent.label_, matches, outer
-                )
+                m = Mention(document, i, j, "place", "in_organisation", ent.label_, matches, outer)
                 if matches and self._take(found, m):
                     break
 
