@@ -282,17 +282,18 @@ def after_its_kind_of_place(m: Mention) -> bool:
     return j >= 1 and doc[j].lower_ == "of" and doc[j - 1].lower_ in WORDS["place_kind_words"]
 
 
-@rule("before_its_kind_of_place", kinds=("place", "local"), sources=STANDALONE)
+@rule("before_its_kind_of_place", kinds=("place", "local"), sources=STANDALONE + EMBEDDED)
 def before_its_kind_of_place(m: Mention) -> bool:
-    """A name followed by the word for its kind of place in lower case is that place: "the
-    city's X district", "X province", "the X neighbourhood"."""
+    """A name followed by the word for its kind of place is that place: "the city's X
+    district", "X province", "the X neighbourhood" (in lower case), and inside a name, "the X
+    District Council", "X LGA"."""
     doc, end = m.doc, m.end
-    return (
-        end < len(doc)
-        and doc[end].is_lower
-        and doc[end].lower_ in WORDS["place_kind_words"]
-        and not (end + 1 < len(doc) and doc[end + 1].lower_ == "of")  # "X city of Y"
-    )
+    if end >= len(doc) or (end + 1 < len(doc) and doc[end + 1].lower_ == "of"):
+        return False  # "X city of Y"
+    word = doc[end].lower_
+    if m.source in EMBEDDED:
+        return word in WORDS["division_words"] and word not in WORDS["settlement_words"]
+    return doc[end].is_lower and word in WORDS["place_kind_words"]
 
 
 @rule("hyphenated_adjective", sources=STANDALONE + ("in_organisation",))
