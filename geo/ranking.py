@@ -73,7 +73,6 @@ class Context:
     divisions: Counter[str] = field(default_factory=Counter)  # admin1 key -> weight of mentions
     anchors: Sequence[Match] = ()  # places the text is sure of, that pull by distance
     stated: frozenset[str] = frozenset()  # the admin1 keys or countries after "City, "
-    nearby: frozenset[str] = frozenset()  # countries named (or by demonym) a few words away
 
 
 def features(c: Match, ctx: Context, params: Mapping[str, float]) -> dict[str, float]:
@@ -88,8 +87,6 @@ def features(c: Match, ctx: Context, params: Mapping[str, float]) -> dict[str, f
     if place.country and ctx.countries.get(place.country):
         out["country_named"] = 1.0
         out["country_mentions"] = min(ctx.countries[place.country], params["country_mentions_cap"])
-    if place.country in ctx.nearby and place.feature != "country":
-        out["country_nearby"] = 1.0
     if place.feature == "city" and place.population >= params["world_city_population"]:
         out["world_city"] = 1.0
     if c.admin1 and ctx.divisions.get(c.admin1):

@@ -61,31 +61,3 @@ def test_the_geocoder_ranks_with_the_geoparsers_weights(geoparser):
 
     geocoder = OfflineGeocoder(geoparser.gazetteer)
     assert geocoder.weights == geoparser.weights == WEIGHTS
-
-
-def test_a_country_named_a_few_words_away_is_local_context():
-    import spacy
-
-    from geo.model import Toponym
-    from geo.toponyms.resolution import PlaceMention, mark_nearby
-
-    country = _match("t:bb", "Bellonia", 40.0, 40.0, "country", "BB", 5_000_000, None, 9.0)
-    doc = spacy.blank("en")(
-        "Crowds filled Harwick on Sunday in Bellonia. "
-        + "Nothing happened at all. " * 8
-        + "Later Harwick was calm, a Cardian said."
-    )
-    first, second = (i for i, t in enumerate(doc) if t.text == "Harwick")
-    places = [
-        PlaceMention(first, first + 1, "harwick", [BIG, SMALL]),
-        PlaceMention(6, 7, "bellonia", [country]),
-        PlaceMention(second, second + 1, "harwick", [BIG, SMALL]),
-    ]
-    cardian = next(t for t in doc if t.text == "Cardian")
-    demonym = Toponym(cardian.idx, cardian.idx + 7, "Cardian", BIG.place, "demonym")
-    mark_nearby(doc, places, [demonym], window=10)
-    assert places[0].nearby == {"BB"} and places[2].nearby == {"AA"}
-    ctx = Context(nearby=places[0].nearby)
-    assert "country_nearby" in features(SMALL, ctx, WEIGHTS.params)
-    assert "country_nearby" not in features(SMALL, Context(), WEIGHTS.params)
-    assert "country_nearby" not in features(country, ctx, WEIGHTS.params)  # not the country

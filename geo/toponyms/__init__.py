@@ -21,7 +21,7 @@ from geo.gazetteer import Gazetteer, normalize
 from geo.model import Toponym
 from geo.ranking import Weights
 from geo.toponyms.recognition import SWITCHES, Decision, Recognised, Recogniser
-from geo.toponyms.resolution import PlaceMention, city_state, mark_nearby, resolve
+from geo.toponyms.resolution import PlaceMention, city_state, resolve
 from geo.toponyms.rules import RULES, Rule
 from geo.toponyms.sites import enclosing_town
 
@@ -101,7 +101,6 @@ class Geoparser:
         found = self.recogniser.recognise(doc)
         places = [_place_mention(d) for d in found.places]
         places = city_state(doc, places, self.recogniser.params["county_km"])
-        mark_nearby(doc, places, found.demonyms, int(self.weights.params["nearby_tokens"]))
         resolve(places, found.demonyms, self.weights)
         out = [_toponym(doc, p, self.weights) for p in places if p.chosen is not None]
         out += [t for d in found.sites if (t := self._site(doc, d, places)) is not None]

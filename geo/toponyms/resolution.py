@@ -37,7 +37,6 @@ class PlaceMention:
     chosen: Match | None = None
     context: Context | None = None  # the evidence the final choice was made on
     one_sense: bool = False  # whether one sense per name overrode its own choice
-    nearby: frozenset[str] = frozenset()  # countries named a few words away (mark_nearby)
 
     def within_keys(self) -> set[str]:
         """The division keys ("US.KY") named after the comma of "City, State"."""
@@ -88,28 +87,6 @@ def city_state(doc: Doc, places: list[PlaceMention], county_km: float) -> list[P
     return out
 
 
-def mark_nearby(
-    doc: Doc, places: list[PlaceMention], demonyms: Sequence[Toponym], window: int
-) -> None:
-    """Note for each mention the countries named within `window` tokens of it, outright or
-    by a demonym: "Paris' boulevards ... in France" (a local context, no parse needed)."""
-    named: list[tuple[int, str]] = [
-        (p.start, best.country)
-        for p in places
-        if (best := p.candidates[0].place).feature == "country" and best.country
-    ]
-    for t in demonyms:
-        span = doc.char_span(t.start, t.end, alignment_mode="expand")
-        if span is not None and t.place is not None and t.place.country:
-            named.append((span.start, t.place.country))
-    for p in places:
-        p.nearby = frozenset(
-            country
-            for i, country in named
-            if i != p.start and (p.start - window <= i < p.end + window)
-        )
-
-
 def _keep_in_county(p: PlaceMention, county: Match, county_km: float) -> None:
     """ "Croston, Lancashire": keep the candidates that lie in the county (near its point)."""
     c0 = county.place
@@ -143,7 +120,7 @@ def resolve(places: list[PlaceMention], demonyms: Sequence[Toponym], weights: We
             )
     confidence: dict[int, float] = {}
     for i, p in enumerate(places):
-        p.context = Context(named + first, Counter(), (), frozenset(p.within), p.nearby)
+        p.context = Context(named + first, Counter(), (), frozenset(p.within))
         p.chosen, confidence[i] = choose(p, p.context, weights)
     # Later rounds: the other names' confident choices are evidence (country, division, point).
     for _ in range(int(params["rounds"])):
@@ -185,7 +162,7 @@ def _evidence(
             anchors.append(c)
     for key in p.within_keys():
         divisions[key] += int(params["stated_mention_weight"])
-    return Context(countries, divisions, anchors, frozenset(p.within), p.nearby)
+    return Context(countries, divisions, anchors, frozenset(p.within))
 
 
 def choose(p: PlaceMention, ctx: Context, weights: Weights) -> tuple[Match, float]:
