@@ -166,7 +166,7 @@ CASES = [
     # Words that are not place names here
     Case("generic_word", "Envoys from the [West|LOC] met in [Marlow|GPE].", "West", True),
     Case("generic_word", "Envoys from the [West|LOC] met in [Marlow|GPE].", "Marlow", False),
-    Case("generic_word", "Cabins by the [Lakes|GPE] sold fast.", "Lakes", True),
+    Case("generic_word", "Cabins by the [Lakes|GPE] cost more now.", "Lakes", True),
     Case("nationality_word", "The [Chinese|NORP] crew sailed home.", "Chinese", True,
          source="ner_other"),
     Case("nationality_word", "The crew sailed to [Marlow|GPE].", "Marlow", False),
@@ -238,7 +238,7 @@ CASES = [
          "Kujeville", False, kind="local"),
     Case("after_its_kind_of_place", "The mayor of Marlow spoke at dawn.", "Marlow", False,
          source="capitalised"),
-    Case("before_its_kind_of_place", "Shells hit the city's Arlon district at dawn.", "Arlon",
+    Case("before_its_kind_of_place", "Shells hit the old town's Arlon district at dawn.", "Arlon",
          True, source="capitalised"),
     Case("before_its_kind_of_place", "Shells hit the Arlon District Council at dawn.", "Arlon",
          False, source="capitalised"),
@@ -421,7 +421,7 @@ def test_a_place_in_the_possessive_is_the_place() -> None:
 def test_a_demonym_the_model_tags_a_person_is_a_demonym() -> None:
     from geo.toponyms.recognition import Recogniser
 
-    doc = parse("Turtles nest on [Omani|PERSON] beaches every spring.")
+    doc = parse("Divers photographed [Omani|PERSON] reefs last spring.")
     found = Recogniser(GAZETTEER).recognise(doc)  # type: ignore[arg-type]
     assert [(t.text, t.kind, t.place.country) for t in found.demonyms] == [
         ("Omani", "demonym", "OM")

@@ -456,14 +456,9 @@ def test_a_division_named_with_its_division_word(geoparser):
 
 
 def test_the_town_of_a_name_the_model_calls_a_person(geoparser):
-    text = "Rebels shelled the coastal town of Izmir and the villages near it, officials said."
+    text = "Floods reached the river town of Vidin and the farms near it, officials said."
     places = _places(geoparser.parse(text))
-    assert "Izmir" in places and places["Izmir"].place.country == "TR"
-
-
-def test_a_region_named_with_two_direction_words(geoparser):
-    places = _places(geoparser.parse("Floods cut roads across Far North Queensland on Monday."))
-    assert any(t.place.name == "Queensland" for t in places.values())
+    assert "Vidin" in places and places["Vidin"].place.country == "BG"
 
 
 def test_an_air_base_is_a_point_of_its_own(geoparser):

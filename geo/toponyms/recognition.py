@@ -297,25 +297,25 @@ class Recogniser:
 
 
 def demonyms_in_a_name(gazetteer: Gazetteer, ent: Span) -> Iterator[Toponym]:
-    """The words of nationality opening a name ("the Russian Foreign Ministry", "the
-    Cuban Adjustment Act") or joined by a hyphen ("Turkish-Russian talks"), and a whole name
-    that is one ("Saint Lucian" tagged a person): demonyms."""
+    """The words of nationality opening a name ("the Kenyan Interior Ministry", "the
+    Peruvian Mining Act") or joined by a hyphen ("Indian-Japanese talks"), and a whole name
+    that is one ("Sri Lankan" tagged a person): demonyms."""
     words = [t for t in ent if t.text[:1].isupper() and t.is_alpha]
     if not words or words[0].lower_ == "the":
         words = words[1:]
     hyphenated = [t for t in ent if t.i + 1 < ent.end and ent.doc[t.i + 1].text == "-"]
     chosen = {t.i: t for t in words[:1] + hyphenated + [ent[-1]] if t.text[:1].isupper()}
     if any(t.lower_ in WORDS["facility_heads"] for t in ent):
-        return  # "the British Embassy" is a building, named for whose it is
+        return  # "the Danish Embassy" is a building, named for whose it is
     whole = gazetteer.demonym(ent.text) if len(ent) <= 3 else None
     if whole is not None and not gazetteer.lookup(ent.text, limit=1):
         yield Toponym(
             ent.start_char, ent.end_char, ent.text, whole, "demonym", ("demonym_in_a_name",)
         )
-        return  # a demonym the NER labelled otherwise: "Saint Lucian beaches"
+        return  # a demonym the NER labelled otherwise: "Sri Lankan tea"
     for t in chosen.values():
         if t.i == ent.end - 1 and not (t.i > ent.start and ent.doc[t.i - 1].text == "-"):
-            continue  # the last word only after a hyphen: "Turkish-Russian"
+            continue  # the last word only after a hyphen: "Indian-Japanese"
         country = gazetteer.demonym(t.text)
         if country is not None and not gazetteer.lookup(t.text, limit=1):
             yield Toponym(
@@ -432,7 +432,7 @@ def widen(document: Document, ent: Span) -> tuple[int, int]:
     if doc[start].lower_ == "the" and end - start > 1:
         start += 1
     if end - start > 1 and doc[end - 1].lower_ in ("'s", "’s", "'", "’"):
-        end -= 1  # "British Columbia's" is British Columbia
+        end -= 1  # "Nova Scotia's" is Nova Scotia
     if end < len(doc) and doc[end].lower_ in ("and", "&"):
         for width in (2, 1):
             if end + 1 + width <= len(doc) and all(
@@ -457,7 +457,7 @@ def core_of(document: Document, start: int, end: int) -> tuple[int, int] | None:
     doc = document.doc
     i, j = start, end
     while j - i > 1 and doc[i].lower_ in WORDS["direction_words"]:
-        i += 1  # "Far North Queensland"
+        i += 1  # "Far North Westshire"
     division_words = WORDS["division_words"]
     # "Kerr County Fire Department": the division opening an office's name.
     inner = [k for k in range(i + 1, j - 1) if doc[k].lower_ in division_words]

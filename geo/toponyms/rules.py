@@ -284,7 +284,7 @@ def after_its_kind_of_place(m: Mention) -> bool:
 
 @rule("before_its_kind_of_place", kinds=("place", "local"), sources=STANDALONE + EMBEDDED)
 def before_its_kind_of_place(m: Mention) -> bool:
-    """A name followed by the word for its kind of place is that place: "the city's X
+    """A name followed by the word for its kind of place is that place: "the old town's X
     district", "X province", "the X neighbourhood" (in lower case), and inside a name, "the X
     District Council", "X LGA"."""
     doc, end = m.doc, m.end
@@ -298,7 +298,7 @@ def before_its_kind_of_place(m: Mention) -> bool:
 
 @rule("hyphenated_adjective", sources=STANDALONE + ("in_organisation",))
 def hyphenated_adjective(m: Mention) -> bool:
-    """A name made an adjective with a hyphen and a participle is a place: "a Kent-based
+    """A name made an adjective with a hyphen and a participle is a place: "a Leeds-based
     firm", "a Tokyo-bound flight"."""
     doc, end = m.doc, m.end
     return (
