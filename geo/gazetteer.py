@@ -836,6 +836,7 @@ class Gazetteer:
         self.path = path
         self.built = built  # whether this load had to build the index
         self._lookup = lru_cache(maxsize=50_000)(self._lookup_uncached)
+        self._demonym = lru_cache(maxsize=50_000)(self._demonym_uncached)
         with self._lock:
             rows = con.execute("SELECT key, value FROM meta").fetchall()
             self.meta = dict(rows)
@@ -932,7 +933,9 @@ class Gazetteer:
 
     def demonym(self, word: str) -> Place | None:
         """The country a demonym names: "Chinese" -> China, "North Koreans" -> North Korea."""
-        norm = normalize(word)
+        return self._demonym(normalize(word))
+
+    def _demonym_uncached(self, norm: str) -> Place | None:
         tries = [norm]
         if norm.endswith("s"):  # plurals: "Russians", "Britons", "Swedes"
             tries.append(norm[:-1])
