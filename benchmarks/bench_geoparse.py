@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from geo.__main__ import toponym_record  # noqa: E402
 from geo.pipeline import load_geoparser  # noqa: E402
-from geo.toponyms import RULES, Geoparser  # noqa: E402
+from geo.toponyms import RULES, SWITCHES, Geoparser  # noqa: E402
 
 DEFAULT_SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 FIGURES = ("gold", "predicted", "matched", "precision", "recall", "f1", "resolved", "acc161")
@@ -109,7 +109,7 @@ def main() -> int:
         print(f"{half:5} " + "  ".join(f"{k} {base[half][k]}" for k in FIGURES))
     if args.ablate:
         features = [k for k in geoparser.weights.weights if k != "prior"]
-        names = list(RULES) + features if args.ablate == "all" else args.ablate.split(",")
+        names = [*RULES, *SWITCHES, *features] if args.ablate == "all" else args.ablate.split(",")
         ablate(names, geoparser, scorer, records, docs, base)
     return 0
 

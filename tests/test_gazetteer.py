@@ -566,3 +566,26 @@ def test_a_small_islands_parish_does_not_outrank_a_big_city(gaz: Gazetteer, name
 def test_a_populous_division_still_outranks_its_namesake_towns(gaz: Gazetteer) -> None:
     assert gaz.lookup("Alberta", limit=1)[0].place.feature == "admin1"
     assert gaz.lookup("Wyoming", limit=1)[0].place.feature == "admin1"
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "lat", "lon"),
+    [
+        ("Ramstein Air Base", "DE", 49.44, 7.60),  # airportsdata, an air base
+        ("RAF Akrotiri", "CY", 34.59, 32.99),
+        ("Moody Air Force Base", "US", 30.97, -83.19),  # "Moody Afb Airport" spelt out
+        ("Tartus naval base", "SY", 34.91, 35.87),  # geo/data/military_sites.tsv
+        ("Drawsko Pomorskie Training Area", "PL", 53.55, 15.80),
+    ],
+)
+def test_military_sites_that_populated_places_miss(
+    gaz: Gazetteer, name: str, country: str, lat: float, lon: float
+) -> None:
+    best = gaz.candidates(name)[0]
+    assert best.feature == "base" and best.country == country
+    assert haversine_km(best.lat, best.lon, lat, lon) < 30
+
+
+def test_a_base_named_after_its_town_does_not_hide_the_town(gaz: Gazetteer) -> None:
+    assert gaz.candidates("Ramstein")[0].feature == "city"
+    assert gaz.candidates("Kapustin Yar")[0].feature == "city"

@@ -33,6 +33,9 @@ ENTRIES: dict[str, list[tuple[Place, str]]] = {
     "west": [(_place("West", "city", "US", 2_500, "US.MS"), "name")],
     "marlow": [(_place("Marlow", "city", "GB", 14_000, "GB.ENG", 51.57, -0.77), "name")],
     "westshire": [(_place("Westshire", "admin2", "GB", 300_000, "GB.ENG", 51.6, -0.9), "name")],
+    "westshire county": [
+        (_place("Westshire", "admin2", "GB", 300_000, "GB.ENG", 51.6, -0.9), "alias")
+    ],
     "dover": [
         (_place("Dover", "city", "US", 38_000, "US.DE", 39.16, -75.52), "name"),
         (_place("Dover", "city", "GB", 30_000, "GB.ENG", 51.13, 1.31), "name"),
@@ -70,11 +73,14 @@ ENTRIES: dict[str, list[tuple[Place, str]]] = {
     "leeds": [(_place("Leeds", "city", "GB", 450_000, "GB.ENG"), "name")],
     "china": [(_place("China", "country", "CN"), "name")],
     "rivermouth": [(_place("Rivermouth", "city", "US", 9_000, "US.OR"), "name")],
+    "lakes": [(_place("Lakes", "city", "US", 8_000, "US.AK"), "name")],
     "chinese": [(_place("Chinese", "city", "US", 1_000, "US.CA"), "name")],
 }
 DEMONYMS = {
     "chinese": _place("China", "country", "CN"),
     "kenyans": _place("Kenya", "country", "KE"),
+    "kenyan": _place("Kenya", "country", "KE"),
+    "omani": _place("Oman", "country", "OM"),
 }
 
 
@@ -160,6 +166,7 @@ CASES = [
     # Words that are not place names here
     Case("generic_word", "Envoys from the [West|LOC] met in [Marlow|GPE].", "West", True),
     Case("generic_word", "Envoys from the [West|LOC] met in [Marlow|GPE].", "Marlow", False),
+    Case("generic_word", "Cabins by the [Lakes|GPE] cost more now.", "Lakes", True),
     Case("nationality_word", "The [Chinese|NORP] crew sailed home.", "Chinese", True,
          source="ner_other"),
     Case("nationality_word", "The crew sailed to [Marlow|GPE].", "Marlow", False),
@@ -199,6 +206,10 @@ CASES = [
          "Aldwick", True, occurrence=1),
     Case("product_name", "Two Aldwick-class corvettes docked.", "Aldwick", True),
     Case("product_name", "The builder moved to Aldwick last year.", "Aldwick", False),
+    Case("publication_name", "The [Marlow|GPE] Herald said the road was shut.", "Marlow", True),
+    Case("publication_name", "Editors of the [Marlow Times|ORG] met.", "Marlow", True,
+         source="in_organisation", outer="Marlow Times"),
+    Case("publication_name", "Times were hard in [Marlow|GPE] that year.", "Marlow", False),
     # Evidence that a name is a place
     Case("named_as_a_place_elsewhere", "Police in [Dover|GPE] said [Dover|ORG] was calm.", "Dover",
          True, occurrence=1, source="ner_other", accepted=["Dover"]),
@@ -213,6 +224,34 @@ CASES = [
     Case("after_locative_preposition", "Crews worked near Marlow overnight.", "Marlow", True),
     Case("after_locative_preposition", "Crews worked at Marlow's depot overnight.", "Marlow",
          False),
+    Case("after_locative_preposition", "A truck overturned just outside of [Marlow|ORG].",
+         "Marlow", True, source="ner_other"),
+    Case("after_locative_preposition", "Rain fell north of the [Marlow|ORG] on Monday.",
+         "Marlow", True, source="ner_other"),
+    Case("after_locative_preposition", "The mayor of [Marlow|ORG] spoke.", "Marlow", False,
+         source="ner_other"),
+    Case("after_its_kind_of_place", "Shells fell on the hill town of Marlow at dawn.", "Marlow",
+         True, source="capitalised"),
+    Case("after_its_kind_of_place", "Aid reached the villages of Namur and Arlon.", "Arlon", True,
+         source="capitalised"),
+    Case("after_its_kind_of_place", "Aid reached [Kujeville|GPE], the port of Arlon said.",
+         "Kujeville", False, kind="local"),
+    Case("after_its_kind_of_place", "The mayor of Marlow spoke at dawn.", "Marlow", False,
+         source="capitalised"),
+    Case("before_its_kind_of_place", "Shells hit the old town's Arlon district at dawn.", "Arlon",
+         True, source="capitalised"),
+    Case("before_its_kind_of_place", "Shells hit the Arlon District Council at dawn.", "Arlon",
+         False, source="capitalised"),
+    Case("before_its_kind_of_place", "Aid reached the Marlow city of tents.", "Marlow", False,
+         source="capitalised"),
+    Case("before_its_kind_of_place", "Staff of the [Marlow District Council|ORG] met.", "Marlow",
+         True, source="in_organisation", outer="Marlow District Council"),
+    Case("before_its_kind_of_place", "Staff of the [Marlow Town Band|ORG] met.", "Marlow",
+         False, source="in_organisation", outer="Marlow Town Band"),
+    Case("hyphenated_adjective", "A [Marlow|PERSON]-based charity sent aid.", "Marlow", True,
+         source="ner_other"),
+    Case("hyphenated_adjective", "A [Marlow|PERSON] charity sent aid.", "Marlow", False,
+         source="ner_other"),
     Case("listed_with_a_place", "Shops in Namur, Arlon and Marlow closed.", "Arlon", True,
          accepted=["Namur"]),
     Case("listed_with_a_place", "Shops in Namur, Arlon and Marlow closed.", "Marlow", False,
@@ -328,3 +367,72 @@ def test_every_word_list_has_a_header_and_is_used() -> None:
         assert lines[0].startswith("# ") and any("Source:" in line for line in header)
         assert WORDS[name], f"{name} is empty"
         assert f'WORDS["{name}"]' in code, f"{name}.txt is read by no rule"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "core"),
+    [
+        # A name the gazetteer lacks that the NER tags a place: its known core is taken.
+        (
+            "Crews of the Westshire County Fire Service came.",
+            "Westshire County Fire Service",
+            "Westshire County",
+        ),
+        ("Snow fell across Far North Westshire overnight.", "Far North Westshire", "Westshire"),
+        ("Snow fell across Westshire Meadows overnight.", "Westshire Meadows", None),
+    ],
+)
+def test_the_known_core_of_a_place_name_the_gazetteer_lacks(text, name, core) -> None:
+    from geo.toponyms.recognition import core_of
+
+    doc = parse(text)
+    document = Document.of(doc, GAZETTEER)  # type: ignore[arg-type]
+    found = core_of(document, *_find(doc, name))
+    assert (doc[found[0] : found[1]].text if found else None) == core
+
+
+def test_words_of_nationality_inside_other_names_are_demonyms() -> None:
+    from geo.toponyms.recognition import Recogniser
+
+    doc = parse(
+        "The [Kenyan Rowing Federation|ORG] met [Omani-Kenyan|NORP] crews at the "
+        "[Omani Embassy|ORG] in [Marlow|GPE]."
+    )
+    found = Recogniser(GAZETTEER).recognise(doc)  # type: ignore[arg-type]
+    assert [(t.text, t.place.country) for t in found.demonyms] == [
+        ("Kenyan", "KE"),
+        ("Omani", "OM"),
+        ("Kenyan", "KE"),
+    ]  # not the embassy's: a building named for whose it is
+    assert all(t.kind == "demonym" for t in found.demonyms)
+    off = Recogniser(GAZETTEER, disabled=["demonym_in_a_name"]).recognise(doc)  # type: ignore[arg-type]
+    assert off.demonyms == []
+
+
+def test_a_place_in_the_possessive_is_the_place() -> None:
+    from geo.toponyms.recognition import widen
+
+    doc = parse("Snow closed [Westshire's|GPE] roads.")
+    document = Document.of(doc, GAZETTEER)  # type: ignore[arg-type]
+    start, end = widen(document, doc.ents[0])
+    assert doc[start:end].text == "Westshire"
+
+
+def test_a_demonym_the_model_tags_a_person_is_a_demonym() -> None:
+    from geo.toponyms.recognition import Recogniser
+
+    doc = parse("Divers photographed [Omani|PERSON] reefs last spring.")
+    found = Recogniser(GAZETTEER).recognise(doc)  # type: ignore[arg-type]
+    assert [(t.text, t.kind, t.place.country) for t in found.demonyms] == [
+        ("Omani", "demonym", "OM")
+    ]
+
+
+def test_a_place_opening_an_events_name_is_where_it_is_named_after() -> None:
+    from geo.toponyms.recognition import Recogniser
+
+    doc = parse("Crews raced in the [Halifax Regatta|EVENT] on Sunday.")
+    found = Recogniser(GAZETTEER).recognise(doc)  # type: ignore[arg-type]
+    assert [(d.mention.text, d.mention.source) for d in found.places] == [
+        ("Halifax", "in_organisation")
+    ]

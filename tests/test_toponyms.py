@@ -453,3 +453,16 @@ def test_a_division_named_with_its_division_word(geoparser):
     text = "Soldiers from Kaduna State and Kano State arrived on Monday."
     found = _places(geoparser.parse(text))
     assert found["Kaduna State"].place.feature == "admin1"
+
+
+def test_the_town_of_a_name_the_model_calls_a_person(geoparser):
+    text = "Floods reached the river town of Vidin and the farms near it, officials said."
+    places = _places(geoparser.parse(text))
+    assert "Vidin" in places and places["Vidin"].place.country == "BG"
+
+
+def test_an_air_base_is_a_point_of_its_own(geoparser):
+    text = "Fighter jets landed at Ramstein Air Base in Germany on Tuesday."
+    places = _places(geoparser.parse(text))
+    assert places["Ramstein Air Base"].place.feature == "base"
+    assert _near(places["Ramstein Air Base"], 49.44, 7.60, km=10)

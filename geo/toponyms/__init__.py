@@ -20,12 +20,21 @@ from geo import config
 from geo.gazetteer import Gazetteer, normalize
 from geo.model import Toponym
 from geo.ranking import Weights
-from geo.toponyms.recognition import Decision, Recognised, Recogniser
+from geo.toponyms.recognition import SWITCHES, Decision, Recognised, Recogniser
 from geo.toponyms.resolution import PlaceMention, city_state, resolve
 from geo.toponyms.rules import RULES, Rule
 from geo.toponyms.sites import enclosing_town
 
-__all__ = ["RULES", "Decision", "Geoparser", "Recognised", "Rule", "load_nlp", "paragraph_breaks"]
+__all__ = [
+    "RULES",
+    "SWITCHES",
+    "Decision",
+    "Geoparser",
+    "Recognised",
+    "Rule",
+    "load_nlp",
+    "paragraph_breaks",
+]
 
 
 @Language.component("paragraph_breaks")

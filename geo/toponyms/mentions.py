@@ -6,7 +6,8 @@ A candidate is a span that may name a place (`Mention`), marked with its source:
     ner_other       an entity it labels otherwise (ORG, PERSON, NORP, ...): metonymy and errors
     capitalised     a run of capitalised words in no entity
     dateline        the city of a dateline opening a paragraph ("ST. LOUIS —"), by its grammar
-    in_organisation a name opening or closing an organisation's name ("Oregon State Police")
+    in_organisation a name opening or closing an organisation's, an event's, a work's or a
+                    law's name ("Oregon State Police", "the Halifax Regatta")
     in_site         a name inside a site's name ("the Leeds General Infirmary")
 
 and with its kind: a `place` the gazetteer knows, a `site` (a street or building, placed in
@@ -221,10 +222,13 @@ def list_members(doc: Doc, i: int, member) -> Iterator[int]:
 
 
 def after_preposition(doc: Doc, start: int) -> bool:
-    """Whether a locative preposition governs the name: "in X", "near the X"."""
+    """Whether a locative preposition governs the name: "in X", "near the X", "outside of X",
+    "north of X"."""
     j = start - 1
     if j >= 0 and doc[j].lower_ == "the":
         j -= 1
+    if j >= 1 and doc[j].lower_ == "of":
+        return doc[j - 1].lower_ in WORDS["locative_before_of"]
     return j >= 0 and doc[j].lower_ in WORDS["locative_prepositions"]
 
 

@@ -188,6 +188,20 @@ def product_name(m: Mention) -> bool:
     return m.norm in m.document.products and small_town(m.matches, PARAMS["big_city"])
 
 
+@rule("publication_name", sources=STANDALONE + ("in_organisation",))
+def publication_name(m: Mention) -> bool:
+    """A place opening the name of a newspaper ("the X Times said", "X Herald") is part of the
+    publication's name, not where anything happens."""
+    doc, end = m.doc, m.end
+    if m.outer is not None:
+        end = min(m.outer[1], end)  # the word after the place inside the organisation's name
+    return (
+        end < len(doc)
+        and doc[end].text[:1].isupper()
+        and doc[end].lower_ in WORDS["publication_heads"]
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Evidence that a name is a place
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +267,45 @@ def after_locative_preposition(m: Mention) -> bool:
     """A name governed by a locative preposition ("in X", "near X", "flew to X") is a place,
     unless it only owns what is placed ("at Marlow's offices")."""
     return after_preposition(m.doc, m.start) and not possessive_object(m.doc, m.end)
+
+
+@rule("after_its_kind_of_place", kinds=("place", "local"), sources=STANDALONE)
+def after_its_kind_of_place(m: Mention) -> bool:
+    """A name after the word for its kind of place and "of" is that place: "the town of X",
+    "the western province of X", "the port of X", and the names listed after it ("the
+    villages of X and Y")."""
+    doc, j = m.doc, m.start - 1
+    for _ in range(8):  # back over the names listed before it: "of X, Y and Z"
+        if j < 1 or not (doc[j].lower_ in WORDS["coordinators"] or doc[j].text[:1].isupper()):
+            break
+        j -= 1
+    return j >= 1 and doc[j].lower_ == "of" and doc[j - 1].lower_ in WORDS["place_kind_words"]
+
+
+@rule("before_its_kind_of_place", kinds=("place", "local"), sources=STANDALONE + EMBEDDED)
+def before_its_kind_of_place(m: Mention) -> bool:
+    """A name followed by the word for its kind of place is that place: "the old town's X
+    district", "X province", "the X neighbourhood" (in lower case), and inside a name, "the X
+    District Council", "X LGA"."""
+    doc, end = m.doc, m.end
+    if end >= len(doc) or (end + 1 < len(doc) and doc[end + 1].lower_ == "of"):
+        return False  # "X city of Y"
+    word = doc[end].lower_
+    if m.source in EMBEDDED:
+        return word in WORDS["division_words"] and word not in WORDS["settlement_words"]
+    return doc[end].is_lower and word in WORDS["place_kind_words"]
+
+
+@rule("hyphenated_adjective", sources=STANDALONE + ("in_organisation",))
+def hyphenated_adjective(m: Mention) -> bool:
+    """A name made an adjective with a hyphen and a participle is a place: "a Leeds-based
+    firm", "a Tokyo-bound flight"."""
+    doc, end = m.doc, m.end
+    return (
+        end + 1 < len(doc)
+        and doc[end].text == "-"
+        and doc[end + 1].lower_ in WORDS["hyphen_participles"]
+    )
 
 
 @rule("listed_with_a_place", sources=STANDALONE)
