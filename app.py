@@ -18,6 +18,7 @@ import os
 import re
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -39,12 +40,14 @@ from geo.corrections import (
 from geo.corrections import corrected as corrected_events
 from geo.export import to_csv, to_geojson, to_jsonl
 from geo.filters import ANY, Month, View
+from geo.mapdata import map_data
 from geo.mapview import FULL_MONTHS as FULL_MONTH_NAMES
 from geo.mapview import (
-    build_map,
+    base_map,
     clicked_event_key,
     country_name,
     date_phrase,
+    event_layer,
     format_date,
     format_published,
     place_kind,
@@ -53,6 +56,7 @@ from geo.mapview import (
     type_label,
 )
 from geo.model import EVENT_TYPES, Event, EventPlace, IngestReport
+from geo.query import Box
 from geo.store import EventStore as Store
 from geo.timeline import BRUSH, brushed_months, timeline_chart, timeline_counts, timeline_unit
 
@@ -68,6 +72,7 @@ MAP_HEIGHT = 540
 TIMELINE_HEIGHT = 120
 PANEL_HEIGHT = MAP_HEIGHT + TIMELINE_HEIGHT + 90
 LIST_LIMIT = 500  # rows in the panel's list of events in view
+TABLE_LIMIT = 2_000  # rows in the table under the map (the downloads have every shown event)
 REVIEW_LIMIT = 50
 # The nearest of Streamlit's named markdown colours to each marker colour.
 BADGE_COLOURS = {
@@ -83,6 +88,9 @@ PAGE_CSS = """<style>
 [data-testid="stMetric"] { padding: 0; }
 </style>"""
 NONE = ""  # the partner selectbox's "no partner filter"
+DEFAULT_ZOOM = 3.0  # the map's zoom until it reports its own
+# What the map reports: clicks (to select an event), and the part in sight and its zoom.
+MAP_RETURNS = ["last_object_clicked_popup", "last_object_clicked_count", "bounds", "zoom"]
 
 
 # ---------------------------------------------------------------------------- resources
@@ -103,12 +111,44 @@ def database_name(target: str) -> str:
     return Path(target).name
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def stored_events(path: str, revision: tuple[int, ...]) -> tuple[Event, ...]:
-    """Every stored event with the analysts' corrections applied (rejected ones included),
-    read once per change of the database (events are immutable)."""
+class Stored:
+    """What the page reads once per change of the database: every event (corrections
+    applied), where each stands in the store's order, those analysts corrected, the filters'
+    choices, and the map without its events."""
+
+    def __init__(self, events: Sequence[Event], corrected_keys: set[str]) -> None:
+        self.events = events
+        self.by_key = {e.key: e for e in events}
+        self.order = {e.key: i for i, e in enumerate(events)}
+        self.corrected = [e for e in events if e.key in corrected_keys]
+        self.corrected_keys = corrected_keys
+        live = [e for e in events if not is_rejected(e)]
+        self.options = Options(live)
+        self.live = live
+
+    def lookup(self, keys: Sequence[str]) -> list[Event]:
+        """The events of these keys (those the store knows and this read has)."""
+        return [self.by_key[k] for k in keys if k in self.by_key]
+
+    def passing(self, store: Store, view: View, *, dates: bool = True) -> list[Event]:
+        """The events that pass the view, in the store's order: the store's SQL judges the
+        events as stored, Python those analysts corrected (as they are now)."""
+        keys = store.event_keys(view, exclude=self.corrected_keys, dates=dates)
+        found = self.lookup(keys) + [
+            e for e in self.corrected if not is_rejected(e) and filters.passes(e, view, dates=dates)
+        ]
+        if self.corrected:
+            found.sort(key=lambda e: self.order[e.key])
+        return found
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def stored(path: str, revision: tuple[int, ...]) -> Stored:
+    """The page's reading of the database, once per change of it."""
     store = open_store(path)
-    return tuple(corrected_events(store.events(), store.corrections()))
+    corrections = store.corrections()
+    events = tuple(corrected_events(store.events(), corrections))
+    return Stored(events, {c.event_key for c in corrections})
 
 
 @st.cache_resource(show_spinner=False)
@@ -886,11 +926,12 @@ def downloads(events: Sequence[Event]) -> None:
         "Format", list(EXPORTS), horizontal=True, key="export_format", label_visibility="collapsed"
     )
     name, mime = EXPORTS[fmt]
+    # Written when the button is clicked, not on every rerun (seconds at 50,000 events).
     data = {
         "CSV": lambda: to_csv(events),
         "GeoJSON": lambda: json.dumps(to_geojson(events), ensure_ascii=False),
         "JSON Lines": lambda: to_jsonl(events),
-    }[fmt]()
+    }[fmt]
     st.sidebar.download_button(
         f"Download the {plural(len(events), 'shown event')}",
         data,
@@ -962,6 +1003,42 @@ def metrics(events: Sequence[Event], total: int, title: str) -> None:
     head[4].metric("Years", span, help="The years of the shown dated events.")
 
 
+def viewport(value: dict | None) -> tuple[Box | None, float]:
+    """The part of the map in sight and its zoom, as the map last reported them (None
+    before it has drawn)."""
+    value = value or {}
+    zoom = value.get("zoom")
+    bounds = value.get("bounds") or {}
+    try:
+        south, west = bounds["_southWest"]["lat"], bounds["_southWest"]["lng"]
+        north, east = bounds["_northEast"]["lat"], bounds["_northEast"]["lng"]
+        box = Box(float(south), float(west), float(north), float(east))
+    except (KeyError, TypeError, ValueError):
+        box = None
+    return box, float(zoom) if isinstance(zoom, (int, float)) else DEFAULT_ZOOM
+
+
+@st.fragment
+def event_map(target: str, revision: tuple[int, ...], view: View, counts: dict[str, int]) -> None:
+    """The map: one base map per state of the database, and under it the layer of what is
+    in sight (geo.mapdata: markers, or grid cells with counts, and the areas). Panning and
+    zooming rerun only this; a click that selects an event reruns the page."""
+    store, data = open_store(target), stored(target, revision)
+    box, zoom = viewport(st.session_state.get("event_map"))
+    shown = map_data(store, view, box, zoom, lookup=data.lookup, corrected=data.corrected)
+    st_folium(
+        base_map(data.live, static_url=static_url()),
+        feature_group_to_add=event_layer(shown, counts, static_url=static_url()),
+        key="event_map",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=MAP_RETURNS,
+        on_change=on_map_click,
+    )
+    if st.session_state.get("selected") != st.session_state.get("_selected_drawn"):
+        st.rerun()  # a click selected an event: the details panel beside the map shows it
+
+
 def main() -> None:
     title = os.environ.get(config.ENV_TITLE) or config.APP_TITLE
     st.set_page_config(
@@ -980,9 +1057,8 @@ def main() -> None:
         with notices:
             run_ingest([seeds], store, label="Building the event database from the seed articles…")
 
-    every_stored = stored_events(target, store.revision())
-    everything = [e for e in every_stored if not is_rejected(e)]
-    options = Options(everything)
+    data = stored(target, store.revision())
+    every_stored, everything, options = data.events, data.live, data.options
     # The view comes from the URL on a session's first run, and again whenever the address
     # changed without this page writing it (the browser's back and forward buttons).
     query = url_query()
@@ -997,8 +1073,8 @@ def main() -> None:
     )
     sidebar_filters(options)
     view = view_from_widgets(options)
-    timeless = filters.apply(everything, view, dates=False)  # what the timeline counts
-    events = filters.apply(timeless, view)
+    timeless = data.passing(store, view, dates=False)  # what the timeline counts
+    events = data.passing(store, view)
     add_articles(store)
     downloads(events)
     st.sidebar.caption(
@@ -1009,16 +1085,8 @@ def main() -> None:
     metrics(events, len(everything), title)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        # Only a click on a marker or an area reruns the page; panning and zooming stay in
-        # the browser.
-        st_folium(
-            build_map(events, static_url=static_url()),
-            key="event_map",
-            height=MAP_HEIGHT,
-            use_container_width=True,
-            returned_objects=["last_object_clicked_popup", "last_object_clicked_count"],
-            on_change=on_map_click,
-        )
+        st.session_state["_selected_drawn"] = st.session_state.get("selected")
+        event_map(target, store.revision(), view, dict(Counter(e.type for e in events)))
         timeline(timeless, options, view)
     with right, st.container(height=PANEL_HEIGHT, border=False):
         review_list(everything)
@@ -1033,9 +1101,12 @@ def main() -> None:
     with st.expander(
         f"Table of the {len(events)} shown events", expanded=False, icon=":material/table_rows:"
     ):
-        st.session_state["_table_refs"] = [e.key for e in events]
+        listed = events[:TABLE_LIMIT]
+        if len(events) > TABLE_LIMIT:
+            st.caption(f"The first {TABLE_LIMIT} are shown; the downloads have all of them.")
+        st.session_state["_table_refs"] = [e.key for e in listed]
         st.dataframe(
-            event_table(events),
+            event_table(listed),
             hide_index=True,
             width="stretch",
             on_select=partial(on_row_selected, "table"),
