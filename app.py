@@ -50,6 +50,7 @@ from geo.mapview import (
     event_layer,
     format_date,
     format_published,
+    map_basis,
     place_kind,
     place_phrase,
     reported_by,
@@ -125,6 +126,7 @@ class Stored:
         live = [e for e in events if not is_rejected(e)]
         self.options = Options(live)
         self.live = live
+        self.basis = map_basis(live)
 
     def lookup(self, keys: Sequence[str]) -> list[Event]:
         """The events of these keys (those the store knows and this read has)."""
@@ -1027,7 +1029,7 @@ def event_map(target: str, revision: tuple[int, ...], view: View, counts: dict[s
     box, zoom = viewport(st.session_state.get("event_map"))
     shown = map_data(store, view, box, zoom, lookup=data.lookup, corrected=data.corrected)
     st_folium(
-        base_map(data.live, static_url=static_url()),
+        base_map(data.basis, static_url=static_url()),
         feature_group_to_add=event_layer(shown, counts, static_url=static_url()),
         key="event_map",
         height=MAP_HEIGHT,

@@ -25,6 +25,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -872,7 +873,7 @@ def build_map(
     per event place that is a point, each area once with the events placed in it. `refs` are
     the keys clicks report, one per event (default each event's key). The whole map in one
     piece, computed in Python: the dashboard draws base_map and event_layer instead."""
-    m = base_map(events, static_url=static_url)
+    m = base_map(map_basis(events), static_url=static_url)
     layer = event_layer(
         map_data_from_events(events),
         Counter(e.type for e in events),
@@ -884,11 +885,30 @@ def build_map(
     return m
 
 
-def base_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> folium.Map:
-    """The map without its event layer: the offline countries (those taking part in the
-    events shaded), online tiles a click away, the legend, fitted to the events' places.
-    It changes only when the events do, so the dashboard keeps one map while the event layer
-    changes under it."""
+@dataclass(frozen=True)
+class MapBasis:
+    """What the base map shows of the events: the countries taking part (Natural Earth
+    names), the box around their places, and whether any is an area."""
+
+    participants: tuple[str, ...]
+    box: Box | None
+    areas: bool
+
+
+def map_basis(events: Iterable[Event]) -> MapBasis:
+    """The base map's view of the events (computed once per state of the database)."""
+    events = list(events)
+    return MapBasis(
+        tuple(sorted({_natural_earth_name(c) for e in events for c in e.participants})),
+        places_box(events),
+        any(p.precision == "area" for e in events for p in e.places),
+    )
+
+
+def base_map(basis: MapBasis, *, static_url: str = STATIC_URL) -> folium.Map:
+    """The map without its event layer: the offline countries (those taking part shaded),
+    online tiles a click away, the legend, fitted to the events' places. It changes only
+    when the events do, so the dashboard keeps one map while the event layer changes."""
     assets = local_assets(static_url)
     m = folium.Map(location=(45.0, 100.0), zoom_start=3, tiles=None)
     m.options["max_zoom"] = MAX_ZOOM
@@ -897,7 +917,7 @@ def base_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> folium
     # The clustering scripts load with the map, whether or not the first layer clusters.
     _Assets(assets["cluster_js"], assets["cluster_css"]).add_to(m)
 
-    participants = sorted({_natural_earth_name(c) for e in events for c in e.participants})
+    participants = list(basis.participants)
     _CountriesLayer(
         f"{static_url.rstrip('/')}/{COUNTRIES_GEOJSON}", participants, name="Countries (offline)"
     ).add_to(m)
@@ -905,11 +925,10 @@ def base_map(events: Sequence[Event], *, static_url: str = STATIC_URL) -> folium
         folium.TileLayer(
             provider, name=name, show=False, overlay=False, control=True, max_zoom=MAX_ZOOM
         ).add_to(m)
-    areas = any(p.precision == "area" for e in events for p in e.places)
-    _MapDecorations(_legend_html(participants, areas=areas), _MAP_CSS_RULES).add_to(m)
+    _MapDecorations(_legend_html(participants, areas=basis.areas), _MAP_CSS_RULES).add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
-    box = places_box(events)
+    box = basis.box
     if box is not None:
         # Area centres count as much as points: a huge area does not zoom the map out.
         m.location = [(box.south + box.north) / 2, (box.west + box.east) / 2]
