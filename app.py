@@ -13,6 +13,7 @@ session reads it from st.query_params into the widgets, and every run writes it 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -126,7 +128,11 @@ class Stored:
         live = [e for e in events if not is_rejected(e)]
         self.options = Options(live)
         self.live = live
+        self.rejected = [e for e in events if is_rejected(e)]
         self.basis = map_basis(live)
+        self.newest = {e.key: i for i, e in enumerate(newest_first(live))}
+        self.points = {e.key: sum(p.precision == "point" for p in e.places) for e in live}
+        self.timelines: dict[tuple, tuple] = {}  # (view without dates, unit) -> counts
 
     def lookup(self, keys: Sequence[str]) -> list[Event]:
         """The events of these keys (those the store knows and this read has)."""
@@ -135,13 +141,24 @@ class Stored:
     def passing(self, store: Store, view: View, *, dates: bool = True) -> list[Event]:
         """The events that pass the view, in the store's order: the store's SQL judges the
         events as stored, Python those analysts corrected (as they are now)."""
-        keys = store.event_keys(view, exclude=self.corrected_keys, dates=dates)
+        if replace(view, event=None) == View():
+            return list(self.live)  # no filter: every event, no query
+        keys = store.event_keys(view, exclude=self.corrected_keys, dates=dates, ordered=False)
         found = self.lookup(keys) + [
             e for e in self.corrected if not is_rejected(e) and filters.passes(e, view, dates=dates)
         ]
-        if self.corrected:
-            found.sort(key=lambda e: self.order[e.key])
+        found.sort(key=lambda e: self.order[e.key])  # Python sorts faster than the SQL
         return found
+
+    def timeline_counts(self, events: Sequence[Event], view: View, unit: str) -> tuple:
+        """geo.timeline's counts of the events the view shows but for its dates: the same
+        until another filter changes (a date change or a pan keeps them)."""
+        key = (replace(view.without_dates(), event=None), unit)
+        if key not in self.timelines:
+            if len(self.timelines) > 16:
+                self.timelines.clear()
+            self.timelines[key] = timeline_counts(events, unit)
+        return self.timelines[key]
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -247,8 +264,11 @@ def month_label(key: str) -> str:
     return format_date(Event("other", month[0], month[1], None, "month")) if month else key
 
 
-def newest_first(events: Sequence[Event]) -> list[Event]:
-    """The events by date, newest first, undated last."""
+def newest_first(events: Sequence[Event], rank: dict[str, int] | None = None) -> list[Event]:
+    """The events by date, newest first, undated last (`rank`: each key's place in that
+    order, computed already)."""
+    if rank is not None:
+        return sorted(events, key=lambda e: rank[e.key])
     dated = [(filters.event_months(e), e) for e in events]
     return [e for m, e in sorted(dated, key=lambda d: d[0] or ((0, 0), (0, 0)), reverse=True)]
 
@@ -582,9 +602,13 @@ def rejected_list(events: Sequence[Event]) -> None:
             )
 
 
-def events_list(events: Sequence[Event]) -> None:
+def events_list(events: Sequence[Event], rank: dict[str, int] | None = None) -> None:
     """The events in view, newest first, one line each; picking one opens its details."""
-    ordered = newest_first(events)[:LIST_LIMIT]
+    ordered = (
+        heapq.nsmallest(LIST_LIMIT, events, key=lambda e: rank[e.key])
+        if rank is not None
+        else newest_first(events)[:LIST_LIMIT]
+    )
     st.markdown(f"**Events in view** · {len(events)}, newest first")
     st.caption(
         "Pick a row, or click a marker or an area on the map, to see the event. "
@@ -946,9 +970,12 @@ def downloads(events: Sequence[Event]) -> None:
     )
 
 
-def timeline(events: Sequence[Event], options: Options, view: View) -> None:
-    """Events per month or year, stacked by type, under the map; brushing sets the dates."""
-    frame, left_out = timeline_counts(events, options.unit)
+def timeline(
+    events: Sequence[Event], options: Options, view: View, counted: tuple | None = None
+) -> None:
+    """Events per month or year, stacked by type, under the map; brushing sets the dates.
+    `counted`: geo.timeline's counts of the events, computed already."""
+    frame, left_out = counted or timeline_counts(events, options.unit)
     selected = (
         None
         if view.start is None and view.end is None
@@ -973,10 +1000,15 @@ def timeline(events: Sequence[Event], options: Options, view: View) -> None:
     st.caption(note)
 
 
-def metrics(events: Sequence[Event], total: int, title: str) -> None:
-    """The heading and the counts of what is shown."""
-    points = sum(1 for e in events for p in e.places if p.precision == "point")
-    areas = sum(1 for e in events for p in e.places if p.precision == "area")
+def metrics(
+    events: Sequence[Event], total: int, title: str, points_of: dict[str, int] | None = None
+) -> None:
+    """The heading and the counts of what is shown (`points_of`: each event's point places,
+    counted already)."""
+    if points_of is None:
+        points_of = {e.key: sum(p.precision == "point" for p in e.places) for e in events}
+    points = sum(points_of.get(e.key, 0) for e in events)
+    areas = sum(len(e.places) for e in events) - points
     dated = [e.year for e in events if e.year is not None]
     head = st.columns([3, 1, 1, 1, 1], vertical_alignment="center")
     head[0].markdown(f"#### {md(title)}")
@@ -1075,8 +1107,9 @@ def main() -> None:
     )
     sidebar_filters(options)
     view = view_from_widgets(options)
-    timeless = data.passing(store, view, dates=False)  # what the timeline counts
     events = data.passing(store, view)
+    dated = view.start is not None or view.end is not None or not view.include_undated
+    timeless = data.passing(store, view, dates=False) if dated else events  # the timeline's
     add_articles(store)
     downloads(events)
     st.sidebar.caption(
@@ -1084,20 +1117,20 @@ def main() -> None:
         f"{store.event_count()} events"
     )
 
-    metrics(events, len(everything), title)
+    metrics(events, len(everything), title, data.points)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.session_state["_selected_drawn"] = st.session_state.get("selected")
         event_map(target, store.revision(), view, dict(Counter(e.type for e in events)))
-        timeline(timeless, options, view)
+        timeline(timeless, options, view, data.timeline_counts(timeless, view, options.unit))
     with right, st.container(height=PANEL_HEIGHT, border=False):
         review_list(everything)
-        rejected_list([e for e in every_stored if is_rejected(e)])
+        rejected_list(data.rejected)
         wanted = st.session_state.get("selected")
         selected = next((e for e in every_stored if e.key == wanted), None) if wanted else None
         if selected is None:
             st.session_state["selected"] = None
-            events_list(events)
+            events_list(events, data.newest)
         else:
             details_panel(selected, store, shown=any(e.key == selected.key for e in events))
     with st.expander(

@@ -489,11 +489,19 @@ class Store:
         box: Box | None = None,
         exclude: Collection[str] = (),
         dates: bool = True,
+        ordered: bool = True,
     ) -> list[str]:
         """Keys of the events that pass the view (with a point place in `box`, when given),
-        in the order of events(); `exclude`: keys the caller judges itself."""
+        in the order of events() unless not `ordered`; `exclude`: keys the caller judges
+        itself; `dates=False`: every filter but the dates."""
         statement = query.event_keys(
-            view, query.SQLITE, names=self._names(view), exclude=exclude, box=box, dates=dates
+            view,
+            query.SQLITE,
+            names=self._names(view),
+            exclude=exclude,
+            box=box,
+            dates=dates,
+            ordered=ordered,
         )
         return [row[0] for row in self._rows(statement)]
 
@@ -674,6 +682,7 @@ class EventStore(Protocol):
         box: Box | None = None,
         exclude: Collection[str] = (),
         dates: bool = True,
+        ordered: bool = True,
     ) -> list[str]: ...
     def map_cells(
         self, view: View, box: Box, size: float, *, exclude: Collection[str] = ()
