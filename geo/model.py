@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 EVENT_TYPES = ("exercise", "patrol", "meeting", "arms_deal", "other")
 PRECISIONS = ("day", "month", "year", "unknown")
