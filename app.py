@@ -141,7 +141,7 @@ class Stored:
     def passing(self, store: Store, view: View, *, dates: bool = True) -> list[Event]:
         """The events that pass the view, in the store's order: the store's SQL judges the
         events as stored, Python those analysts corrected (as they are now)."""
-        if replace(view, event=None) == View():
+        if replace(view if dates else view.without_dates(), event=None) == View():
             return list(self.live)  # no filter: every event, no query
         keys = store.event_keys(view, exclude=self.corrected_keys, dates=dates, ordered=False)
         found = self.lookup(keys) + [
