@@ -74,8 +74,8 @@ EXPORTS = {  # label -> (file name, MIME type)
 MAP_HEIGHT = 540
 TIMELINE_HEIGHT = 120
 PANEL_HEIGHT = MAP_HEIGHT + TIMELINE_HEIGHT + 90
-LIST_LIMIT = 500  # rows in the panel's list of events in view
-TABLE_LIMIT = 2_000  # rows in the table under the map (the downloads have every shown event)
+LIST_LIMIT = 200  # rows in the panel's list of events in view (each row costs the browser)
+TABLE_LIMIT = 500  # rows in the table under the map (the downloads have every shown event)
 REVIEW_LIMIT = 50
 # The nearest of Streamlit's named markdown colours to each marker colour.
 BADGE_COLOURS = {
