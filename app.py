@@ -154,11 +154,12 @@ class Stored:
         """geo.timeline's counts of the events the view shows but for its dates: the same
         until another filter changes (a date change or a pan keeps them)."""
         key = (replace(view.without_dates(), event=None), unit)
-        if key not in self.timelines:
+        found = self.timelines.get(key)  # shared by every session's thread: one read
+        if found is None:
             if len(self.timelines) > 16:
                 self.timelines.clear()
-            self.timelines[key] = timeline_counts(events, unit)
-        return self.timelines[key]
+            found = self.timelines[key] = timeline_counts(events, unit)
+        return found
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

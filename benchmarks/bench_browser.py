@@ -52,7 +52,9 @@ MAP_FRAME = 'iframe[title*="st_folium"]'
 # areas (their ev-n-N class).
 DRAWN_JS = """() => {
     let n = 0;
-    document.querySelectorAll(".marker-cluster span").forEach(s => { n += parseInt(s.textContent) || 0; });
+    document.querySelectorAll(".marker-cluster span").forEach(s => {
+        n += parseInt(s.textContent) || 0;
+    });
     n += document.querySelectorAll(".leaflet-marker-icon.ev-marker").length;
     document.querySelectorAll("path.ev-area").forEach(p => {
         const m = /ev-n-(\\d+)/.exec(p.getAttribute("class") || ""); n += m ? parseInt(m[1]) : 0;
@@ -118,12 +120,12 @@ def measure(url: str, pid: int, events: int) -> list[dict]:
             viewport={"width": 1440, "height": 900},
         )
 
-        def watch(ws) -> None:
-            ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
+        def count(payload: str | bytes) -> None:
+            received[0] += len(payload)
 
-        for label in ("cold (data read included)", "first map (data ready)"):
+        def load(label: str):
             page = context.new_page()
-            page.on("websocket", watch)
+            page.on("websocket", lambda ws: ws.on("framereceived", count))
             received[0] = 0
             started = time.monotonic()
             page.goto(url)
@@ -143,8 +145,10 @@ def measure(url: str, pid: int, events: int) -> list[dict]:
                     **memory_mb(pid),
                 }
             )
-            if label.startswith("cold"):
-                page.close()
+            return page
+
+        load("cold (data read included)").close()
+        page = load("first map (data ready)")
         before = drawn(page)
         slider = page.get_by_role("slider").first
         slider.focus()
