@@ -13,12 +13,15 @@ session reads it from st.query_params into the widgets, and every run writes it 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import re
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -36,26 +39,31 @@ from geo.corrections import (
     in_force,
     is_rejected,
     merge_value,
+    merged_into,
     place_value,
     split_value,
 )
 from geo.corrections import corrected as corrected_events
 from geo.export import to_csv, to_geojson, to_jsonl
 from geo.filters import ANY, Month, View
+from geo.mapdata import map_data
 from geo.mapview import FULL_MONTHS as FULL_MONTH_NAMES
 from geo.mapview import (
-    build_map,
+    base_map,
     clicked_event_key,
     country_name,
     date_phrase,
+    event_layer,
     format_date,
     format_published,
+    map_basis,
     place_kind,
     place_phrase,
     reported_by,
     type_label,
 )
 from geo.model import EVENT_TYPES, Article, Event, EventPlace, IngestReport
+from geo.query import Box
 from geo.store import EventStore as Store
 from geo.timeline import BRUSH, brushed_months, timeline_chart, timeline_counts, timeline_unit
 
@@ -70,7 +78,8 @@ EXPORTS = {  # label -> (file name, MIME type)
 MAP_HEIGHT = 540
 TIMELINE_HEIGHT = 120
 PANEL_HEIGHT = MAP_HEIGHT + TIMELINE_HEIGHT + 90
-LIST_LIMIT = 500  # rows in the panel's list of events in view
+LIST_LIMIT = 200  # rows in the panel's list of events in view (each row costs the browser)
+TABLE_LIMIT = 500  # rows in the table under the map (the downloads have every shown event)
 REVIEW_LIMIT = 50
 MERGE_CHOICES = 50  # events offered in the merge picker; a search narrows them
 # The nearest of Streamlit's named markdown colours to each marker colour.
@@ -87,6 +96,9 @@ PAGE_CSS = """<style>
 [data-testid="stMetric"] { padding: 0; }
 </style>"""
 NONE = ""  # the partner selectbox's "no partner filter"
+DEFAULT_ZOOM = 3.0  # the map's zoom until it reports its own
+# What the map reports: clicks (to select an event), and the part in sight and its zoom.
+MAP_RETURNS = ["last_object_clicked_popup", "last_object_clicked_count", "bounds", "zoom"]
 
 
 # ---------------------------------------------------------------------------- resources
@@ -107,12 +119,74 @@ def database_name(target: str) -> str:
     return Path(target).name
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def stored_events(path: str, revision: tuple[int, ...]) -> tuple[Event, ...]:
-    """Every stored event with the analysts' corrections applied (rejected ones included),
-    read once per change of the database (events are immutable)."""
+class Stored:
+    """What the page reads once per change of the database: every event (corrections
+    applied), where each stands in the store's order, those analysts corrected, the filters'
+    choices, and the map without its events."""
+
+    def __init__(self, events: Sequence[Event], corrected_keys: set[str]) -> None:
+        self.events = events
+        self.by_key = {e.key: e for e in events}
+        self.order = {e.key: i for i, e in enumerate(events)}
+        self.corrected = [e for e in events if e.key in corrected_keys]
+        self.corrected_keys = corrected_keys
+        live = [e for e in events if not is_rejected(e)]
+        self.options = Options(live)
+        self.live = live
+        self.rejected = [e for e in events if is_rejected(e)]
+        self.basis = map_basis(live)
+        self.newest = {e.key: i for i, e in enumerate(newest_first(live))}
+        self.points = {e.key: sum(p.precision == "point" for p in e.places) for e in live}
+        self.timelines: dict[tuple, tuple] = {}  # (view without dates, unit) -> counts
+
+    def lookup(self, keys: Sequence[str]) -> list[Event]:
+        """The events of these keys (those the store knows and this read has)."""
+        return [self.by_key[k] for k in keys if k in self.by_key]
+
+    def passing(self, store: Store, view: View, *, dates: bool = True) -> list[Event]:
+        """The events that pass the view, in the store's order: the store's SQL judges the
+        events as stored, Python those analysts corrected (as they are now)."""
+        if replace(view if dates else view.without_dates(), event=None) == View():
+            return list(self.live)  # no filter: every event, no query
+        keys = store.event_keys(view, exclude=self.corrected_keys, dates=dates, ordered=False)
+        found = self.lookup(keys) + [
+            e for e in self.corrected if not is_rejected(e) and filters.passes(e, view, dates=dates)
+        ]
+        found.sort(key=lambda e: self.order[e.key])  # Python sorts faster than the SQL
+        return found
+
+    def timeline_counts(self, events: Sequence[Event], view: View, unit: str) -> tuple:
+        """geo.timeline's counts of the events the view shows but for its dates: the same
+        until another filter changes (a date change or a pan keeps them)."""
+        key = (replace(view.without_dates(), event=None), unit)
+        found = self.timelines.get(key)  # shared by every session's thread: one read
+        if found is None:
+            if len(self.timelines) > 16:
+                self.timelines.clear()
+            found = self.timelines[key] = timeline_counts(events, unit)
+        return found
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def stored(path: str, revision: tuple[int, ...]) -> Stored:
+    """The page's reading of the database, once per change of it."""
     store = open_store(path)
-    return tuple(corrected_events(store.events(), store.corrections()))
+    corrections = store.corrections()
+    extracted = store.events()
+    events = tuple(corrected_events(extracted, corrections))
+    return Stored(events, touched_keys(extracted, events, corrections))
+
+
+def touched_keys(
+    extracted: Sequence[Event], events: Sequence[Event], corrections: Sequence[Correction]
+) -> set[str]:
+    """The keys the store's SQL must not judge, because what it holds under them is not what
+    the page shows: events analysts corrected, events merged into another (gone from the
+    page) and events split off one (not stored at all)."""
+    stored_keys = {e.key for e in extracted}
+    keys = {c.event_key for c in corrections}
+    keys |= {c.after["with"] for c in corrections if c.field == "merge" and "with" in c.after}
+    return keys | {e.key for e in events if e.key not in stored_keys}
 
 
 @st.cache_resource(show_spinner=False)
@@ -209,8 +283,11 @@ def month_label(key: str) -> str:
     return format_date(Event("other", month[0], month[1], None, "month")) if month else key
 
 
-def newest_first(events: Sequence[Event]) -> list[Event]:
-    """The events by date, newest first, undated last."""
+def newest_first(events: Sequence[Event], rank: dict[str, int] | None = None) -> list[Event]:
+    """The events by date, newest first, undated last (`rank`: each key's place in that
+    order, computed already)."""
+    if rank is not None:
+        return sorted(events, key=lambda e: rank[e.key])
     dated = [(filters.event_months(e), e) for e in events]
     return [e for m, e in sorted(dated, key=lambda d: d[0] or ((0, 0), (0, 0)), reverse=True)]
 
@@ -544,9 +621,13 @@ def rejected_list(events: Sequence[Event]) -> None:
             )
 
 
-def events_list(events: Sequence[Event]) -> None:
+def events_list(events: Sequence[Event], rank: dict[str, int] | None = None) -> None:
     """The events in view, newest first, one line each; picking one opens its details."""
-    ordered = newest_first(events)[:LIST_LIMIT]
+    ordered = (
+        heapq.nsmallest(LIST_LIMIT, events, key=lambda e: rank[e.key])
+        if rank is not None
+        else newest_first(events)[:LIST_LIMIT]
+    )
     st.markdown(f"**Events in view** · {len(events)}, newest first")
     st.caption(
         "Pick a row, or click a marker or an area on the map, to see the event. "
@@ -1036,11 +1117,12 @@ def downloads(events: Sequence[Event]) -> None:
         "Format", list(EXPORTS), horizontal=True, key="export_format", label_visibility="collapsed"
     )
     name, mime = EXPORTS[fmt]
+    # Written when the button is clicked, not on every rerun (seconds at 50,000 events).
     data = {
         "CSV": lambda: to_csv(events),
         "GeoJSON": lambda: json.dumps(to_geojson(events), ensure_ascii=False),
         "JSON Lines": lambda: to_jsonl(events),
-    }[fmt]()
+    }[fmt]
     st.sidebar.download_button(
         f"Download the {plural(len(events), 'shown event')}",
         data,
@@ -1053,9 +1135,12 @@ def downloads(events: Sequence[Event]) -> None:
     )
 
 
-def timeline(events: Sequence[Event], options: Options, view: View) -> None:
-    """Events per month or year, stacked by type, under the map; brushing sets the dates."""
-    frame, left_out = timeline_counts(events, options.unit)
+def timeline(
+    events: Sequence[Event], options: Options, view: View, counted: tuple | None = None
+) -> None:
+    """Events per month or year, stacked by type, under the map; brushing sets the dates.
+    `counted`: geo.timeline's counts of the events, computed already."""
+    frame, left_out = counted or timeline_counts(events, options.unit)
     selected = (
         None
         if view.start is None and view.end is None
@@ -1080,10 +1165,15 @@ def timeline(events: Sequence[Event], options: Options, view: View) -> None:
     st.caption(note)
 
 
-def metrics(events: Sequence[Event], total: int, title: str) -> None:
-    """The heading and the counts of what is shown."""
-    points = sum(1 for e in events for p in e.places if p.precision == "point")
-    areas = sum(1 for e in events for p in e.places if p.precision == "area")
+def metrics(
+    events: Sequence[Event], total: int, title: str, points_of: dict[str, int] | None = None
+) -> None:
+    """The heading and the counts of what is shown (`points_of`: each event's point places,
+    counted already)."""
+    if points_of is None:
+        points_of = {e.key: sum(p.precision == "point" for p in e.places) for e in events}
+    points = sum(points_of.get(e.key, 0) for e in events)
+    areas = sum(len(e.places) for e in events) - points
     dated = [e.year for e in events if e.year is not None]
     head = st.columns([3, 1, 1, 1, 1], vertical_alignment="center")
     head[0].markdown(f"#### {md(title)}")
@@ -1112,6 +1202,42 @@ def metrics(events: Sequence[Event], total: int, title: str) -> None:
     head[4].metric("Years", span, help="The years of the shown dated events.")
 
 
+def viewport(value: dict | None) -> tuple[Box | None, float]:
+    """The part of the map in sight and its zoom, as the map last reported them (None
+    before it has drawn)."""
+    value = value or {}
+    zoom = value.get("zoom")
+    bounds = value.get("bounds") or {}
+    try:
+        south, west = bounds["_southWest"]["lat"], bounds["_southWest"]["lng"]
+        north, east = bounds["_northEast"]["lat"], bounds["_northEast"]["lng"]
+        box = Box(float(south), float(west), float(north), float(east))
+    except (KeyError, TypeError, ValueError):
+        box = None
+    return box, float(zoom) if isinstance(zoom, (int, float)) else DEFAULT_ZOOM
+
+
+@st.fragment
+def event_map(target: str, revision: tuple[int, ...], view: View, counts: dict[str, int]) -> None:
+    """The map: one base map per state of the database, and under it the layer of what is
+    in sight (geo.mapdata: markers, or grid cells with counts, and the areas). Panning and
+    zooming rerun only this; a click that selects an event reruns the page."""
+    store, data = open_store(target), stored(target, revision)
+    box, zoom = viewport(st.session_state.get("event_map"))
+    shown = map_data(store, view, box, zoom, lookup=data.lookup, corrected=data.corrected)
+    st_folium(
+        base_map(data.basis, static_url=static_url()),
+        feature_group_to_add=event_layer(shown, counts, static_url=static_url()),
+        key="event_map",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=MAP_RETURNS,
+        on_change=on_map_click,
+    )
+    if st.session_state.get("selected") != st.session_state.get("_selected_drawn"):
+        st.rerun()  # a click selected an event: the details panel beside the map shows it
+
+
 def main() -> None:
     title = os.environ.get(config.ENV_TITLE) or config.APP_TITLE
     st.set_page_config(
@@ -1130,9 +1256,8 @@ def main() -> None:
         with notices:
             run_ingest([seeds], store, label="Building the event database from the seed articles…")
 
-    every_stored = stored_events(target, store.revision())
-    everything = [e for e in every_stored if not is_rejected(e)]
-    options = Options(everything)
+    data = stored(target, store.revision())
+    every_stored, everything, options = data.events, data.live, data.options
     # The view comes from the URL on a session's first run, and again whenever the address
     # changed without this page writing it (the browser's back and forward buttons).
     query = url_query()
@@ -1147,8 +1272,9 @@ def main() -> None:
     )
     sidebar_filters(options)
     view = view_from_widgets(options)
-    timeless = filters.apply(everything, view, dates=False)  # what the timeline counts
-    events = filters.apply(timeless, view)
+    events = data.passing(store, view)
+    dated = view.start is not None or view.end is not None or not view.include_undated
+    timeless = data.passing(store, view, dates=False) if dated else events  # the timeline's
     add_articles(store)
     downloads(events)
     st.sidebar.caption(
@@ -1156,36 +1282,34 @@ def main() -> None:
         f"{store.event_count()} events"
     )
 
-    metrics(events, len(everything), title)
+    metrics(events, len(everything), title, data.points)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        # Only a click on a marker or an area reruns the page; panning and zooming stay in
-        # the browser.
-        st_folium(
-            build_map(events, static_url=static_url()),
-            key="event_map",
-            height=MAP_HEIGHT,
-            use_container_width=True,
-            returned_objects=["last_object_clicked_popup", "last_object_clicked_count"],
-            on_change=on_map_click,
-        )
-        timeline(timeless, options, view)
+        st.session_state["_selected_drawn"] = st.session_state.get("selected")
+        event_map(target, store.revision(), view, dict(Counter(e.type for e in events)))
+        timeline(timeless, options, view, data.timeline_counts(timeless, view, options.unit))
     with right, st.container(height=PANEL_HEIGHT, border=False):
         review_list(everything)
-        rejected_list([e for e in every_stored if is_rejected(e)])
+        rejected_list(data.rejected)
         wanted = st.session_state.get("selected")
         selected = next((e for e in every_stored if e.key == wanted), None) if wanted else None
+        if selected is None and wanted and (kept := merged_into(store.corrections(), wanted)):
+            st.session_state["selected"] = kept  # a link to an event merged away
+            selected = next((e for e in every_stored if e.key == kept), None)
         if selected is None:
             st.session_state["selected"] = None
-            events_list(events)
+            events_list(events, data.newest)
         else:
             details_panel(selected, store, shown=any(e.key == selected.key for e in events))
     with st.expander(
         f"Table of the {len(events)} shown events", expanded=False, icon=":material/table_rows:"
     ):
-        st.session_state["_table_refs"] = [e.key for e in events]
+        listed = events[:TABLE_LIMIT]
+        if len(events) > TABLE_LIMIT:
+            st.caption(f"The first {TABLE_LIMIT} are shown; the downloads have all of them.")
+        st.session_state["_table_refs"] = [e.key for e in listed]
         st.dataframe(
-            event_table(events),
+            event_table(listed),
             hide_index=True,
             width="stretch",
             on_select=partial(on_row_selected, "table"),

@@ -268,6 +268,17 @@ def in_force(corrections: Sequence[Correction]) -> list[Correction]:
     return [ordered[i] for i in sorted(_in_force(ordered))]
 
 
+def merged_into(corrections: Sequence[Correction], key: str) -> str | None:
+    """The event that the event of `key` is now part of, following merges in force (a link
+    to an event merged away leads to the event it went into), or None when it was not."""
+    into = {c.after["with"]: c.event_key for c in in_force(corrections) if c.field == "merge"}
+    seen = {key}
+    while key in into and into[key] not in seen:
+        key = into[key]
+        seen.add(key)
+    return key if len(seen) > 1 else None
+
+
 def _as_corrected(event: Event) -> CorrectedEvent:
     if isinstance(event, CorrectedEvent):
         return event

@@ -24,7 +24,8 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -37,7 +38,9 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from geo import config
-from geo.model import EVENT_TYPES, Event, EventPlace
+from geo.mapdata import Area, MapData, map_data_from_events
+from geo.model import Event, EventPlace
+from geo.query import WRAP_WEST_OF, Box
 
 STATIC_URL = "/app/static"  # Streamlit's static serving: ./static -> /app/static/
 
@@ -104,7 +107,7 @@ AREA_RADIUS_KM: dict[str, float] = {
 }
 DEFAULT_AREA_RADIUS_KM = 150.0
 COUNTRY_RADIUS_KM = (25.0, 2500.0)  # bounds of a radius derived from a country's area
-AREA_FILL_OPACITY = 0.22  # of an area drawn once; overlapping copies share it
+AREA_FILL_OPACITY = 0.22  # an area is drawn once, whatever the number of events there
 # Names that read with "the": "somewhere in the Sea of Japan", "in the Far East".
 _THE_FEATURES = frozenset(
     {"ocean", "sea", "strait", "gulf", "bay", "peninsula", "mountains", "desert", "river"}
@@ -115,8 +118,8 @@ _THE_NAMES = re.compile(
     r"|Baltics|Caucasus|Levant|Sahel|Pacific|Atlantic|Arctic|Peninsula)$"
 )
 # The base layer draws land west of 168°W (Chukotka, the Bering Sea's west) east of the
-# antimeridian, as on an Asia-centred map (scripts/vendor_static.sh); markers follow suit.
-WRAP_WEST_OF = -168.0
+# antimeridian, as on an Asia-centred map (scripts/vendor_static.sh); markers follow suit
+# (geo.query.WRAP_WEST_OF, which the store's SQL uses too).
 
 # Where streamlit-folium reports a click: the popup's text, which ends with this line.
 _REF_PREFIX = "Event ref"
@@ -371,10 +374,9 @@ def _shorten(text: str, limit: int) -> str:
     return cut + " …"
 
 
-def popup_html(event: Event, place: EventPlace, *, ref: str | None = None, sharing: int = 0) -> str:
+def popup_html(event: Event, place: EventPlace, *, ref: str | None = None) -> str:
     """The popup of one event at one of its places; all article text is escaped. `ref` is the
-    key the click reports (default the event's); `sharing` counts the other events drawn on
-    the same area."""
+    key the click reports (default the event's)."""
     colour = type_colour(event.type)
     status = '<span class="ev-status">planned</span>' if event.status == "planned" else ""
     named = as_named(place)
@@ -413,11 +415,6 @@ def popup_html(event: Event, place: EventPlace, *, ref: str | None = None, shari
     if len(event.sources) > POPUP_SOURCES:
         parts.append(
             f'<div class="ev-muted">and {len(event.sources) - POPUP_SOURCES} more sources</div>'
-        )
-    if sharing:
-        parts.append(
-            f'<div class="ev-muted">{sharing} other event{"" if sharing == 1 else "s"} drawn on '
-            "this area: see the list beside the map</div>"
         )
     parts.append(f'<div class="ev-ref">{_REF_PREFIX} {escape(ref or event.key)}</div>')
     parts.append("</div>")
@@ -546,10 +543,10 @@ def _script_json(value: object) -> str:
 
 
 class _EventAreas(_DataScript):
-    """Every event area in one script over a JSON array, as _EventMarkers does for points: a
-    translucent circle of the area's radius, or the country's shape (shared by every row
-    that names it). Largest first, so that smaller areas stay clickable on top. The group is
-    on the map when streamlit-folium starts, so clicks on any of its areas are reported."""
+    """Every area in one script over a JSON array, as _EventMarkers does for points: a
+    translucent circle of the area's radius, or the country's shape, once per area whatever
+    the number of events placed in it. Largest first, so that smaller areas stay clickable
+    on top. Clicks on any of its areas are reported (streamlit-folium listens on the layer)."""
 
     _template = Template(
         """
@@ -560,8 +557,9 @@ class _EventAreas(_DataScript):
                 var node = document.createElement("div");
                 node.innerHTML = r[3];
                 var colour = colours[r[5]] || colours.other;
+                // Every type there and the number of events: what the tests read.
                 var style = {color: colour, weight: 1.2, opacity: 0.75, fillColor: colour,
-                             fillOpacity: r[7], className: "ev-area ev-area-" + r[5]};
+                             fillOpacity: r[7], className: "ev-area " + r[8] + " ev-n-" + r[9]};
                 var layer = r[6]
                     ? L.GeoJSON.geometryToLayer({type: "Feature", properties: {},
                                                  geometry: shapes[r[6]]}, style)
@@ -582,6 +580,80 @@ class _EventAreas(_DataScript):
         self.rows = _script_json(rows)
         self.shapes = _script_json(shapes)
         self.colours = _script_json(TYPE_COLOURS)
+
+
+class _EventCells(_DataScript):
+    """The grid cells of a zoomed-out map in one script: a count ringed by the types' shares
+    (as a cluster of markers is), which zooms in when clicked."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (group, rows, colours) {
+            rows.forEach(function (r) {
+                var n = r[2], done = 0, stops = [];
+                r[3].forEach(function (tn) {
+                    var colour = colours[tn[0]] || colours.other;
+                    stops.push(colour + " " + (done / n * 360) + "deg "
+                        + ((done + tn[1]) / n * 360) + "deg");
+                    done += tn[1];
+                });
+                var size = n < 10 ? 34 : (n < 100 ? 40 : (n < 1000 ? 48 : 56));
+                var marker = L.marker([r[0], r[1]], {icon: L.divIcon({
+                    html: '<div class="ev-ring" style="background: conic-gradient('
+                        + stops.join(", ") + ')"><span>' + n + '</span></div>',
+                    className: "marker-cluster ev-cluster ev-cell",
+                    iconSize: L.point(size, size)})});
+                marker.bindTooltip(n + (n === 1 ? " event place" : " event places")
+                    + ": zoom in to see them");
+                marker.on("click", function () {
+                    var m = group._map;
+                    if (m) { m.setView([r[0], r[1]], Math.min(m.getZoom() + 2, m.getMaxZoom())); }
+                });
+                marker.addTo(group);
+            });
+        })({{ this._parent.get_name() }}, {{ this.rows }}, {{ this.colours }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list]) -> None:
+        super().__init__()
+        self._name = "EventCells"
+        self.rows = _script_json(rows)
+        self.colours = _script_json(TYPE_COLOURS)
+
+
+class _LegendCounts(_DataScript):
+    """Writes the shown events' counts per type into the legend."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (counts) {
+            document.querySelectorAll(".ev-legend .ev-count").forEach(function (span) {
+                span.textContent = counts[span.getAttribute("data-type")] || 0;
+            });
+        })({{ this.counts }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        super().__init__()
+        self._name = "LegendCounts"
+        self.counts = _script_json(dict(counts))
+
+
+class _Assets(JSCSSMixin, folium.MacroElement):
+    """Scripts and styles to load with the map, drawing nothing."""
+
+    _template = Template("")
+
+    def __init__(self, js: list[tuple[str, str]], css: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "Assets"
+        _use_local_assets(self, js, css)
 
 
 class _MapDecorations(folium.MacroElement):
@@ -665,6 +737,10 @@ path.ev-area:focus { outline: none; }
   font-style: italic; font-size: 13px; }
 .ev-popup .ev-src { margin-top: 3px; font-size: 12px; }
 .ev-popup .ev-title { font-weight: 600; }
+.ev-popup .ev-list { margin: 4px 0; padding: 0; list-style: none; }
+.ev-popup .ev-list li { margin: 0 0 4px; }
+.ev-popup .ev-excerpt-short { margin-left: 16px; font-size: 12px; color: #4b5563;
+  font-style: italic; }
 .ev-popup .ev-ref { margin-top: 6px; font-size: 10px; color: #9ca3af;
   font-family: ui-monospace, monospace; }
 """
@@ -698,14 +774,14 @@ function (cluster) {
 """
 
 
-def _legend_html(counts: Counter, participants: Sequence[str], *, areas: bool) -> str:
-    types = list(EVENT_TYPES) + sorted(t for t in counts if t not in EVENT_TYPES)
+def _legend_html(participants: Sequence[str], *, areas: bool) -> str:
+    """The legend; its counts are filled in by the event layer (_LegendCounts)."""
     rows = ["<b>Event type</b>"]
-    for event_type in types:
+    for event_type in TYPE_COLOURS:
         rows.append(
             f'<div><span class="ev-dot" style="background:{type_colour(event_type)}"></span>'
             f"{escape(type_label(event_type))} "
-            f'<span class="ev-count">{counts.get(event_type, 0)}</span></div>'
+            f'<span class="ev-count" data-type="{event_type}"></span></div>'
         )
     rows.append(
         '<div class="ev-legend-gap"><span class="ev-dot ev-dot-plain"></span>a town, base '
@@ -772,7 +848,7 @@ def _valid(lat: float, lon: float) -> bool:
 
 
 def _display_lon(lon: float) -> float:
-    return lon + 360.0 if lon < WRAP_WEST_OF else lon
+    return lon + 360.0 if lon < WRAP_WEST_OF else lon  # geo.query.display_lon
 
 
 def _natural_earth_name(country: str) -> str:
@@ -794,25 +870,54 @@ def build_map(
     refs: Sequence[str] | None = None,
 ) -> folium.Map:
     """A folium map of the events that loads nothing off-site by default: a clustered marker
-    per event place that is a point, the area itself per place that is an area. `refs` are
-    the keys clicks report, one per event (default each event's key)."""
-    assets = local_assets(static_url)
-    keys = list(refs) if refs is not None else [e.key for e in events]
-    placed = [
-        (event, ref, place, (place.place.lat, _display_lon(place.place.lon)))
-        for event, ref in zip(events, keys, strict=True)
-        for place in event.places
-        if _valid(place.place.lat, place.place.lon)
-    ]
-    points = [row for row in placed if row[2].precision == "point"]
-    areas = [row for row in placed if row[2].precision == "area"]
+    per event place that is a point, each area once with the events placed in it. `refs` are
+    the keys clicks report, one per event (default each event's key). The whole map in one
+    piece, computed in Python: the dashboard draws base_map and event_layer instead."""
+    m = base_map(map_basis(events), static_url=static_url)
+    layer = event_layer(
+        map_data_from_events(events),
+        Counter(e.type for e in events),
+        static_url=static_url,
+        refs=dict(zip((e.key for e in events), refs, strict=True)) if refs is not None else None,
+    )
+    for child in list(layer._children.values()):
+        child.add_to(m)
+    return m
 
+
+@dataclass(frozen=True)
+class MapBasis:
+    """What the base map shows of the events: the countries taking part (Natural Earth
+    names), the box around their places, and whether any is an area."""
+
+    participants: tuple[str, ...]
+    box: Box | None
+    areas: bool
+
+
+def map_basis(events: Iterable[Event]) -> MapBasis:
+    """The base map's view of the events (computed once per state of the database)."""
+    events = list(events)
+    return MapBasis(
+        tuple(sorted({_natural_earth_name(c) for e in events for c in e.participants})),
+        places_box(events),
+        any(p.precision == "area" for e in events for p in e.places),
+    )
+
+
+def base_map(basis: MapBasis, *, static_url: str = STATIC_URL) -> folium.Map:
+    """The map without its event layer: the offline countries (those taking part shaded),
+    online tiles a click away, the legend, fitted to the events' places. It changes only
+    when the events do, so the dashboard keeps one map while the event layer changes."""
+    assets = local_assets(static_url)
     m = folium.Map(location=(45.0, 100.0), zoom_start=3, tiles=None)
     m.options["max_zoom"] = MAX_ZOOM
     m.options["min_zoom"] = MIN_ZOOM
     _use_local_assets(m, assets["map_js"], assets["map_css"])
+    # The clustering scripts load with the map, whether or not the first layer clusters.
+    _Assets(assets["cluster_js"], assets["cluster_css"]).add_to(m)
 
-    participants = sorted({_natural_earth_name(c) for e in events for c in e.participants})
+    participants = list(basis.participants)
     _CountriesLayer(
         f"{static_url.rstrip('/')}/{COUNTRIES_GEOJSON}", participants, name="Countries (offline)"
     ).add_to(m)
@@ -820,74 +925,160 @@ def build_map(
         folium.TileLayer(
             provider, name=name, show=False, overlay=False, control=True, max_zoom=MAX_ZOOM
         ).add_to(m)
-
-    _area_layer(areas).add_to(m)
-    cluster = MarkerCluster(
-        name="Events",
-        control=False,
-        show_coverage_on_hover=False,
-        max_cluster_radius=40,
-        spiderfy_on_max_zoom=True,
-        icon_create_function=_CLUSTER_ICON_JS
-        % {"colours": _json(TYPE_COLOURS), "order": _json(list(TYPE_COLOURS))},
-    )
-    _use_local_assets(cluster, assets["cluster_js"], assets["cluster_css"])
-    cluster.add_to(m)
-    _EventMarkers(
-        [
-            [
-                lat,
-                lon,
-                popup_html(event, place, ref=ref),
-                tooltip_text(event, place),
-                f"ev-marker ev-{_css_name(event.type)}",
-            ]
-            for event, ref, place, (lat, lon) in points
-        ]
-    ).add_to(cluster)
-
-    counts = Counter(event.type for event in events)
-    _MapDecorations(_legend_html(counts, participants, areas=bool(areas)), _MAP_CSS_RULES).add_to(m)
+    _MapDecorations(_legend_html(participants, areas=basis.areas), _MAP_CSS_RULES).add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
-    if placed:
+    box = basis.box
+    if box is not None:
         # Area centres count as much as points: a huge area does not zoom the map out.
-        lats = [lat for *_, (lat, _) in placed]
-        lons = [lon for *_, (_, lon) in placed]
-        m.location = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2]
+        m.location = [(box.south + box.north) / 2, (box.west + box.east) / 2]
         m.fit_bounds(
-            [[min(lats), min(lons)], [max(lats), max(lons)]],
-            padding=(30, 30),
-            max_zoom=FIT_MAX_ZOOM,
+            [[box.south, box.west], [box.north, box.east]], padding=(30, 30), max_zoom=FIT_MAX_ZOOM
         )
     return m
 
 
-def _area_layer(areas: Sequence[tuple[Event, str, EventPlace, tuple[float, float]]]) -> _EventAreas:
-    """The rows of the area script: [lat, lon, radius m, popup, tooltip, type, shape, opacity]."""
-    drawn: Counter = Counter(place.place.id for _, _, place, _ in areas)
-    # n copies of one area, each of opacity a, look like one of 1 - (1 - a)^n: share it out.
-    opacity = {pid: round(1 - (1 - AREA_FILL_OPACITY) ** (1 / n), 4) for pid, n in drawn.items()}
+def places_box(events: Iterable[Event]) -> Box | None:
+    """The box around every place of the events, as the map draws them."""
+    lats, lons = [], []
+    for event in events:
+        for place in event.places:
+            if _valid(place.place.lat, place.place.lon):
+                lats.append(place.place.lat)
+                lons.append(_display_lon(place.place.lon))
+    return Box(min(lats), min(lons), max(lats), max(lons)) if lats else None
+
+
+def event_layer(
+    data: MapData,
+    type_counts: Mapping[str, int],
+    *,
+    static_url: str = STATIC_URL,
+    refs: Mapping[str, str] | None = None,
+) -> folium.FeatureGroup:
+    """What the map shows of the events, as one layer: the areas; the point places as
+    clustered markers with popups, or as grid cells with counts; and the legend's counts of
+    the shown events per type. `refs` maps event keys to the keys clicks report (default the
+    event's own)."""
+    refs = refs or {}
+    layer = folium.FeatureGroup(name="Events", control=False)
+    _area_layer(data.areas, refs).add_to(layer)
+    if data.cells:
+        _EventCells(
+            [
+                [round(c.lat, 5), round(c.lon, 5), c.total, [list(n) for n in c.counts]]
+                for c in data.cells
+                if _valid(c.lat, c.lon - 360 if c.lon > 180 else c.lon)
+            ]
+        ).add_to(layer)
+    else:
+        assets = local_assets(static_url)
+        cluster = MarkerCluster(
+            name="Event markers",
+            control=False,
+            show_coverage_on_hover=False,
+            max_cluster_radius=40,
+            spiderfy_on_max_zoom=True,
+            icon_create_function=_CLUSTER_ICON_JS
+            % {"colours": _json(TYPE_COLOURS), "order": _json(list(TYPE_COLOURS))},
+        )
+        _use_local_assets(cluster, assets["cluster_js"], assets["cluster_css"])
+        cluster.add_to(layer)
+        _EventMarkers(
+            [
+                [
+                    place.place.lat,
+                    _display_lon(place.place.lon),
+                    popup_html(event, place, ref=refs.get(event.key)),
+                    tooltip_text(event, place),
+                    f"ev-marker ev-{_css_name(event.type)}",
+                ]
+                for event, place in data.markers
+                if _valid(place.place.lat, place.place.lon)
+            ]
+        ).add_to(cluster)
+    counts = {_css_name(t): 0 for t in TYPE_COLOURS}
+    for event_type, n in type_counts.items():
+        counts[_css_name(event_type)] += n
+    _LegendCounts(counts).add_to(layer)
+    return layer
+
+
+def _area_layer(areas: Sequence[Area], refs: Mapping[str, str]) -> _EventAreas:
+    """The rows of the area script: [lat, lon, radius m, popup, tooltip, type, shape,
+    opacity, every type there, events there]."""
     shapes: dict[str, dict] = {}
-    rows = []
-    for event, ref, place, (lat, lon) in areas:
+    rows: list[list] = []
+    for area in areas:
+        place = area.place
+        if not _valid(place.place.lat, place.place.lon):
+            continue
         shape = country_shape_name(place)
         if shape:
             shapes[shape] = _country_shapes()[shape]
+        main = max(area.counts, key=lambda tn: tn[1])[0]
         rows.append(
             [
-                lat,
-                lon,
+                place.place.lat,
+                _display_lon(place.place.lon),
                 round(area_radius_km(place) * 1000),
-                popup_html(event, place, ref=ref, sharing=drawn[place.place.id] - 1),
-                tooltip_text(event, place),
-                _css_name(event.type),
+                area_popup_html(area, refs),
+                area_tooltip(area),
+                _css_name(main),
                 shape or 0,
-                opacity[place.place.id],
+                AREA_FILL_OPACITY,
+                " ".join(f"ev-area-{_css_name(t)}" for t, _ in area.counts),
+                area.total,
             ]
         )
     rows.sort(key=lambda r: -r[2])  # the largest below, so that smaller areas stay clickable
     return _EventAreas(rows, shapes)
+
+
+def area_popup_html(area: Area, refs: Mapping[str, str] | None = None) -> str:
+    """The popup of an area: its one event's popup, or the list of the events placed there
+    (the first AREA_LISTED, then "and N more"); all article text escaped. A click selects
+    the first listed event."""
+    refs = refs or {}
+    first = area.events[0]
+    if area.total == 1:
+        return popup_html(first, area.place, ref=refs.get(first.key))
+    phrase = place_phrase(area.place)
+    parts = [
+        '<div class="ev-popup">',
+        f'<div class="ev-place">{area.total} events {escape(phrase)}'
+        f' <span class="ev-muted">{escape(place_kind(area.place))}</span></div>',
+        '<ul class="ev-list">',
+    ]
+    for event in area.events:
+        bits = [format_date(event)] + ([event.name] if event.name else [])
+        parts.append(
+            f'<li><span class="ev-dot" style="background:{type_colour(event.type)}"></span>'
+            f"<b>{escape(type_label(event.type))}</b> · {escape(' · '.join(bits))}"
+            + (
+                f'<div class="ev-excerpt-short">{escape(_shorten(event.excerpt, 120))}</div>'
+                if event.excerpt
+                else ""
+            )
+            + "</li>"
+        )
+    parts.append("</ul>")
+    if area.total > len(area.events):
+        parts.append(
+            f'<div class="ev-muted">and {area.total - len(area.events)} more: see the list '
+            "beside the map</div>"
+        )
+    ref = refs.get(first.key, first.key)
+    parts.append(f'<div class="ev-ref">{_REF_PREFIX} {escape(ref)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def area_tooltip(area: Area) -> str:
+    """The hover text of an area (escaped HTML)."""
+    if area.total == 1:
+        return tooltip_text(area.events[0], area.place)
+    return f"<b>{area.total} events</b><br>{escape(place_phrase(area.place))}"
 
 
 def _css_name(event_type: str) -> str:

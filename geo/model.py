@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 EVENT_TYPES = ("exercise", "patrol", "meeting", "arms_deal", "other")
 PRECISIONS = ("day", "month", "year", "unknown")
@@ -117,7 +118,7 @@ class Event:
         """The sentence of the first source."""
         return self.sources[0].excerpt if self.sources else ""
 
-    @property
+    @cached_property  # read per event on every rerun of the dashboard: hashed once
     def key(self) -> str:
         """A stable identity: type, date, places and first source offsets."""
         first = self.sources[0] if self.sources else None

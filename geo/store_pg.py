@@ -21,9 +21,11 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg.types.json import Jsonb
 
-from geo import StoreError
+from geo import StoreError, query
 from geo.corrections import Correction, check
+from geo.filters import View
 from geo.model import Article, Event, EventPlace, Place, Source
+from geo.query import AreaGroup, Box, Cell
 from geo.store import Merge
 
 # Numbered migrations, as in geo/store.py: index i brings the schema from version i to i + 1.
@@ -464,6 +466,58 @@ class PgStore:
                 review,
             ) in rows
         ]
+
+    # the dashboard's queries (geo.query: the same SQL in both stores)
+
+    def _rows(self, statement: tuple[str, list[object]]) -> list[tuple]:
+        with self._snapshot() as conn:
+            return conn.execute(statement[0], statement[1] or None).fetchall()
+
+    def _names(self, view: View) -> list[str]:
+        if not view.series:
+            return []
+        return query.matching_series([r[0] for r in self._rows((query.NAMES_SQL, []))], view.series)
+
+    def event_keys(
+        self,
+        view: View,
+        *,
+        box: Box | None = None,
+        exclude: Collection[str] = (),
+        dates: bool = True,
+        ordered: bool = True,
+    ) -> list[str]:
+        """Keys of the events that pass the view (with a point place in `box`, when given),
+        in the order of events() unless not `ordered`; `exclude`: keys the caller judges
+        itself; `dates=False`: every filter but the dates."""
+        statement = query.event_keys(
+            view,
+            query.POSTGRES,
+            names=self._names(view),
+            exclude=exclude,
+            box=box,
+            dates=dates,
+            ordered=ordered,
+        )
+        return [row[0] for row in self._rows(statement)]
+
+    def map_cells(
+        self, view: View, box: Box, size: float, *, exclude: Collection[str] = ()
+    ) -> dict[tuple[int, int], Cell]:
+        """The point places of the events that pass the view inside the box, counted per
+        grid cell of `size` degrees and per type (geo.query.cell_of names the cells)."""
+        statement = query.cells(
+            view, query.POSTGRES, box, size, names=self._names(view), exclude=exclude
+        )
+        return query.cells_from_rows(self._rows(statement))
+
+    def map_areas(
+        self, view: View, *, exclude: Collection[str] = (), listed: int = 10
+    ) -> list[AreaGroup]:
+        """The area places of the events that pass the view, one group per place, with the
+        keys of its first `listed` events."""
+        statement = query.areas(view, query.POSTGRES, names=self._names(view), exclude=exclude)
+        return query.area_groups(self._rows(statement), listed=listed)
 
     def _one(self, sql: str, *params: object) -> tuple:
         with self._lock:

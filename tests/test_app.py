@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo import config
+from geo.corrections import Correction, merge_value
 from geo.model import IngestReport, Place, Rejection
 from geo.store import Store
 from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
@@ -654,3 +655,18 @@ def test_merging_an_event_into_another_hides_it_and_can_be_undone(db):
     [undo] = [b for b in at.button if b.key and b.key.startswith("undo_")]
     undo.click().run()
     assert shown(at) == 7 and "merge with Exercise" in body(at)
+
+
+def test_a_link_to_an_event_merged_away_opens_the_event_it_went_into(db):
+    events = stored(db)
+    event = next(e for e in events if e.type == "exercise" and e.year == 2005)
+    other = next(e for e in events if e.sources[0].article == "hostile.txt")
+    with Store(db) as store:
+        store.add_correction(
+            Correction(event.key, "merge", {}, merge_value(other.key), "Ann", "", "")
+        )
+    at = run_app({"event": other.key})  # a link shared before the merge
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["selected"] == event.key
+    assert "Reported by 2 articles from 2 outlets" in body(at)
+    assert at.query_params["event"] == event.key

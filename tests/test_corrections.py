@@ -17,6 +17,7 @@ from geo.corrections import (
     describe,
     is_rejected,
     merge_value,
+    merged_into,
     place_value,
     split_value,
 )
@@ -388,3 +389,14 @@ def test_malformed_merges_and_splits_are_refused(event):
     ]:
         with pytest.raises(CorrectionError):
             check(field, after)
+
+
+def test_a_merged_away_event_leads_to_the_event_it_went_into(event):
+    talks = make_event(make_article("Talks in Beijing. End.", id="b.txt"), BEIJING, type="meeting")
+    third = make_event(make_article("Drills at sea. End.", id="c.txt"), SEA)
+    rows = [merge(event, talks, id=1), merge(third, event, id=2)]
+    assert merged_into(rows, talks.key) == third.key  # talks -> event -> third
+    assert merged_into(rows, event.key) == third.key
+    assert merged_into(rows, third.key) is None
+    rows.append(merge(event, talks, merged=False, id=3))  # undone: talks is its own again
+    assert merged_into(rows, talks.key) is None

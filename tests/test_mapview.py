@@ -224,17 +224,57 @@ def test_country_level_places_are_drawn_with_their_natural_earth_shape():
     assert [r[5] for r in rows] == ["arms_deal", "meeting"], "the largest area first"
 
 
-def test_events_on_one_area_share_its_opacity(events):
+def test_an_area_shared_by_events_is_drawn_once_and_its_popup_lists_them():
+    from geo.mapdata import AREA_LISTED
+
     article = make_article("Ships patrolled the Sea of Okhotsk. End.")
-    same = [replace(make_event(article, SEA, type="patrol"), year=2000 + i) for i in range(4)]
+    same = [
+        replace(make_event(article, SEA, type="patrol" if i % 3 else "exercise"), year=2000 + i)
+        for i in range(AREA_LISTED + 2)
+    ]
     m, _ = rendered(same)
-    rows, _ = area_rows(m)
-    assert len(rows) == 4
-    [alpha] = {r[7] for r in rows}
-    assert abs((1 - (1 - alpha) ** 4) - AREA_FILL_OPACITY) < 1e-3
-    assert "3 other events drawn on this area" in text_of(rows[0][3])
+    [row], _ = area_rows(m)
+    assert row[7] == AREA_FILL_OPACITY
+    assert row[8] == "ev-area-exercise ev-area-patrol" and row[9] == AREA_LISTED + 2
+    assert row[5] == "patrol", "coloured by the most common type there"
+    text = text_of(row[3])
+    assert f"{AREA_LISTED + 2} events somewhere in the Sea of Okhotsk" in text
+    assert "2000" in text and f"{2000 + AREA_LISTED - 1}" in text
+    assert f"{2000 + AREA_LISTED}" not in text, "only the first ones are listed"
+    assert "and 2 more" in text
+    assert clicked_event_key(text) == same[0].key
     [single], _ = area_rows(build_map(same[:1]))
-    assert single[7] == AREA_FILL_OPACITY and "other event" not in text_of(single[3])
+    assert "Somewhere in the Sea of Okhotsk" in text_of(single[3]) and "more" not in single[3]
+
+
+def test_an_area_popup_listing_events_escapes_their_text():
+    article = make_article(HOSTILE + " End.")
+    hostile = [
+        replace(make_event(article, SEA, excerpt=HOSTILE), year=2000 + i, name=HOSTILE)
+        for i in range(2)
+    ]
+    [row], _ = area_rows(build_map(hostile))
+    assert "<script>" not in row[3] and "<img" not in row[3] and "<b>bold" not in row[3]
+    assert "2 events" in text_of(row[3])
+
+
+def test_the_event_layer_draws_grid_cells_with_their_counts(events):
+    from geo.mapdata import MapData
+    from geo.mapview import event_layer
+    from geo.query import Cell
+
+    cells = (
+        Cell(55.0, 37.0, (("exercise", 30), ("patrol", 12))),
+        Cell(40.0, 190.0, (("meeting", 1),)),
+    )
+    layer = event_layer(MapData(cells=cells), {"exercise": 30, "patrol": 12, "meeting": 1})
+    [script] = [e for e in walk(layer) if type(e).__name__ == "_EventCells"]
+    rows = json.loads(script.rows)
+    assert [r[2] for r in rows] == [42, 1]
+    assert rows[0][3] == [["exercise", 30], ["patrol", 12]]
+    assert not [e for e in walk(layer) if type(e).__name__ == "_EventMarkers"]
+    [legend] = [e for e in walk(layer) if type(e).__name__ == "_LegendCounts"]
+    assert json.loads(legend.counts)["patrol"] == 12
 
 
 def test_an_event_with_a_point_and_an_area_gets_a_marker_and_an_area():

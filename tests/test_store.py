@@ -175,3 +175,156 @@ def test_events_are_listed_oldest_first_and_undated_last(store):
         (None, None),
     ]
     assert store.article_count() == 4 and store.event_count() == 4
+
+
+# ---------------------------------------------------------------------------- the dashboard's SQL
+
+
+def varied_events():
+    """Events covering every filter: types, month/year/undated dates, ranges (readable or
+    not), participants, named series, country-level and sea places, words to search."""
+    from dataclasses import replace
+
+    from geo.model import Place
+
+    russia = Place("gn:2017370", "Russia", 60.0, 100.0, "country", "RU", 140_000_000, 2017370)
+    chukotka = Place("gn:1", "Anadyr", 64.73, 177.5, "city", "RU", 13_000, 1)
+    west = Place("gn:2", "Provideniya", 64.4, -173.2, "city", "RU", 2_000, 2)  # drawn at 186.8
+    article = make_article(
+        "Russian and Chinese navies held Joint Sea-2015 drills. The 50% rule applied. "
+        "Ships patrolled the Sea of Okhotsk. Ministers met in Beijing. A deal was signed. "
+        "Troops trained. More drills followed.",
+        id="v.txt",
+        title="Naval_news weekly",
+    )
+    sentences = [s.strip() + "." for s in article.text.split(".") if s.strip()]
+    base = [make_event(article, excerpt=s) for s in sentences]
+    return [
+        replace(base[0], name="Joint Sea-2015", year=2015, month=None, precision="year"),
+        replace(base[1], type="other", year=2019, month=13, precision="month"),  # a bad month
+        replace(base[2], type="patrol", places=(EventPlace("Sea of Okhotsk", SEA),), year=None),
+        replace(
+            base[3],
+            type="meeting",
+            places=(EventPlace("Beijing", BEIJING),),
+            participants=("China", "Kazakhstan"),
+            year=2019,
+            month=11,
+            end="2020-02-10",
+        ),
+        replace(
+            base[4],
+            type="arms_deal",
+            places=(EventPlace("Russia", russia),),
+            participants=("Russia",),
+            year=2018,
+            month=3,
+            end="20x9",
+        ),
+        replace(
+            base[5],
+            places=(EventPlace("Anadyr", chukotka), EventPlace("Provideniya", west)),
+            year=2021,
+            month=6,
+            precision="unknown",
+            name="Joint Sea 2021",
+        ),
+        replace(base[6], year=2017, month=12, end="2018", name="Vostok-2018"),
+    ]
+
+
+QUERY_VIEWS = [
+    {},
+    {"start": (2019, 1)},
+    {"start": (2019, 12), "end": (2020, 1)},
+    {"end": (2018, 1), "include_undated": False},
+    {"start": (2018, 6), "end": (2018, 6)},
+    {"include_undated": False},
+    {"types": ("patrol", "meeting")},
+    {"types": ()},
+    {"countries": ("Kazakhstan",)},
+    {"pair": ("Russia", "any")},
+    {"pair": ("China", "Kazakhstan")},
+    {"pair": ("Russia", "Kazakhstan")},
+    {"series": ("Joint Sea",)},
+    {"series": ("Nothing",)},
+    {"hide_country_level": True},
+    {"text": "okhotsk"},
+    {"text": "SEA drills"},
+    {"text": "50%"},
+    {"text": "a_d"},  # "_" is no wildcard: "and" does not match
+    {"text": "beijing met"},
+    {"text": "anadyr", "types": ("exercise",), "start": (2015, 1)},
+]
+
+
+@pytest.mark.parametrize("fields", QUERY_VIEWS, ids=[str(v) for v in QUERY_VIEWS])
+def test_the_sql_filters_pass_the_events_geo_filters_passes(store, fields):
+    from geo.filters import View, apply
+
+    events = varied_events()
+    store.import_events(events)
+    view = View(**fields)
+    expected = [e.key for e in apply(store.events(), view)]
+    assert store.event_keys(view) == expected
+    if fields:
+        assert len(expected) < len(events), "the view filters something out"
+
+
+def test_event_keys_leave_out_excluded_keys_and_keep_only_points_in_a_box(store):
+    from geo.filters import View
+    from geo.query import Box
+
+    events = varied_events()
+    store.import_events(events)
+    every = store.event_keys(View())
+    assert store.event_keys(View(), exclude=every[:2]) == every[2:]
+    asia = Box(30.0, 100.0, 70.0, 200.0)  # Beijing, and Anadyr east of 168°E
+    found = store.event_keys(View(), box=asia)
+    by_key = {e.key: e for e in store.events()}
+    assert sorted(by_key[k].places[0].name for k in found) == ["Anadyr", "Beijing"]
+    beyond = Box(60.0, 181.0, 70.0, 200.0)  # east of the antimeridian, as the map draws it
+    found = store.event_keys(View(), box=beyond)
+    assert [by_key[k].places[-1].name for k in found] == ["Provideniya"]
+
+
+def test_map_cells_count_the_point_places_per_cell_and_type(store):
+    from geo.filters import View
+    from geo.query import Box, cell_of
+
+    events = varied_events()
+    store.import_events(events)
+    world = Box(-90.0, -180.0, 90.0, 300.0)
+    cells = store.map_cells(View(), world, 10.0)
+    points = [(e.type, p) for e in events for p in e.places if p.precision == "point"]
+    assert sum(c.total for c in cells.values()) == len(points)
+    for type_, place in points:
+        cell = cells[cell_of(place.place.lat, place.place.lon, 10.0)]
+        assert dict(cell.counts)[type_] >= 1
+    moscow = cells[cell_of(MOSCOW.lat, MOSCOW.lon, 10.0)]
+    assert abs(moscow.lat - MOSCOW.lat) < 1e-6 and abs(moscow.lon - MOSCOW.lon) < 1e-6
+    only = store.map_cells(View(types=("meeting",)), world, 10.0)
+    assert [c.counts for c in only.values()] == [(("meeting", 1),)]
+    assert store.map_cells(View(), Box(-10.0, -10.0, 10.0, 10.0), 10.0) == {}
+
+
+TYPES_AT_SEA = ["patrol", "patrol", "exercise", "patrol"]
+
+
+def test_map_areas_group_the_events_of_one_area(store):
+    from dataclasses import replace
+
+    from geo.filters import View
+
+    article = make_article("Ships patrolled the Sea of Okhotsk. Again. And again. Once more.")
+    sentences = [s.strip() + "." for s in article.text.split(".") if s.strip()]
+    events = [
+        replace(make_event(article, SEA, excerpt=s), type=t, year=2000 + i)
+        for i, (s, t) in enumerate(zip(sentences, TYPES_AT_SEA, strict=True))
+    ]
+    store.import_events(events + [make_event(make_article("Drills in Moscow."))])
+    [group] = store.map_areas(View(), listed=2)
+    assert group.place_id == SEA.id
+    assert group.counts == (("exercise", 1), ("patrol", 3)) and group.total == 4
+    assert list(group.keys) == [e.key for e in events[:2]]
+    assert store.map_areas(View(types=("meeting",))) == []
