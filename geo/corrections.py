@@ -268,6 +268,15 @@ def in_force(corrections: Sequence[Correction]) -> list[Correction]:
     return [ordered[i] for i in sorted(_in_force(ordered))]
 
 
+def renamed(value: Any, old: str, new: str) -> Any:
+    """A merge's value (before or after) naming the event `new` where it named `old`: what
+    a stored correction must say once ingest has merged a new report into that event and
+    its key changed with its sources."""
+    if isinstance(value, Mapping) and value.get("with") == old:
+        return {**value, "with": new}
+    return value
+
+
 def merged_into(corrections: Sequence[Correction], key: str) -> str | None:
     """The event that the event of `key` is now part of, following merges in force (a link
     to an event merged away leads to the event it went into), or None when it was not."""

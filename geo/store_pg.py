@@ -22,7 +22,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from geo import StoreError, query
-from geo.corrections import Correction, check
+from geo.corrections import Correction, check, renamed
 from geo.filters import View
 from geo.model import Article, Event, EventPlace, Place, Source
 from geo.query import AreaGroup, Box, Cell
@@ -231,11 +231,32 @@ class PgStore:
                 for old_key, event in (replacing or {}).items():
                     self._conn.execute("DELETE FROM events WHERE key = %s", (old_key,))
                     self._insert_event(event)
+                    self._follow(old_key, event.key)
                 for event in events:
                     self._insert_event(event)
         except psycopg.Error as exc:
             raise StoreError(f"cannot store article {article.id}: {exc}") from exc
         return True
+
+    def _follow(self, old: str, new: str) -> None:
+        """Corrections of the event stored under `old` (and merges naming it) follow it to
+        `new`, its key now that it cites one more article (inside the caller's transaction)."""
+        if old == new:
+            return
+        self._conn.execute("UPDATE corrections SET event_key = %s WHERE event_key = %s", (new, old))
+        rows = self._conn.execute(
+            "SELECT id, before, after FROM corrections WHERE field = 'merge'"
+        ).fetchall()
+        for id_, before, after in rows:
+            fixed = [
+                json.dumps(renamed(json.loads(v), old, new), ensure_ascii=False)
+                for v in (before, after)
+            ]
+            if fixed != [before, after]:
+                self._conn.execute(
+                    "UPDATE corrections SET before = %s, after = %s WHERE id = %s",
+                    (*fixed, id_),
+                )
 
     def import_events(self, events: Sequence[Event]) -> int:
         """Store events exported elsewhere (`geo export --format jsonl`), in one transaction:

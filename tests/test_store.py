@@ -75,6 +75,33 @@ def test_an_event_reported_by_two_articles_keeps_both_sources(store):
     assert [s.article for s in back.sources] == ["1.txt", "2.txt"]
 
 
+def test_corrections_follow_an_event_whose_key_changes_when_a_new_report_joins_it(store):
+    from dataclasses import replace
+
+    from geo.corrections import Correction, corrected, merge_value
+
+    first = make_article("Drills in Moscow.", id="1.txt")
+    talks_article = make_article("Talks in Beijing.", id="3.txt")
+    event, talks = make_event(first), make_event(talks_article, BEIJING, type="meeting")
+    store.add(first, [event])
+    store.add(talks_article, [talks])
+    store.add_correction(Correction(event.key, "type", "exercise", "patrol", "Ann", "", ""))
+    store.add_correction(Correction(talks.key, "merge", {}, merge_value(event.key), "Ann", "", ""))
+    second = make_article("Drills again.", id="2.txt")
+    report = make_event(second, SEA, excerpt="Drills again.")
+    joined = replace(
+        event, places=event.places + report.places, sources=event.sources + report.sources
+    )
+    assert joined.key != event.key  # the key follows the places (and the date)
+    store.add(second, [], replacing={event.key: joined})
+    assert {c.event_key for c in store.corrections()} == {joined.key, talks.key}
+    merge = next(c for c in store.corrections() if c.field == "merge")
+    assert merge.after["with"] == joined.key
+    # The talks still take the drills (now reported twice) in; the patrol fix went with them.
+    [shown] = corrected(store.events(), store.corrections())
+    assert shown.key == talks.key and len(shown.sources) == 3
+
+
 def test_a_failed_write_leaves_no_partial_article(store, monkeypatch):
     article = make_article()
     broken = make_event(article)
