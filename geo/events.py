@@ -173,7 +173,9 @@ class EventExtractor:
         return _link(drafts, dateline, self.country, codes, article.published, arrivals)
 
     def _triggers(self, doc: Doc, sent: Span, near_military: bool) -> list[tuple[str, Span]]:
-        found = []
+        found: list[tuple[str, Span]] = []
+        if not doc.has_annotation("POS"):
+            return found  # geo.parsing tagged no sentence: none of them has a trigger word
         for match_id, start, end in self.matcher(doc[sent.start : sent.end]):
             found.append((doc.vocab.strings[match_id], sent[start:end]))
         words = {t.lower_ for t in sent} | {t.lemma_.lower() for t in sent}

