@@ -781,22 +781,17 @@ class Gazetteer:
         with self._lock:
             rows = con.execute("SELECT key, value FROM meta").fetchall()
             self.meta = dict(rows)
-            self._countries = {
-                r[0]: r[1]
-                for r in con.execute("SELECT country, rowid FROM entries WHERE feature = 'country'")
-            }
-            self._country_names = {
-                r[0]: r[1]
-                for r in con.execute("SELECT country, name FROM entries WHERE feature = 'country'")
-            }
-            self._admin1_names = {
-                r[0]: r[1]
-                for r in con.execute("SELECT admin1, name FROM entries WHERE feature = 'admin1'")
-            }
-            self._admin1_ids = {
-                r[0]: r[1]
-                for r in con.execute("SELECT admin1, id FROM entries WHERE feature = 'admin1'")
-            }
+            # One scan of the entries (no index on feature) for the countries and divisions.
+            rows = con.execute(
+                "SELECT feature, country, admin1, rowid, name, id FROM entries "
+                "WHERE feature IN ('country', 'admin1') ORDER BY rowid"
+            ).fetchall()
+        countries = [r for r in rows if r[0] == "country"]
+        divisions = [r for r in rows if r[0] == "admin1"]
+        self._countries = {r[1]: r[3] for r in countries}
+        self._country_names = {r[1]: r[4] for r in countries}
+        self._admin1_names = {r[2]: r[4] for r in divisions}
+        self._admin1_ids = {r[2]: r[5] for r in divisions}
 
     # -- construction --------------------------------------------------------------------------
 

@@ -138,8 +138,12 @@ class WordForms:
     def __init__(self, nlp: Language) -> None:
         lookups = nlp.get_pipe("lemmatizer").lookups
         self.rules: dict = lookups.get_table("lemma_rules", {})
-        self.exceptions: dict = lookups.get_table("lemma_exc", {})
+        # lemma -> the forms listed as exceptions for it ("hold" -> "held"), any part of speech
         self.ruled: dict[str, set[str]] = {}
+        for table in lookups.get_table("lemma_exc", {}).values():
+            for form, targets in table.items():
+                for target in targets:
+                    self.ruled.setdefault(target.lower(), set()).add(form.lower())
         if "attribute_ruler" in nlp.component_names:
             for entry in nlp.get_pipe("attribute_ruler").patterns:
                 lemma = entry["attrs"].get("LEMMA")
@@ -156,13 +160,10 @@ class WordForms:
             lemma = lemma.lower()
             found.add(lemma)
             found |= self.ruled.get(lemma, set())
-            for pos, rules in self.rules.items():
+            for rules in self.rules.values():
                 for old, new in rules:
                     if lemma.endswith(new):
                         found.add(lemma[: len(lemma) - len(new)] + old)
-                for form, targets in self.exceptions.get(pos, {}).items():
-                    if lemma in (t.lower() for t in targets):
-                        found.add(form.lower())
         return found
 
 

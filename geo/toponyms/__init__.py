@@ -64,7 +64,9 @@ def load_nlp(model: str = config.SPACY_MODEL) -> Language:
 
     import geo.parsing  # noqa: F401 - registers the "event_parse" component
 
-    nlp = spacy.load(model_path(model))
+    # Without the model's 700,000 training strings (a second of start-up): the strings a text
+    # needs are added as it is tokenised, and labels come with their components.
+    nlp = spacy.load(model_path(model), exclude=["strings"])
     nlp.enable_pipe("senter")
     nlp.add_pipe("paragraph_breaks", after="senter")
     nlp.add_pipe("datelines", after="paragraph_breaks")
