@@ -31,7 +31,7 @@ from functools import cached_property
 from pathlib import Path
 
 from geo import config
-from geo.model import Article, Place
+from geo.model import Article, Event, Place
 
 MONTHS = (
     "January February March April May June July August September October November December"
@@ -291,8 +291,12 @@ def stages(bench: Bench) -> list[Figure]:
         spent["events"] += time.perf_counter() - t1
     started = time.perf_counter()
     with Store(bench.tmp / "stages.db") as store:
+
+        def merge_in(events: Sequence[Event]) -> tuple[list[Event], dict[str, Event]]:
+            return _merge_with_stored(list(events), store)
+
         for article, events in found:
-            store.add(article, events, merge=lambda e, s=store: _merge_with_stored(list(e), s))
+            store.add(article, events, merge=merge_in)
     spent["store"] = time.perf_counter() - started
     total = sum(spent.values())
     return [

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
@@ -20,6 +22,9 @@ from geo.dates import DateMention, best_date, find_dates
 from geo.gazetteer import haversine_km
 from geo.model import Article, Event, EventPlace, Place, Source, Toponym
 from geo.sentences import dateline_end
+
+if TYPE_CHECKING:
+    from geo.parsing import SentenceParser
 
 LEXICON_PATH = Path(__file__).with_name("data") / "events.toml"
 
@@ -99,11 +104,64 @@ class EventExtractor:
         vocab: Vocab,
         *,
         country: Callable[[str], Place | None] | None = None,
+        parser: SentenceParser | None = None,
+        parse_all: bool = False,
     ) -> None:
         self.country = country  # ISO code -> the country's gazetteer entry
+        self.vocab = vocab
         self.matcher = Matcher(vocab)
         for event_type, patterns in TRIGGERS.items():
             self.matcher.add(event_type, patterns)
+        # Parses the sentences that can report an event, when a doc comes without a parse;
+        # parse_all: every sentence (the same events, slower: for checking the choice).
+        self.parser = parser
+        self.parse_all = parse_all
+
+    @cached_property
+    def candidates(self) -> Matcher:
+        """The trigger patterns with each lemma test made a test of the word forms it covers
+        and the part-of-speech tests dropped: every match of the triggers is one of these."""
+        assert self.parser is not None
+        forms = self.parser.forms
+        matcher = Matcher(self.vocab)
+        for event_type, patterns in TRIGGERS.items():
+            matcher.add(event_type, [[_widened(t, forms) for t in p] for p in patterns])
+        matcher.add("arrive", [[{"LOWER": {"IN": sorted(forms(WORDS["arrive"]))}}]])
+        return matcher
+
+    @cached_property
+    def weapon_forms(self) -> frozenset[str]:
+        assert self.parser is not None
+        return frozenset(self.parser.forms(WORDS["weapons"]))
+
+    def _to_parse(self, doc: Doc, sents: Sequence[Span], near: Sequence[bool]) -> list[Span]:
+        """The sentences whose parse the extraction can read: each with a word that may be a
+        trigger that could hold there (see `_trigger_holds`: an arms deal names weapons, the
+        other types are near a sentence about the military or named), with the sentence after
+        it (a place or "the drills" referring back), and sentences with a word for arriving
+        (where visitors arrive is where their talks are)."""
+        if self.parse_all:
+            return list(sents)
+        starts = [s.start for s in sents]
+        hits: set[int] = set()
+        arrivals: set[int] = set()
+        for match_id, start, _ in self.candidates(doc):
+            i = bisect_right(starts, start) - 1
+            kind = doc.vocab.strings[match_id]
+            if kind == "arrive":
+                arrivals.add(i)
+            elif kind == "arms_deal":
+                sent = sents[i]
+                if DESIGNATION.search(sent.text) or any(
+                    t.lower_ in self.weapon_forms for t in sent
+                ):
+                    hits.add(i)
+            elif near[i] or doc[start].text[:1].isupper():
+                hits.add(i)
+        if not hits:
+            return []  # no event: where anybody arrived does not matter
+        chosen = hits | {i + 1 for i in hits if i + 1 < len(sents)} | arrivals
+        return [sents[i] for i in sorted(chosen)]
 
     def __call__(self, article: Article, doc: Doc, toponyms: Sequence[Toponym]) -> list[Event]:
         """The events an article reports, merged where several sentences report one."""
@@ -123,13 +181,13 @@ class EventExtractor:
         ]
         military = [_military(s) for s in sents]
         title_military = bool(article.title and _military_text(article.title))
+        near = [title_military or any(military[max(0, i - 1) : i + 2]) for i in range(len(sents))]
+        if self.parser is not None and not doc.has_annotation("DEP"):
+            self.parser(doc, self._to_parse(doc, sents, near))
         dateline = _dateline_place(article.text, toponyms)
         # A name once given to an exercise ("Exercise Malabar") names it everywhere in the
         # article: "took part in the Malabar exercises" is no place.
-        triggers = [
-            self._triggers(doc, sent, title_military or any(military[max(0, i - 1) : i + 2]))
-            for i, sent in enumerate(sents)
-        ]
+        triggers = [self._triggers(doc, sent, near[i]) for i, sent in enumerate(sents)]
         known = {
             name.casefold()
             for sent, found in zip(sents, triggers, strict=True)
@@ -501,6 +559,15 @@ def _trigger_holds(
         if not near_military:
             return False
     return True
+
+
+def _widened(token: dict, forms: Callable[[Iterable[str]], set[str]]) -> dict:
+    """A token pattern without its POS test, its LEMMA test made a test of the word forms."""
+    out = {k: v for k, v in token.items() if k not in ("POS", "LEMMA")}
+    if "LEMMA" in token:
+        lemma = token["LEMMA"]
+        out["LOWER"] = {"IN": sorted(forms(lemma["IN"] if isinstance(lemma, dict) else [lemma]))}
+    return out
 
 
 def _military_text(text: str) -> bool:

@@ -13,6 +13,7 @@ from geo.articles import Skipped, location, read_paths
 from geo.events import EventExtractor, compatible, merge
 from geo.gazetteer import Gazetteer
 from geo.model import Article, Event, IngestReport, Rejection
+from geo.parsing import SentenceParser
 from geo.store import EventStore, Store
 from geo.toponyms import Geoparser, load_nlp
 
@@ -62,7 +63,10 @@ class Pipeline:
 
     @cached_property
     def extractor(self) -> EventExtractor:
-        return EventExtractor(self.geoparser.nlp.vocab, country=self.geoparser.gazetteer.country)
+        nlp = self.geoparser.nlp
+        return EventExtractor(
+            nlp.vocab, country=self.geoparser.gazetteer.country, parser=SentenceParser(nlp)
+        )
 
     def process(self, article: Article) -> list[Event]:
         """The events of one article."""

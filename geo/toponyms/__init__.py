@@ -58,11 +58,11 @@ def model_path(model: str = config.SPACY_MODEL) -> str:
 def load_nlp(model: str = config.SPACY_MODEL) -> Language:
     """Load the spaCy pipeline (the model package pinned in requirements-model.txt): entities
     and sentences (the statistical sentence splitter, then line breaks and datelines) over
-    every text, the tagger, parser and lemmatizer only over the sentences events need
-    (`geo.parsing`)."""
+    every text; the tagger, parser and lemmatizer are loaded but disabled, for `geo.parsing`
+    to run over the sentences events need."""
     import spacy
 
-    import geo.parsing  # noqa: F401 - registers the "event_parse" component
+    from geo.parsing import PARSE_PIPES
 
     # Without the model's 700,000 training strings (a second of start-up): the strings a text
     # needs are added as it is tokenised, and labels come with their components.
@@ -70,9 +70,8 @@ def load_nlp(model: str = config.SPACY_MODEL) -> Language:
     nlp.enable_pipe("senter")
     nlp.add_pipe("paragraph_breaks", after="senter")
     nlp.add_pipe("datelines", after="paragraph_breaks")
-    nlp.add_pipe("event_parse", last=True, config={"pipes": list(geo.parsing.PARSE_PIPES)})
-    for name in geo.parsing.PARSE_PIPES:
-        nlp.disable_pipe(name)
+    for name in PARSE_PIPES:
+        nlp.disable_pipe(name)  # loaded: geo.parsing runs them where events need a parse
     return nlp
 
 
