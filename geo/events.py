@@ -134,14 +134,14 @@ class EventExtractor:
         assert self.parser is not None
         return frozenset(self.parser.forms(WORDS["weapons"]))
 
-    def _to_parse(self, doc: Doc, sents: Sequence[Span], near: Sequence[bool]) -> list[Span]:
-        """The sentences whose parse the extraction can read: each with a word that may be a
+    def _to_parse(self, doc: Doc, sents: Sequence[Span], near: Sequence[bool]) -> list[int]:
+        """The sentences (indices) whose parse the extraction reads: each with a word that may be a
         trigger that could hold there (see `_trigger_holds`: an arms deal names weapons, the
         other types are near a sentence about the military or named), with the sentence after
         it (a place or "the drills" referring back), and sentences with a word for arriving
         (where visitors arrive is where their talks are)."""
         if self.parse_all:
-            return list(sents)
+            return list(range(len(sents)))
         starts = [s.start for s in sents]
         hits: set[int] = set()
         arrivals: set[int] = set()
@@ -160,8 +160,7 @@ class EventExtractor:
                 hits.add(i)
         if not hits:
             return []  # no event: where anybody arrived does not matter
-        chosen = hits | {i + 1 for i in hits if i + 1 < len(sents)} | arrivals
-        return [sents[i] for i in sorted(chosen)]
+        return sorted(hits | {i + 1 for i in hits if i + 1 < len(sents)} | arrivals)
 
     def __call__(self, article: Article, doc: Doc, toponyms: Sequence[Toponym]) -> list[Event]:
         """The events an article reports, merged where several sentences report one."""
@@ -182,12 +181,19 @@ class EventExtractor:
         military = [_military(s) for s in sents]
         title_military = bool(article.title and _military_text(article.title))
         near = [title_military or any(military[max(0, i - 1) : i + 2]) for i in range(len(sents))]
+        parsed: Sequence[int] = range(len(sents))
         if self.parser is not None and not doc.has_annotation("DEP"):
-            self.parser(doc, self._to_parse(doc, sents, near))
+            parsed = self._to_parse(doc, sents, near)
+            self.parser(doc, [sents[i] for i in parsed])
         dateline = _dateline_place(article.text, toponyms)
         # A name once given to an exercise ("Exercise Malabar") names it everywhere in the
-        # article: "took part in the Malabar exercises" is no place.
-        triggers = [self._triggers(doc, sent, near[i]) for i, sent in enumerate(sents)]
+        # article: "took part in the Malabar exercises" is no place. A sentence left unparsed
+        # has no trigger that holds (see _to_parse).
+        chosen = set(parsed)
+        triggers = [
+            self._triggers(doc, sent, near[i]) if i in chosen else []
+            for i, sent in enumerate(sents)
+        ]
         known = {
             name.casefold()
             for sent, found in zip(sents, triggers, strict=True)

@@ -64,8 +64,9 @@ class SentenceParser:
 def _one_sentence(sent: Span) -> Doc:
     """The sentence as a doc of its own, which the parser must make one tree of."""
     sub = sent.as_doc()
-    for token in sub[1:]:
-        token.is_sent_start = False
+    starts: Any = numpy.full((len(sub), 1), -1, dtype="int64").astype("uint64")
+    starts[0, 0] = 1
+    sub.from_array([SENT_START], starts)
     return sub
 
 
