@@ -135,11 +135,11 @@ class EventExtractor:
         return frozenset(self.parser.forms(WORDS["weapons"]))
 
     def _to_parse(self, doc: Doc, sents: Sequence[Span], near: Sequence[bool]) -> list[int]:
-        """The sentences (indices) whose parse the extraction reads: each with a word that may be a
-        trigger that could hold there (see `_trigger_holds`: an arms deal names weapons, the
-        other types are near a sentence about the military or named), with the sentence after
-        it (a place or "the drills" referring back), and sentences with a word for arriving
-        (where visitors arrive is where their talks are)."""
+        """The sentences (indices) whose parse the extraction reads: each with a word that may
+        be a trigger that could hold there (see `_trigger_holds`: an arms deal names weapons,
+        the other types are near a sentence about the military or named), and sentences with a
+        word for arriving (where visitors arrive is where their talks are). The sentence after
+        an event that lacks a place is parsed later, when it is read."""
         if self.parse_all:
             return list(range(len(sents)))
         starts = [s.start for s in sents]
@@ -160,7 +160,7 @@ class EventExtractor:
                 hits.add(i)
         if not hits:
             return []  # no event: where anybody arrived does not matter
-        return sorted(hits | {i + 1 for i in hits if i + 1 < len(sents)} | arrivals)
+        return sorted(hits | arrivals)
 
     def __call__(self, article: Article, doc: Doc, toponyms: Sequence[Toponym]) -> list[Event]:
         """The events an article reports, merged where several sentences report one."""
@@ -212,7 +212,12 @@ class EventExtractor:
             i = draft.index
             if draft.event.places or not draft.stated or i + 1 >= len(sents):
                 continue
-            if any(d.index == i + 1 for d in drafts) or not _refers_back(sents[i + 1]):
+            if any(d.index == i + 1 for d in drafts):
+                continue
+            if i + 1 not in chosen and self.parser is not None:
+                self.parser(doc, [sents[i + 1]])  # parsed only now that it is read
+                chosen.add(i + 1)
+            if not _refers_back(sents[i + 1]):
                 continue
             # "Drills began on Monday. The ships practised off the coast of X."
             places = _event_places(doc, inside[i + 1], dateline)

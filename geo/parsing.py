@@ -74,7 +74,7 @@ def _write_back(doc: Doc, parsed: list[tuple[Span, Doc]]) -> None:
     """Copy the sentences' tags, lemmas and trees into doc, keeping its sentence boundaries
     (setting heads recomputes them from the trees, and unparsed tokens have none)."""
     boundaries: Any = doc.to_array([SENT_START])
-    values: Any = numpy.zeros((len(doc), len(PARSE_ATTRS)), dtype="uint64")
+    values: Any = doc.to_array(PARSE_ATTRS)  # sentences parsed before keep their parse
     for sent, sub in parsed:
         values[sent.start : sent.end] = sub.to_array(PARSE_ATTRS)
     doc.from_array(PARSE_ATTRS, values)
