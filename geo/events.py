@@ -118,16 +118,30 @@ class EventExtractor:
         self.parse_all = parse_all
 
     @cached_property
-    def candidates(self) -> Matcher:
+    def candidates(self) -> tuple[dict[str, frozenset[str]], Matcher]:
         """The trigger patterns with each lemma test made a test of the word forms it covers
-        and the part-of-speech tests dropped: every match of the triggers is one of these."""
+        and the part-of-speech tests dropped, so that every match of the triggers is one of
+        these: the one-word patterns as a table (word -> event types, "arrive" among them),
+        the others in a Matcher."""
         assert self.parser is not None
         forms = self.parser.forms
+        words: dict[str, set[str]] = {}
         matcher = Matcher(self.vocab)
-        for event_type, patterns in TRIGGERS.items():
-            matcher.add(event_type, [[_widened(t, forms) for t in p] for p in patterns])
-        matcher.add("arrive", [[{"LOWER": {"IN": sorted(forms(WORDS["arrive"]))}}]])
-        return matcher
+        widened = {
+            kind: [[_widened(t, forms) for t in p] for p in ps] for kind, ps in TRIGGERS.items()
+        }
+        widened["arrive"] = [[{"LOWER": {"IN": sorted(forms(WORDS["arrive"]))}}]]
+        for kind, patterns in widened.items():
+            for pattern in patterns:
+                test = (
+                    pattern[0].get("LOWER") if len(pattern) == 1 and len(pattern[0]) == 1 else None
+                )
+                if test is None:
+                    matcher.add(kind, [pattern])
+                    continue
+                for word in test["IN"] if isinstance(test, dict) else [test]:
+                    words.setdefault(word, set()).add(kind)
+        return {w: frozenset(k) for w, k in words.items()}, matcher
 
     @cached_property
     def weapon_forms(self) -> frozenset[str]:
@@ -142,21 +156,24 @@ class EventExtractor:
         an event that lacks a place is parsed later, when it is read."""
         if self.parse_all:
             return list(range(len(sents)))
+        words, matcher = self.candidates
+        found = [(kinds, t.i) for t in doc if (kinds := words.get(t.lower_)) is not None] + [
+            (frozenset([doc.vocab.strings[m]]), start) for m, start, _ in matcher(doc)
+        ]
         starts = [s.start for s in sents]
         hits: set[int] = set()
         arrivals: set[int] = set()
-        for match_id, start, _ in self.candidates(doc):
+        for kinds, start in found:
             i = bisect_right(starts, start) - 1
-            kind = doc.vocab.strings[match_id]
-            if kind == "arrive":
+            if "arrive" in kinds:
                 arrivals.add(i)
-            elif kind == "arms_deal":
+            if "arms_deal" in kinds and i not in hits:
                 sent = sents[i]
                 if DESIGNATION.search(sent.text) or any(
                     t.lower_ in self.weapon_forms for t in sent
                 ):
                     hits.add(i)
-            elif near[i] or doc[start].text[:1].isupper():
+            if kinds - {"arrive", "arms_deal"} and (near[i] or doc[start].text[:1].isupper()):
                 hits.add(i)
         if not hits:
             return []  # no event: where anybody arrived does not matter
