@@ -833,6 +833,18 @@ class Gazetteer:
         except sqlite3.Error as exc:
             raise GazetteerError(f"cannot open the gazetteer index {path}") from exc
 
+    def reconnect(self) -> None:
+        """A fresh connection to the index file (in a process forked from the one that opened
+        it); an index built in memory keeps the copy the fork made."""
+        if self.path is None:
+            return
+        try:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise GazetteerError(f"cannot open the gazetteer index {self.path}") from exc
+        self._con = con
+        self._lock = threading.Lock()
+
     @classmethod
     def build(cls, sources: Sources | None = None) -> Gazetteer:
         """Build a gazetteer in memory, without touching the cache (for tests and experiments)."""

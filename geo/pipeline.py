@@ -57,9 +57,8 @@ def load_geoparser() -> Geoparser:
 class Pipeline:
     """The loaded stages, reused for every article."""
 
-    def __init__(self, geoparser: Geoparser, *, processes: int = 1) -> None:
+    def __init__(self, geoparser: Geoparser) -> None:
         self.geoparser = geoparser
-        self.processes = processes  # spaCy worker processes for parsing
 
     @cached_property
     def extractor(self) -> EventExtractor:
@@ -75,12 +74,7 @@ class Pipeline:
     def process_many(self, articles: Iterable[Article]):
         """(article, events) for each article, parsed in batches."""
         articles = list(articles)
-        # Parsing is the costly part and parallel in spaCy; toponyms and events follow here.
-        docs = self.geoparser.nlp.pipe(
-            (a.text for a in articles),
-            batch_size=config.NLP_BATCH_SIZE,
-            n_process=self.processes if len(articles) > 1 else 1,
-        )
+        docs = self.geoparser.nlp.pipe((a.text for a in articles), batch_size=config.NLP_BATCH_SIZE)
         for article, doc in zip(articles, docs, strict=True):
             yield article, self.extractor(article, doc, self.geoparser.toponyms(doc))
 
@@ -95,7 +89,9 @@ class Engine(Protocol):
 
 
 class LocalEngine:
-    """Parsing in this process (and, with processes > 1, in spaCy's worker processes)."""
+    """Parsing in this process, or with processes > 1 in that many worker processes forked
+    from it: each shares the loaded model and gazetteer, runs every stage but the store on a
+    chunk of articles, and sends back only the events."""
 
     def __init__(
         self, geoparser: Geoparser | None = None, *, processes: int = 1, batch_size: int = 64
@@ -108,9 +104,48 @@ class LocalEngine:
         """Each article with its events or why it failed, in order, batch by batch."""
         if not articles:
             return
-        pipeline = Pipeline(self.geoparser or load_geoparser(), processes=self.processes)
+        pipeline = Pipeline(self.geoparser or load_geoparser())
+        if self.processes > 1 and len(articles) > 1:
+            yield from _in_processes(pipeline, articles, self.processes, self.batch_size)
+            return
         for start in range(0, len(articles), self.batch_size):
             yield from guarded(pipeline, articles[start : start + self.batch_size])
+
+
+_FORKED: Pipeline | None = None  # the pipeline a worker process inherited
+
+
+def _reconnect() -> None:
+    """In a new worker: a connection of its own to the gazetteer (SQLite connections must not
+    cross a fork)."""
+    assert _FORKED is not None
+    _FORKED.geoparser.gazetteer.reconnect()
+
+
+def _process_chunk(chunk: Sequence[Article]) -> list[list[Event] | str]:
+    """In a worker: the events of each article of a chunk, or why it failed."""
+    assert _FORKED is not None
+    return [result for _, result in guarded(_FORKED, chunk)]
+
+
+def _in_processes(
+    pipeline: Pipeline, articles: Sequence[Article], processes: int, batch_size: int
+) -> Iterator[tuple[Article, list[Event] | str]]:
+    """Each article with its events, in order, processed in chunks by forked workers. Chunks
+    are small enough to keep every worker busy to the end, big enough to batch the model."""
+    import multiprocessing
+
+    global _FORKED
+    size = max(4, min(batch_size, len(articles) // (processes * 4)))
+    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    _FORKED = pipeline
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(processes, len(chunks)), initializer=_reconnect) as pool:
+            for chunk, results in zip(chunks, pool.imap(_process_chunk, chunks), strict=True):
+                yield from zip(chunk, results, strict=True)
+    finally:
+        _FORKED = None
 
 
 def ingest(
