@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from geo import GeoError, config
-from geo.articles import Skipped, location, read_paths
+from geo.articles import Known, Skipped, file_digest, location, read_paths
 from geo.events import EventExtractor, compatible, merge
 from geo.gazetteer import Gazetteer
 from geo.model import Article, Event, IngestReport, Rejection
@@ -180,12 +180,37 @@ def ingest(
     own = [config.CACHE_DIR]
     if isinstance(store, Store) and store.path != ":memory:":
         own.append(Path(store.path))
-    for item in read_paths(paths, own=own):
+    # A SQLite store remembers the files it read (by a hash of their bytes): an unchanged file
+    # is not read, cleaned or hashed again.
+    files = store if isinstance(store, Store) else None
+    digests: dict[str, str] = {}  # path -> digest, for the files read this time
+    read: list[tuple[str, str]] = []  # (digest, article key) to remember
+
+    def known(path: Path) -> Known | None:
+        digest = file_digest(path) if files is not None else None
+        if digest is None or files is None:
+            return None
+        found = files.known_file(digest)
+        if found is None:
+            digests[str(path)] = digest
+            return None
+        return Known(str(path), *found)
+
+    def remember(article: Article) -> None:
+        if article.path in digests:
+            read.append((digests.pop(article.path), article.key))
+
+    for item in read_paths(paths, own=own, known=known):
         if isinstance(item, Rejection):
             reject(item)
         elif isinstance(item, Skipped):
             tell(_outcome(item.path, "skipped", reason=item.reason))
+        elif isinstance(item, Known):
+            seen.add(item.key)
+            unchanged.append(item.id)
+            tell(_outcome(item.path, "unchanged", article=item.id))
         elif item.key in seen or store.has_article(item.key, with_text=True):
+            remember(item)
             unchanged.append(item.id)
             tell(_outcome(item.path or item.id, "unchanged", article=item.id))
         else:
@@ -216,6 +241,7 @@ def ingest(
                 reject(Rejection(where, str(exc)))
             else:
                 found = fresh
+                remember(article)
                 (added if stored else unchanged).append(article.id)
                 events += len(found) if stored else 0
                 tell(
@@ -228,6 +254,8 @@ def ingest(
                 )
         if progress:
             progress(done, total, article.id)
+    if files is not None:
+        files.add_files(read)
     return IngestReport(tuple(added), tuple(unchanged), tuple(rejected), events)
 
 

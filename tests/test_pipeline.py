@@ -55,6 +55,27 @@ def test_ingesting_twice_changes_nothing(tmp_path, store, geoparser):
     assert store.events() == events and store.article_count() == 1
 
 
+def test_a_file_read_before_is_not_read_again_until_it_changes(tmp_path, store, geoparser):
+    import geo.articles
+
+    write(tmp_path, "a.txt", ANNOUNCED)
+    write(tmp_path, "c.txt", OTHER_YEAR)
+    ingest([tmp_path], store=store, geoparser=geoparser)
+    read: list[str] = []
+    real = geo.articles.read_file
+
+    def spy(path, **kw):
+        read.append(path.name)
+        return real(path, **kw)
+
+    (tmp_path / "c.txt").write_text(OTHER_YEAR + " Both navies said so.", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(geo.articles, "read_file", spy)
+        again = ingest([tmp_path], store=store, geoparser=geoparser)
+    assert read == ["c.txt"]
+    assert again.unchanged == ("a.txt",) and again.added == ("c.txt",)
+
+
 def test_every_input_is_added_or_rejected_with_a_reason(tmp_path, store, geoparser):
     write(tmp_path, "good.txt", SUMMARISED)
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
