@@ -143,6 +143,12 @@ class EventExtractor:
                     words.setdefault(word, set()).add(kind)
         return {w: frozenset(k) for w, k in words.items()}, matcher
 
+    def prepare(self) -> None:
+        """Build now the tables otherwise built at the first article (before forking workers,
+        which then share them)."""
+        if self.parser is not None:
+            _ = self.candidates, self.weapon_forms, self.parser.pipes
+
     @cached_property
     def weapon_forms(self) -> frozenset[str]:
         assert self.parser is not None

@@ -133,18 +133,24 @@ def _in_processes(
 ) -> Iterator[tuple[Article, list[Event] | str]]:
     """Each article with its events, in order, processed in chunks by forked workers. Chunks
     are small enough to keep every worker busy to the end, big enough to batch the model."""
+    import gc
     import multiprocessing
 
     global _FORKED
     size = max(4, min(batch_size, len(articles) // (processes * 4)))
     chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    pipeline.extractor.prepare()  # built once here, shared by every worker
     _FORKED = pipeline
+    # Frozen: the collector leaves the model's objects alone in the workers, so that their
+    # memory pages stay shared instead of being copied one by one.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(processes, len(chunks)), initializer=_reconnect) as pool:
             for chunk, results in zip(chunks, pool.imap(_process_chunk, chunks), strict=True):
                 yield from zip(chunk, results, strict=True)
     finally:
+        gc.unfreeze()
         _FORKED = None
 
 
