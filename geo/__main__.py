@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         "--processes",
         type=_positive,
         default=1,
-        help="parse in this many processes (each holds a copy of the model)",
+        help="process articles in this many forked workers (they share the loaded model)",
     )
     p.add_argument(
         "--engine",
