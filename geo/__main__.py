@@ -329,6 +329,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         reingest=args.reingest or (50 if quick else 10_000),
         cold=args.cold,
         quick=quick,
+        repeat=args.repeat or (1 if quick else 3),
     )
     figures = []
     try:
@@ -447,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--cold", action="store_true", help="also time a first run on a fresh copy (slow)"
+    )
+    p.add_argument(
+        "--repeat", type=_positive, help="runs of bare NER and of ingest, the best counted (3)"
     )
     p.add_argument(
         "--quick", action="store_true", help="a tiny corpus: checks the command, not the speed"
