@@ -185,8 +185,24 @@ class EventExtractor:
             return []  # no event: where anybody arrived does not matter
         return sorted(hits | arrivals)
 
-    def __call__(self, article: Article, doc: Doc, toponyms: Sequence[Toponym]) -> list[Event]:
-        """The events an article reports, merged where several sentences report one."""
+    def to_parse(self, article: Article, doc: Doc) -> list[int]:
+        """The sentences (indices) of an unparsed doc that the extraction will read parsed:
+        parse them (several docs' at once, in one batch) and pass them to the call."""
+        sents = list(doc.sents)
+        if self.parser is None:
+            return list(range(len(sents)))  # the doc comes parsed
+        return self._to_parse(doc, sents, _near_military(article, sents))
+
+    def __call__(
+        self,
+        article: Article,
+        doc: Doc,
+        toponyms: Sequence[Toponym],
+        *,
+        parsed: Sequence[int] | None = None,
+    ) -> list[Event]:
+        """The events an article reports, merged where several sentences report one. `parsed`:
+        the sentences `to_parse` chose, parsed already; else the extractor parses them."""
         context = Counter(
             (t.place.name, t.place.country)
             for t in toponyms
@@ -201,13 +217,12 @@ class EventExtractor:
             ]
             for s in sents
         ]
-        military = [_military(s) for s in sents]
-        title_military = bool(article.title and _military_text(article.title))
-        near = [title_military or any(military[max(0, i - 1) : i + 2]) for i in range(len(sents))]
-        parsed: Sequence[int] = range(len(sents))
-        if self.parser is not None and not doc.has_annotation("DEP"):
-            parsed = self._to_parse(doc, sents, near)
-            self.parser(doc, [sents[i] for i in parsed])
+        near = _near_military(article, sents)
+        if parsed is None:
+            parsed = range(len(sents))
+            if self.parser is not None and not doc.has_annotation("DEP"):
+                parsed = self._to_parse(doc, sents, near)
+                self.parser(doc, [sents[i] for i in parsed])
         dateline = _dateline_place(article.text, toponyms)
         # A name once given to an exercise ("Exercise Malabar") names it everywhere in the
         # article: "took part in the Malabar exercises" is no place. A sentence left unparsed
@@ -610,6 +625,13 @@ def _military_text(text: str) -> bool:
         set(re.findall(r"[\w.-]+", lowered)) & WORDS["military"]
         or any(p in lowered for p in WORDS["military_phrases"])
     )
+
+
+def _near_military(article: Article, sents: Sequence[Span]) -> list[bool]:
+    """For each sentence: whether it, a neighbour or the title is about the military."""
+    military = [_military(s) for s in sents]
+    title_military = bool(article.title and _military_text(article.title))
+    return [title_military or any(military[max(0, i - 1) : i + 2]) for i in range(len(sents))]
 
 
 def _military(sent: Span) -> bool:

@@ -52,13 +52,24 @@ class SentenceParser:
     def __call__(self, doc: Doc, sents: Sequence[Span]) -> Doc:
         """doc with sents parsed (each as its own small doc, one tree to a sentence); the other
         sentences keep their boundaries and no parse."""
-        if not sents:
-            return doc
-        subs: Iterable[Doc] = [_one_sentence(sent) for sent in sents]
+        self.parse_many([(doc, sents)])
+        return doc
+
+    def parse_many(self, chosen: Sequence[tuple[Doc, Sequence[Span]]]) -> None:
+        """Parse the chosen sentences of several docs, all in one batch (the model runs
+        faster on many sentences at once than on a few at a time)."""
+        spans = [(doc, sent) for doc, sents in chosen for sent in sents]
+        if not spans:
+            return
+        subs: Iterable[Doc] = [_one_sentence(sent) for _, sent in spans]
         for proc in self.pipes:
             subs = list(proc.pipe(subs))
-        _write_back(doc, list(zip(sents, subs, strict=True)))
-        return doc
+        by_doc: dict[int, list[tuple[Span, Doc]]] = {}
+        for (doc, sent), sub in zip(spans, subs, strict=True):
+            by_doc.setdefault(id(doc), []).append((sent, sub))
+        for doc, _ in chosen:
+            if id(doc) in by_doc:
+                _write_back(doc, by_doc.pop(id(doc)))
 
 
 def _one_sentence(sent: Span) -> Doc:

@@ -74,9 +74,23 @@ class Pipeline:
     def process_many(self, articles: Iterable[Article]):
         """(article, events) for each article, parsed in batches."""
         articles = list(articles)
-        docs = self.geoparser.nlp.pipe((a.text for a in articles), batch_size=config.NLP_BATCH_SIZE)
-        for article, doc in zip(articles, docs, strict=True):
-            yield article, self.extractor(article, doc, self.geoparser.toponyms(doc))
+        nlp, extractor = self.geoparser.nlp, self.extractor
+        docs = list(nlp.pipe((a.text for a in articles), batch_size=config.NLP_BATCH_SIZE))
+        # The sentences events read are parsed for the whole batch at once.
+        chosen = [extractor.to_parse(a, d) for a, d in zip(articles, docs, strict=True)]
+        if extractor.parser is not None:
+            extractor.parser.parse_many(
+                [(d, _sentences(d, c)) for d, c in zip(docs, chosen, strict=True)]
+            )
+        for article, doc, parsed in zip(articles, docs, chosen, strict=True):
+            toponyms = self.geoparser.toponyms(doc)
+            yield article, extractor(article, doc, toponyms, parsed=parsed)
+
+
+def _sentences(doc, indices: Sequence[int]) -> list:
+    """The sentences of doc at these indices."""
+    wanted = set(indices)
+    return [s for i, s in enumerate(doc.sents) if i in wanted]
 
 
 class Engine(Protocol):
