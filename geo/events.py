@@ -118,15 +118,16 @@ class EventExtractor:
         self.parse_all = parse_all
 
     @cached_property
-    def candidates(self) -> tuple[dict[str, frozenset[str]], Matcher]:
+    def candidates(self) -> tuple[dict[str, frozenset[str]], list[tuple[re.Pattern, Matcher]]]:
         """The trigger patterns with each lemma test made a test of the word forms it covers
         and the part-of-speech tests dropped, so that every match of the triggers is one of
         these: the one-word patterns as a table (word -> event types, "arrive" among them),
-        the others in a Matcher."""
+        each other pattern in a Matcher of its own behind a gate, a regular expression that
+        the text must contain for the pattern to match (see `_gate`)."""
         assert self.parser is not None
         forms = self.parser.forms
         words: dict[str, set[str]] = {}
-        matcher = Matcher(self.vocab)
+        gated: list[tuple[re.Pattern, Matcher]] = []
         widened = {
             kind: [[_widened(t, forms) for t in p] for p in ps] for kind, ps in TRIGGERS.items()
         }
@@ -137,11 +138,13 @@ class EventExtractor:
                     pattern[0].get("LOWER") if len(pattern) == 1 and len(pattern[0]) == 1 else None
                 )
                 if test is None:
+                    matcher = Matcher(self.vocab)
                     matcher.add(kind, [pattern])
+                    gated.append((_gate(pattern), matcher))
                     continue
                 for word in test["IN"] if isinstance(test, dict) else [test]:
                     words.setdefault(word, set()).add(kind)
-        return {w: frozenset(k) for w, k in words.items()}, matcher
+        return {w: frozenset(k) for w, k in words.items()}, gated
 
     def prepare(self) -> None:
         """Build now the tables otherwise built at the first article (before forking workers,
@@ -162,10 +165,12 @@ class EventExtractor:
         an event that lacks a place is parsed later, when it is read."""
         if self.parse_all:
             return list(range(len(sents)))
-        words, matcher = self.candidates
-        found = [(kinds, t.i) for t in doc if (kinds := words.get(t.lower_)) is not None] + [
-            (frozenset([doc.vocab.strings[m]]), start) for m, start, _ in matcher(doc)
-        ]
+        words, gated = self.candidates
+        found = [(kinds, t.i) for t in doc if (kinds := words.get(t.lower_)) is not None]
+        for gate, matcher in gated:
+            if gate.search(doc.text):
+                found += [(frozenset([doc.vocab.strings[m]]), b) for m, b, _ in matcher(doc)]
+
         starts = [s.start for s in sents]
         hits: set[int] = set()
         arrivals: set[int] = set()
@@ -608,6 +613,22 @@ def _trigger_holds(
         if not near_military:
             return False
     return True
+
+
+def _gate(pattern: list[dict]) -> re.Pattern:
+    """A regular expression that a text contains wherever a token pattern matches in it: its
+    first required word ("LOWER", anywhere in any case) or regular expression ("TEXT",
+    unanchored); else anything."""
+    for token in pattern:
+        if token.get("OP", "1") not in ("1", "+"):
+            continue  # optional or negated: nothing the text must contain
+        lower, text = token.get("LOWER"), token.get("TEXT")
+        if isinstance(lower, str | dict):
+            options = lower["IN"] if isinstance(lower, dict) else [lower]
+            return re.compile("|".join(map(re.escape, options)), re.I)
+        if isinstance(text, dict) and "REGEX" in text:
+            return re.compile(text["REGEX"].removeprefix("^").removesuffix("$"))
+    return re.compile("")
 
 
 def _widened(token: dict, forms: Callable[[Iterable[str]], set[str]]) -> dict:
