@@ -96,10 +96,10 @@ def test_an_article_that_fails_is_rejected_and_the_rest_stored(
 
     original = events_module.EventExtractor.__call__
 
-    def flaky(self, article, doc, toponyms):
+    def flaky(self, article, doc, toponyms, **kw):
         if article.id == "a.txt":
             raise RuntimeError("boom")
-        return original(self, article, doc, toponyms)
+        return original(self, article, doc, toponyms, **kw)
 
     monkeypatch.setattr(events_module.EventExtractor, "__call__", flaky)
     report = ingest([tmp_path], store=store, geoparser=geoparser)
