@@ -27,7 +27,7 @@ from geo.store import Store  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=500)
-    parser.add_argument("--processes", type=int, default=1, help="spaCy worker processes")
+    parser.add_argument("--processes", type=int, default=1, help="forked worker processes")
     args = parser.parse_args()
     seeds = sorted(config.SEEDS_DIR.glob("*.txt"))
     texts = [p.read_text(encoding="utf-8") for p in seeds]

@@ -1,4 +1,4 @@
-"""The command line: python -m geo ingest|export|import|geoparse|geocode."""
+"""The command line: python -m geo ingest|export|import|geoparse|geocode|bench."""
 
 from __future__ import annotations
 
@@ -310,6 +310,39 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure ingest figure by figure: one JSON line each as measured, then a table."""
+    from geo.bench import FIGURES, Bench, table
+
+    unknown = sorted(set(args.only or ()) - {name for name, _ in FIGURES})
+    if unknown:
+        print(f"error: no such figure: {', '.join(unknown)}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.corpus is not None and not os.path.exists(args.corpus):
+        print(f"error: no such file or folder: {shown(args.corpus)}", file=sys.stderr)
+        return EXIT_USAGE
+    quick = args.quick
+    bench = Bench(
+        source=Path(args.corpus) if args.corpus else None,
+        seed=args.seed,
+        articles=args.articles or (8 if quick else 300),
+        reingest=args.reingest or (50 if quick else 10_000),
+        cold=args.cold,
+        quick=quick,
+        repeat=args.repeat or (1 if quick else 3),
+    )
+    figures = []
+    try:
+        for figure in bench.run(args.only):
+            figures.append(figure)
+            print(json.dumps(figure.record()), flush=True)
+    finally:
+        bench.close()
+    print()
+    print(table(figures))
+    return EXIT_OK
+
+
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -337,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         "--processes",
         type=_positive,
         default=1,
-        help="parse in this many processes (each holds a copy of the model)",
+        help="process articles in this many forked workers (they share the loaded model)",
     )
     p.add_argument(
         "--engine",
@@ -403,6 +436,27 @@ def main(argv: list[str] | None = None) -> int:
         help=f"default ${config.ENV_GEOCODER} or offline",
     )
     p.set_defaults(run=cmd_geocode)
+    p = sub.add_parser(
+        "bench",
+        help="measure ingest: bare-NER and ingest words/s, stages, processes, start-up, re-ingest",
+    )
+    p.add_argument("--corpus", metavar="PATH", help="articles to use (default: generated)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the generated corpus")
+    p.add_argument("--articles", type=_positive, help="articles in the corpus (default 300)")
+    p.add_argument(
+        "--reingest", type=_positive, help="articles for the re-ingest figure (default 10,000)"
+    )
+    p.add_argument(
+        "--cold", action="store_true", help="also time a first run on a fresh copy (slow)"
+    )
+    p.add_argument(
+        "--repeat", type=_positive, help="runs of bare NER and of ingest, the best counted (3)"
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="a tiny corpus: checks the command, not the speed"
+    )
+    p.add_argument("--only", action="append", metavar="NAME", help="measure only these figures")
+    p.set_defaults(run=cmd_bench)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

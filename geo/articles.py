@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import json
 import os
@@ -17,7 +18,7 @@ import re
 import stat
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -56,7 +57,37 @@ class Skipped:
     reason: str
 
 
-Item = Article | Rejection | Skipped
+@dataclass(frozen=True)
+class Known:
+    """A file read before, byte for byte (`file_digest`): its article is stored already."""
+
+    path: str
+    key: str  # the stored article's Article.key
+    id: str  # and its id
+
+
+Item = Article | Rejection | Skipped | Known
+# What a file's article depends on besides its bytes: the reading and cleaning code.
+_READER = hashlib.sha256(
+    b"".join(
+        (Path(__file__).parent / name).read_bytes()
+        for name in ("articles.py", "datelines.py", "dates.py")
+    )
+).digest()
+
+
+def file_digest(path: Path) -> str | None:
+    """A hash of a one-article file's bytes and of the code that reads it (None for a file of
+    records, or one that cannot be read): the same digest, the same article."""
+    if path.suffix.lower() not in PLAIN_SUFFIXES + HTML_SUFFIXES:
+        return None
+    try:
+        if path.stat().st_size > config.MAX_ARTICLE_FILE_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha256(_READER + data).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,11 +99,13 @@ def read_paths(
     *,
     clean: bool = True,
     own: Collection[str | Path] = (),
+    known: Callable[[Path], Known | None] | None = None,
 ) -> Iterator[Item]:
     """Every article under paths (files or folders), each as an Article or a Rejection.
 
     Files the tool made are Skipped: those named in `own` (the database being written, the
-    cache folder), any SQLite database and its -wal/-shm/-journal files."""
+    cache folder), any SQLite database and its -wal/-shm/-journal files. A file that `known`
+    recognises (read before, its article stored) is not read again: it is yielded as Known."""
     if isinstance(paths, (str, Path)):  # one path, not an iterable of characters
         paths = [paths]
     mine = {_resolved(Path(p)) for p in own}
@@ -106,6 +139,10 @@ def read_paths(
             rejection = _lone_sidecar(entry, given)
             if rejection:
                 yield rejection
+            continue
+        seen_before = known(entry) if known is not None else None
+        if seen_before is not None:
+            yield seen_before
             continue
         yield from read_file(entry, clean=clean)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
@@ -20,6 +22,9 @@ from geo.dates import DateMention, best_date, find_dates
 from geo.gazetteer import haversine_km
 from geo.model import Article, Event, EventPlace, Place, Source, Toponym
 from geo.sentences import dateline_end
+
+if TYPE_CHECKING:
+    from geo.parsing import SentenceParser
 
 LEXICON_PATH = Path(__file__).with_name("data") / "events.toml"
 
@@ -99,14 +104,110 @@ class EventExtractor:
         vocab: Vocab,
         *,
         country: Callable[[str], Place | None] | None = None,
+        parser: SentenceParser | None = None,
+        parse_all: bool = False,
     ) -> None:
         self.country = country  # ISO code -> the country's gazetteer entry
+        self.vocab = vocab
         self.matcher = Matcher(vocab)
         for event_type, patterns in TRIGGERS.items():
             self.matcher.add(event_type, patterns)
+        # Parses the sentences that can report an event, when a doc comes without a parse;
+        # parse_all: every sentence (the same events, slower: for checking the choice).
+        self.parser = parser
+        self.parse_all = parse_all
 
-    def __call__(self, article: Article, doc: Doc, toponyms: Sequence[Toponym]) -> list[Event]:
-        """The events an article reports, merged where several sentences report one."""
+    @cached_property
+    def candidates(self) -> tuple[dict[str, frozenset[str]], list[tuple[re.Pattern, Matcher]]]:
+        """The trigger patterns with each lemma test made a test of the word forms it covers
+        and the part-of-speech tests dropped, so that every match of the triggers is one of
+        these: the one-word patterns as a table (word -> event types, "arrive" among them),
+        each other pattern in a Matcher of its own behind a gate, a regular expression that
+        the text must contain for the pattern to match (see `_gate`)."""
+        assert self.parser is not None
+        forms = self.parser.forms
+        words: dict[str, set[str]] = {}
+        gated: list[tuple[re.Pattern, Matcher]] = []
+        widened = {
+            kind: [[_widened(t, forms) for t in p] for p in ps] for kind, ps in TRIGGERS.items()
+        }
+        widened["arrive"] = [[{"LOWER": {"IN": sorted(forms(WORDS["arrive"]))}}]]
+        for kind, patterns in widened.items():
+            for pattern in patterns:
+                test = (
+                    pattern[0].get("LOWER") if len(pattern) == 1 and len(pattern[0]) == 1 else None
+                )
+                if test is None:
+                    matcher = Matcher(self.vocab)
+                    matcher.add(kind, [pattern])
+                    gated.append((_gate(pattern), matcher))
+                    continue
+                for word in test["IN"] if isinstance(test, dict) else [test]:
+                    words.setdefault(word, set()).add(kind)
+        return {w: frozenset(k) for w, k in words.items()}, gated
+
+    def prepare(self) -> None:
+        """Build now the tables otherwise built at the first article (before forking workers,
+        which then share them)."""
+        if self.parser is not None:
+            _ = self.candidates, self.weapon_forms, self.parser.pipes
+
+    @cached_property
+    def weapon_forms(self) -> frozenset[str]:
+        assert self.parser is not None
+        return frozenset(self.parser.forms(WORDS["weapons"]))
+
+    def _to_parse(self, doc: Doc, sents: Sequence[Span], near: Sequence[bool]) -> list[int]:
+        """The sentences (indices) whose parse the extraction reads: each with a word that may
+        be a trigger that could hold there (see `_trigger_holds`: an arms deal names weapons,
+        the other types are near a sentence about the military or named), and sentences with a
+        word for arriving (where visitors arrive is where their talks are). The sentence after
+        an event that lacks a place is parsed later, when it is read."""
+        if self.parse_all:
+            return list(range(len(sents)))
+        words, gated = self.candidates
+        found = [(kinds, t.i) for t in doc if (kinds := words.get(t.lower_)) is not None]
+        for gate, matcher in gated:
+            if gate.search(doc.text):
+                found += [(frozenset([doc.vocab.strings[m]]), b) for m, b, _ in matcher(doc)]
+
+        starts = [s.start for s in sents]
+        hits: set[int] = set()
+        arrivals: set[int] = set()
+        for kinds, start in found:
+            i = bisect_right(starts, start) - 1
+            if "arrive" in kinds:
+                arrivals.add(i)
+            if "arms_deal" in kinds and i not in hits:
+                sent = sents[i]
+                if DESIGNATION.search(sent.text) or any(
+                    t.lower_ in self.weapon_forms for t in sent
+                ):
+                    hits.add(i)
+            if kinds - {"arrive", "arms_deal"} and (near[i] or doc[start].text[:1].isupper()):
+                hits.add(i)
+        if not hits:
+            return []  # no event: where anybody arrived does not matter
+        return sorted(hits | arrivals)
+
+    def to_parse(self, article: Article, doc: Doc) -> list[int]:
+        """The sentences (indices) of an unparsed doc that the extraction will read parsed:
+        parse them (several docs' at once, in one batch) and pass them to the call."""
+        sents = list(doc.sents)
+        if self.parser is None:
+            return list(range(len(sents)))  # the doc comes parsed
+        return self._to_parse(doc, sents, _near_military(article, sents))
+
+    def __call__(
+        self,
+        article: Article,
+        doc: Doc,
+        toponyms: Sequence[Toponym],
+        *,
+        parsed: Sequence[int] | None = None,
+    ) -> list[Event]:
+        """The events an article reports, merged where several sentences report one. `parsed`:
+        the sentences `to_parse` chose, parsed already; else the extractor parses them."""
         context = Counter(
             (t.place.name, t.place.country)
             for t in toponyms
@@ -121,13 +222,19 @@ class EventExtractor:
             ]
             for s in sents
         ]
-        military = [_military(s) for s in sents]
-        title_military = bool(article.title and _military_text(article.title))
+        near = _near_military(article, sents)
+        if parsed is None:
+            parsed = range(len(sents))
+            if self.parser is not None and not doc.has_annotation("DEP"):
+                parsed = self._to_parse(doc, sents, near)
+                self.parser(doc, [sents[i] for i in parsed])
         dateline = _dateline_place(article.text, toponyms)
         # A name once given to an exercise ("Exercise Malabar") names it everywhere in the
-        # article: "took part in the Malabar exercises" is no place.
+        # article: "took part in the Malabar exercises" is no place. A sentence left unparsed
+        # has no trigger that holds (see _to_parse).
+        chosen = set(parsed)
         triggers = [
-            self._triggers(doc, sent, title_military or any(military[max(0, i - 1) : i + 2]))
+            self._triggers(doc, sent, near[i]) if i in chosen else []
             for i, sent in enumerate(sents)
         ]
         known = {
@@ -148,7 +255,12 @@ class EventExtractor:
             i = draft.index
             if draft.event.places or not draft.stated or i + 1 >= len(sents):
                 continue
-            if any(d.index == i + 1 for d in drafts) or not _refers_back(sents[i + 1]):
+            if any(d.index == i + 1 for d in drafts):
+                continue
+            if i + 1 not in chosen and self.parser is not None:
+                self.parser(doc, [sents[i + 1]])  # parsed only now that it is read
+                chosen.add(i + 1)
+            if not _refers_back(sents[i + 1]):
                 continue
             # "Drills began on Monday. The ships practised off the coast of X."
             places = _event_places(doc, inside[i + 1], dateline)
@@ -173,7 +285,9 @@ class EventExtractor:
         return _link(drafts, dateline, self.country, codes, article.published, arrivals)
 
     def _triggers(self, doc: Doc, sent: Span, near_military: bool) -> list[tuple[str, Span]]:
-        found = []
+        found: list[tuple[str, Span]] = []
+        if not doc.has_annotation("POS"):
+            return found  # geo.parsing tagged no sentence: none of them has a trigger word
         for match_id, start, end in self.matcher(doc[sent.start : sent.end]):
             found.append((doc.vocab.strings[match_id], sent[start:end]))
         words = {t.lower_ for t in sent} | {t.lemma_.lower() for t in sent}
@@ -501,12 +615,44 @@ def _trigger_holds(
     return True
 
 
+def _gate(pattern: list[dict]) -> re.Pattern:
+    """A regular expression that a text contains wherever a token pattern matches in it: its
+    first required word ("LOWER", anywhere in any case) or regular expression ("TEXT",
+    unanchored); else anything."""
+    for token in pattern:
+        if token.get("OP", "1") not in ("1", "+"):
+            continue  # optional or negated: nothing the text must contain
+        lower, text = token.get("LOWER"), token.get("TEXT")
+        if isinstance(lower, str | dict):
+            options = lower["IN"] if isinstance(lower, dict) else [lower]
+            return re.compile("|".join(map(re.escape, options)), re.I)
+        if isinstance(text, dict) and "REGEX" in text:
+            return re.compile(text["REGEX"].removeprefix("^").removesuffix("$"))
+    return re.compile("")
+
+
+def _widened(token: dict, forms: Callable[[Iterable[str]], set[str]]) -> dict:
+    """A token pattern without its POS test, its LEMMA test made a test of the word forms."""
+    out = {k: v for k, v in token.items() if k not in ("POS", "LEMMA")}
+    if "LEMMA" in token:
+        lemma = token["LEMMA"]
+        out["LOWER"] = {"IN": sorted(forms(lemma["IN"] if isinstance(lemma, dict) else [lemma]))}
+    return out
+
+
 def _military_text(text: str) -> bool:
     lowered = text.lower()
     return bool(
         set(re.findall(r"[\w.-]+", lowered)) & WORDS["military"]
         or any(p in lowered for p in WORDS["military_phrases"])
     )
+
+
+def _near_military(article: Article, sents: Sequence[Span]) -> list[bool]:
+    """For each sentence: whether it, a neighbour or the title is about the military."""
+    military = [_military(s) for s in sents]
+    title_military = bool(article.title and _military_text(article.title))
+    return [title_military or any(military[max(0, i - 1) : i + 2]) for i in range(len(sents))]
 
 
 def _military(sent: Span) -> bool:

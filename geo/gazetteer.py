@@ -840,22 +840,17 @@ class Gazetteer:
         with self._lock:
             rows = con.execute("SELECT key, value FROM meta").fetchall()
             self.meta = dict(rows)
-            self._countries = {
-                r[0]: r[1]
-                for r in con.execute("SELECT country, rowid FROM entries WHERE feature = 'country'")
-            }
-            self._country_names = {
-                r[0]: r[1]
-                for r in con.execute("SELECT country, name FROM entries WHERE feature = 'country'")
-            }
-            self._admin1_names = {
-                r[0]: r[1]
-                for r in con.execute("SELECT admin1, name FROM entries WHERE feature = 'admin1'")
-            }
-            self._admin1_ids = {
-                r[0]: r[1]
-                for r in con.execute("SELECT admin1, id FROM entries WHERE feature = 'admin1'")
-            }
+            # One scan of the entries (no index on feature) for the countries and divisions.
+            rows = con.execute(
+                "SELECT feature, country, admin1, rowid, name, id FROM entries "
+                "WHERE feature IN ('country', 'admin1') ORDER BY rowid"
+            ).fetchall()
+        countries = [r for r in rows if r[0] == "country"]
+        divisions = [r for r in rows if r[0] == "admin1"]
+        self._countries = {r[1]: r[3] for r in countries}
+        self._country_names = {r[1]: r[4] for r in countries}
+        self._admin1_names = {r[2]: r[4] for r in divisions}
+        self._admin1_ids = {r[2]: r[5] for r in divisions}
 
     # -- construction --------------------------------------------------------------------------
 
@@ -896,6 +891,18 @@ class Gazetteer:
             return cls(con, path=path, built=built)
         except sqlite3.Error as exc:
             raise GazetteerError(f"cannot open the gazetteer index {path}") from exc
+
+    def reconnect(self) -> None:
+        """A fresh connection to the index file (in a process forked from the one that opened
+        it); an index built in memory keeps the copy the fork made."""
+        if self.path is None:
+            return
+        try:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise GazetteerError(f"cannot open the gazetteer index {self.path}") from exc
+        self._con = con
+        self._lock = threading.Lock()
 
     @classmethod
     def build(cls, sources: Sources | None = None) -> Gazetteer:
@@ -962,6 +969,16 @@ class Gazetteer:
                 f"SELECT {_ENTRY_COLUMNS} FROM entries e WHERE e.id = ?", (place_id,)
             ).fetchone()
         return _place(row) if row else None
+
+    def largest(self, feature: str, *, limit: int = 100) -> list[Place]:
+        """The most populous entries of a feature ("city", "country"), biggest first."""
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM entries e WHERE e.feature = ? "
+                "ORDER BY e.population DESC, e.rowid LIMIT ?",
+                (feature, limit),
+            ).fetchall()
+        return [_place(r) for r in rows]
 
     def _by_rowid(self, rowid: int) -> Place | None:
         with self._lock:

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Protocol
 
 from geo import GeoError, config
-from geo.articles import Skipped, location, read_paths
+from geo.articles import Known, Skipped, file_digest, location, read_paths
 from geo.events import EventExtractor, compatible, merge
 from geo.gazetteer import Gazetteer
 from geo.model import Article, Event, IngestReport, Rejection
+from geo.parsing import SentenceParser
 from geo.store import EventStore, Store
 from geo.toponyms import Geoparser, load_nlp
 
@@ -56,13 +57,15 @@ def load_geoparser() -> Geoparser:
 class Pipeline:
     """The loaded stages, reused for every article."""
 
-    def __init__(self, geoparser: Geoparser, *, processes: int = 1) -> None:
+    def __init__(self, geoparser: Geoparser) -> None:
         self.geoparser = geoparser
-        self.processes = processes  # spaCy worker processes for parsing
 
     @cached_property
     def extractor(self) -> EventExtractor:
-        return EventExtractor(self.geoparser.nlp.vocab, country=self.geoparser.gazetteer.country)
+        nlp = self.geoparser.nlp
+        return EventExtractor(
+            nlp.vocab, country=self.geoparser.gazetteer.country, parser=SentenceParser(nlp)
+        )
 
     def process(self, article: Article) -> list[Event]:
         """The events of one article."""
@@ -71,14 +74,23 @@ class Pipeline:
     def process_many(self, articles: Iterable[Article]):
         """(article, events) for each article, parsed in batches."""
         articles = list(articles)
-        # Parsing is the costly part and parallel in spaCy; toponyms and events follow here.
-        docs = self.geoparser.nlp.pipe(
-            (a.text for a in articles),
-            batch_size=config.NLP_BATCH_SIZE,
-            n_process=self.processes if len(articles) > 1 else 1,
-        )
-        for article, doc in zip(articles, docs, strict=True):
-            yield article, self.extractor(article, doc, self.geoparser.toponyms(doc))
+        nlp, extractor = self.geoparser.nlp, self.extractor
+        docs = list(nlp.pipe((a.text for a in articles), batch_size=config.NLP_BATCH_SIZE))
+        # The sentences events read are parsed for the whole batch at once.
+        chosen = [extractor.to_parse(a, d) for a, d in zip(articles, docs, strict=True)]
+        if extractor.parser is not None:
+            extractor.parser.parse_many(
+                [(d, _sentences(d, c)) for d, c in zip(docs, chosen, strict=True)]
+            )
+        for article, doc, parsed in zip(articles, docs, chosen, strict=True):
+            toponyms = self.geoparser.toponyms(doc)
+            yield article, extractor(article, doc, toponyms, parsed=parsed)
+
+
+def _sentences(doc, indices: Sequence[int]) -> list:
+    """The sentences of doc at these indices."""
+    wanted = set(indices)
+    return [s for i, s in enumerate(doc.sents) if i in wanted]
 
 
 class Engine(Protocol):
@@ -91,7 +103,9 @@ class Engine(Protocol):
 
 
 class LocalEngine:
-    """Parsing in this process (and, with processes > 1, in spaCy's worker processes)."""
+    """Parsing in this process, or with processes > 1 in that many worker processes forked
+    from it: each shares the loaded model and gazetteer, runs every stage but the store on a
+    chunk of articles, and sends back only the events."""
 
     def __init__(
         self, geoparser: Geoparser | None = None, *, processes: int = 1, batch_size: int = 64
@@ -104,9 +118,54 @@ class LocalEngine:
         """Each article with its events or why it failed, in order, batch by batch."""
         if not articles:
             return
-        pipeline = Pipeline(self.geoparser or load_geoparser(), processes=self.processes)
+        pipeline = Pipeline(self.geoparser or load_geoparser())
+        if self.processes > 1 and len(articles) > 1:
+            yield from _in_processes(pipeline, articles, self.processes, self.batch_size)
+            return
         for start in range(0, len(articles), self.batch_size):
             yield from guarded(pipeline, articles[start : start + self.batch_size])
+
+
+_FORKED: Pipeline | None = None  # the pipeline a worker process inherited
+
+
+def _reconnect() -> None:
+    """In a new worker: a connection of its own to the gazetteer (SQLite connections must not
+    cross a fork)."""
+    assert _FORKED is not None
+    _FORKED.geoparser.gazetteer.reconnect()
+
+
+def _process_chunk(chunk: Sequence[Article]) -> list[list[Event] | str]:
+    """In a worker: the events of each article of a chunk, or why it failed."""
+    assert _FORKED is not None
+    return [result for _, result in guarded(_FORKED, chunk)]
+
+
+def _in_processes(
+    pipeline: Pipeline, articles: Sequence[Article], processes: int, batch_size: int
+) -> Iterator[tuple[Article, list[Event] | str]]:
+    """Each article with its events, in order, processed in chunks by forked workers. Chunks
+    are small enough to keep every worker busy to the end, big enough to batch the model."""
+    import gc
+    import multiprocessing
+
+    global _FORKED
+    size = max(4, min(batch_size, len(articles) // (processes * 4)))
+    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    pipeline.extractor.prepare()  # built once here, shared by every worker
+    _FORKED = pipeline
+    # Frozen: the collector leaves the model's objects alone in the workers, so that their
+    # memory pages stay shared instead of being copied one by one.
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(processes, len(chunks)), initializer=_reconnect) as pool:
+            for chunk, results in zip(chunks, pool.imap(_process_chunk, chunks), strict=True):
+                yield from zip(chunk, results, strict=True)
+    finally:
+        gc.unfreeze()
+        _FORKED = None
 
 
 def ingest(
@@ -141,12 +200,36 @@ def ingest(
     own = [config.CACHE_DIR]
     if isinstance(store, Store) and store.path != ":memory:":
         own.append(Path(store.path))
-    for item in read_paths(paths, own=own):
+    # The store remembers the files it read (by a hash of their bytes): an unchanged file is
+    # not read, cleaned or hashed again.
+    digests: dict[str, str] = {}  # path -> digest, for the files read this time
+    read: list[tuple[str, str]] = []  # (digest, article key) to remember
+
+    def known(path: Path) -> Known | None:
+        digest = file_digest(path)
+        if digest is None:
+            return None
+        found = store.known_file(digest)
+        if found is None:
+            digests[str(path)] = digest
+            return None
+        return Known(str(path), *found)
+
+    def remember(article: Article) -> None:
+        if article.path in digests:
+            read.append((digests.pop(article.path), article.key))
+
+    for item in read_paths(paths, own=own, known=known):
         if isinstance(item, Rejection):
             reject(item)
         elif isinstance(item, Skipped):
             tell(_outcome(item.path, "skipped", reason=item.reason))
+        elif isinstance(item, Known):
+            seen.add(item.key)
+            unchanged.append(item.id)
+            tell(_outcome(item.path, "unchanged", article=item.id))
         elif item.key in seen or store.has_article(item.key, with_text=True):
+            remember(item)
             unchanged.append(item.id)
             tell(_outcome(item.path or item.id, "unchanged", article=item.id))
         else:
@@ -177,6 +260,7 @@ def ingest(
                 reject(Rejection(where, str(exc)))
             else:
                 found = fresh
+                remember(article)
                 (added if stored else unchanged).append(article.id)
                 events += len(found) if stored else 0
                 tell(
@@ -189,6 +273,7 @@ def ingest(
                 )
         if progress:
             progress(done, total, article.id)
+    store.add_files(read)
     return IngestReport(tuple(added), tuple(unchanged), tuple(rejected), events)
 
 

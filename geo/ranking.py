@@ -15,7 +15,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,12 +38,18 @@ def load_weights(path: Path = config.GEOPARSER_WEIGHTS) -> Mapping[str, Any]:
         return tomllib.load(handle)
 
 
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # of latitude, anywhere
+
+
+@lru_cache(maxsize=1 << 18)
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
+    """Great-circle distance in kilometres (remembered: resolution asks for the same pairs of
+    candidates and anchors round after round)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 @dataclass(frozen=True)
@@ -92,15 +98,17 @@ def features(c: Match, ctx: Context, params: Mapping[str, float]) -> dict[str, f
     if c.admin1 and ctx.divisions.get(c.admin1):
         out["division_named"] = 1.0
     if place.feature not in AREA_FEATURES and ctx.anchors:
-        near = max(
-            (
-                1.0
-                - haversine_km(a.place.lat, a.place.lon, place.lat, place.lon) / params["near_km"]
-                for a in ctx.anchors
-                if a.place.id != place.id
-            ),
-            default=0.0,
-        )
+        near_km = params["near_km"]
+        # No great circle is shorter than the difference in latitude: anchors farther apart
+        # than that in latitude alone are not near, and need no distance.
+        reach = near_km / KM_PER_DEGREE * 1.001
+        near = 0.0
+        for a in ctx.anchors:
+            other = a.place
+            if other.id != place.id and abs(other.lat - place.lat) < reach:
+                near = max(
+                    near, 1.0 - haversine_km(other.lat, other.lon, place.lat, place.lon) / near_km
+                )
         if near > 0:
             out["near_anchor"] = near
     return out

