@@ -477,3 +477,31 @@ def table(figures: Sequence[Figure]) -> str:
         )
         for row in rows
     )
+
+
+@register("dashboard")
+def dashboard(bench: Bench) -> list[Figure]:
+    """The dashboard's server time, bytes of map sent and memory per rerun, for 1,000, 10,000
+    and 50,000 synthetic events (a few hundred with --quick): benchmarks/bench_dashboard.py,
+    which also prints them alone."""
+    import importlib.util
+
+    path = config.PROJECT_ROOT / "benchmarks" / "bench_dashboard.py"
+    spec = importlib.util.spec_from_file_location("bench_dashboard", path)
+    if spec is None or spec.loader is None:
+        return []
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    figures = []
+    for n in (300,) if bench.quick else (1_000, 10_000, 50_000):
+        for row in module.dashboard_figures(n):
+            case = "".join(c if c.isalnum() else "_" for c in row["case"].split(" (")[0])
+            name = f"dashboard_{n}_{'_'.join(filter(None, case.split('_')))}"
+            extra = {k: row[k] for k in ("bytes", "rss_mb", "events_shown") if k in row}
+            label = f"dashboard, {n:,} events: {row['case']}"
+            figures.append(Figure(f"{name}_s", row["s"], "s", label, extra))
+            if "bytes" in row:
+                figures.append(Figure(f"{name}_bytes", row["bytes"], "bytes", label))
+        memory = f"dashboard, {n:,} events: server memory (RSS) after the reruns"
+        figures.append(Figure(f"dashboard_{n}_rss_mb", row.get("rss_mb", 0), "MB", memory))
+    return figures

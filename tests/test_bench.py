@@ -23,6 +23,9 @@ FIGURES = {
     "processes_2_speedup",
     "startup_warm_s",
     "reingest_s",
+    "dashboard_300_world_every_event_s",
+    "dashboard_300_world_every_event_bytes",
+    "dashboard_300_rss_mb",
 }
 TOWNS = [Place(f"cur:t{i}", f"Town{i}", 10.0 + i, 20.0, "city", "ZZ") for i in range(5)]
 LANDS = [Place(f"cur:c{i}", f"Land{i}", 0.0, float(i), "country", f"Z{i}") for i in range(3)]
