@@ -502,6 +502,6 @@ def dashboard(bench: Bench) -> list[Figure]:
             figures.append(Figure(f"{name}_s", row["s"], "s", label, extra))
             if "bytes" in row:
                 figures.append(Figure(f"{name}_bytes", row["bytes"], "bytes", label))
-        memory = f"dashboard, {n:,} events: server memory (RSS) after the reruns"
+        memory = f"dashboard, {n:,} events: peak RSS of this process (the model included)"
         figures.append(Figure(f"dashboard_{n}_rss_mb", row.get("rss_mb", 0), "MB", memory))
     return figures
