@@ -167,8 +167,9 @@ class EventExtractor:
             return list(range(len(sents)))
         words, gated = self.candidates
         found = [(kinds, t.i) for t in doc if (kinds := words.get(t.lower_)) is not None]
+        text = doc.text  # joined from the tokens by spaCy at each access: once here
         for gate, matcher in gated:
-            if gate.search(doc.text):
+            if gate.search(text):
                 found += [(frozenset([doc.vocab.strings[m]]), b) for m, b, _ in matcher(doc)]
 
         starts = [s.start for s in sents]

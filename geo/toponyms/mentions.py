@@ -66,6 +66,11 @@ class Document:
             product_names(doc),
         )
 
+    @cached_property
+    def text(self) -> str:
+        """The doc's text (spaCy joins it from the tokens on each access)."""
+        return self.doc.text
+
     def entity(self, start: int, end: int) -> Span | None:
         """The entity with exactly these token offsets, if the NER found one."""
         return next((e for e in self.ents if e.start == start and e.end == end), None)
