@@ -651,14 +651,17 @@ def _military_text(text: str) -> bool:
 
 def _near_military(article: Article, sents: Sequence[Span]) -> list[bool]:
     """For each sentence: whether it, a neighbour or the title is about the military."""
-    military = [_military(s) for s in sents]
+    # Each sentence's text sliced from the doc's (spaCy joins a span's text from its tokens).
+    text = sents[0].doc.text if sents else ""
+    military = [_military(text[s.start_char : s.end_char]) for s in sents]
     title_military = bool(article.title and _military_text(article.title))
     return [title_military or any(military[max(0, i - 1) : i + 2]) for i in range(len(sents))]
 
 
-def _military(sent: Span) -> bool:
-    """Whether a sentence is about the military: its words, or a weapon designation."""
-    return _military_text(sent.text) or bool(DESIGNATION.search(sent.text))
+def _military(text: str) -> bool:
+    """Whether a sentence (its text) is about the military: its words, or a weapon
+    designation."""
+    return _military_text(text) or bool(DESIGNATION.search(text))
 
 
 def _hypothetical(trigger: Token | Span) -> bool:

@@ -124,7 +124,8 @@ def resolve(places: list[PlaceMention], demonyms: Sequence[Toponym], weights: We
         p.chosen, confidence[i] = choose(p, p.context, weights)
     # Later rounds: the other names' confident choices are evidence (country, division, point).
     for _ in range(int(params["rounds"])):
-        contexts = [_evidence(p, places, confidence, named, params) for p in places]
+        others: dict[str, tuple[Counter[str], Counter[str], list[Match]]] = {}  # by name
+        contexts = [_evidence(p, places, confidence, named, params, others) for p in places]
         choices = [choose(p, ctx, weights) for p, ctx in zip(places, contexts, strict=True)]
         for i, (p, ctx, (c, conf)) in enumerate(zip(places, contexts, choices, strict=True)):
             p.chosen, p.context, confidence[i] = c, ctx, conf
@@ -137,15 +138,35 @@ def _evidence(
     confidence: dict[int, float],
     named: Counter[str],
     params,
+    others: dict[str, tuple[Counter[str], Counter[str], list[Match]]],
 ) -> Context:
-    """What the other names' confident choices say about where p lies."""
+    """What the other names' confident choices say about where p lies. What they say is the
+    same for every mention of a name: worked out once per name in `others`."""
+    if p.norm not in others:
+        others[p.norm] = _other_names(p.norm, places, confidence, named, params)
+    countries, divisions, anchors = others[p.norm]
+    divisions = divisions.copy()
+    for key in p.within_keys():
+        divisions[key] += int(params["stated_mention_weight"])
+    return Context(countries.copy(), divisions, list(anchors), frozenset(p.within))
+
+
+def _other_names(
+    norm: str,
+    places: Sequence[PlaceMention],
+    confidence: dict[int, float],
+    named: Counter[str],
+    params,
+) -> tuple[Counter[str], Counter[str], list[Match]]:
+    """The countries, divisions and anchors that the confident choices of the names other
+    than norm make evidence of."""
     countries = named.copy()
     divisions: Counter[str] = Counter()
     anchors = []
     anchored: set[str] = set()
     for j, q in enumerate(places):
         c = q.chosen
-        if q.norm == p.norm or c is None:
+        if q.norm == norm or c is None:
             continue
         if confidence[j] < params["sure_margin"] and c.place.feature not in ("country", "admin1"):
             continue
@@ -162,9 +183,7 @@ def _evidence(
         if c.place.feature not in AREA_FEATURES and c.place.id not in anchored:
             anchors.append(c)  # once each: a place chosen for many mentions pulls no harder
             anchored.add(c.place.id)
-    for key in p.within_keys():
-        divisions[key] += int(params["stated_mention_weight"])
-    return Context(countries, divisions, anchors, frozenset(p.within))
+    return countries, divisions, anchors
 
 
 def choose(p: PlaceMention, ctx: Context, weights: Weights) -> tuple[Match, float]:
