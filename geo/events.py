@@ -14,7 +14,9 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spacy.attrs import LOWER
 from spacy.matcher import Matcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
@@ -146,11 +148,16 @@ class EventExtractor:
                     words.setdefault(word, set()).add(kind)
         return {w: frozenset(k) for w, k in words.items()}, gated
 
+    @cached_property
+    def word_ids(self) -> dict[int, frozenset[str]]:
+        """The table of one-word triggers of `candidates` by the id of each word."""
+        return {get_string_id(w): kinds for w, kinds in self.candidates[0].items()}
+
     def prepare(self) -> None:
         """Build now the tables otherwise built at the first article (before forking workers,
         which then share them)."""
         if self.parser is not None:
-            _ = self.candidates, self.weapon_forms, self.parser.pipes
+            _ = self.word_ids, self.weapon_forms, self.parser.pipes
 
     @cached_property
     def weapon_forms(self) -> frozenset[str]:
@@ -165,8 +172,10 @@ class EventExtractor:
         an event that lacks a place is parsed later, when it is read."""
         if self.parse_all:
             return list(range(len(sents)))
-        words, gated = self.candidates
-        found = [(kinds, t.i) for t in doc if (kinds := words.get(t.lower_)) is not None]
+        words, gated = self.word_ids, self.candidates[1]
+        # The tokens' lower-case forms as the vocabulary's ids: no Token made for each word.
+        lowers = doc.to_array(LOWER).tolist()
+        found = [(kinds, i) for i, w in enumerate(lowers) if (kinds := words.get(w)) is not None]
         text = doc.text  # joined from the tokens by spaCy at each access: once here
         for gate, matcher in gated:
             if gate.search(text):
