@@ -1219,8 +1219,9 @@ def _source(article: Article, sent: Span) -> Source:
         before = doc[sent.start - 1].sent
         if len(before) <= 4 and before.text.strip().isupper():
             sent = doc[before.start : sent.end]
-    text = sent.text.strip()
-    start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+    whole = sent.text  # joined from the tokens at each access: once
+    text = whole.strip()
+    start = sent.start_char + (len(whole) - len(whole.lstrip()))
     return Source(
         article.id,
         text,
