@@ -14,9 +14,9 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spacy.attrs import LOWER
+from spacy.attrs import LEMMA, LOWER
 from spacy.matcher import Matcher
-from spacy.strings import get_string_id
+from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
@@ -118,6 +118,7 @@ class EventExtractor:
         # parse_all: every sentence (the same events, slower: for checking the choice).
         self.parser = parser
         self.parse_all = parse_all
+        self._arriving: dict[int, bool] = {}  # lemma id -> whether it is a word for arriving
 
     @cached_property
     def candidates(self) -> tuple[dict[str, frozenset[str]], list[tuple[re.Pattern, Matcher]]]:
@@ -152,6 +153,12 @@ class EventExtractor:
     def word_ids(self) -> dict[int, frozenset[str]]:
         """The table of one-word triggers of `candidates` by the id of each word."""
         return {get_string_id(w): kinds for w, kinds in self.candidates[0].items()}
+
+    def _arrives(self, strings: StringStore, lemma: int) -> bool:
+        """Whether the lemma (its id) is a word for arriving, remembered for each lemma."""
+        if lemma not in self._arriving:
+            self._arriving[lemma] = strings[lemma].lower() in WORDS["arrive"]
+        return self._arriving[lemma]
 
     def prepare(self) -> None:
         """Build now the tables otherwise built at the first article (before forking workers,
@@ -286,10 +293,12 @@ class EventExtractor:
             codes.update(draft.codes)
         # "X arrived in the capital on Tuesday ... later held talks with Y": where visitors
         # arrive is where their talks are.
+        lemmas = doc.to_array(LEMMA).tolist()  # ids: no Token made for each word
+        arrives, strings = self._arrives, doc.vocab.strings
         arrivals = {
             i: places
             for i, sent in enumerate(sents)
-            if any(t.lemma_.lower() in WORDS["arrive"] for t in sent)
+            if any(arrives(strings, lemma) for lemma in lemmas[sent.start : sent.end])
             and (places := _event_places(doc, inside[i], dateline))
         }
         return _link(drafts, dateline, self.country, codes, article.published, arrivals)
