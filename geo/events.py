@@ -14,7 +14,9 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spacy.attrs import LEMMA, LOWER
 from spacy.matcher import Matcher
+from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
@@ -116,6 +118,7 @@ class EventExtractor:
         # parse_all: every sentence (the same events, slower: for checking the choice).
         self.parser = parser
         self.parse_all = parse_all
+        self._arriving: dict[int, bool] = {}  # lemma id -> whether it is a word for arriving
 
     @cached_property
     def candidates(self) -> tuple[dict[str, frozenset[str]], list[tuple[re.Pattern, Matcher]]]:
@@ -146,11 +149,22 @@ class EventExtractor:
                     words.setdefault(word, set()).add(kind)
         return {w: frozenset(k) for w, k in words.items()}, gated
 
+    @cached_property
+    def word_ids(self) -> dict[int, frozenset[str]]:
+        """The table of one-word triggers of `candidates` by the id of each word."""
+        return {get_string_id(w): kinds for w, kinds in self.candidates[0].items()}
+
+    def _arrives(self, strings: StringStore, lemma: int) -> bool:
+        """Whether the lemma (its id) is a word for arriving, remembered for each lemma."""
+        if lemma not in self._arriving:
+            self._arriving[lemma] = strings[lemma].lower() in WORDS["arrive"]
+        return self._arriving[lemma]
+
     def prepare(self) -> None:
         """Build now the tables otherwise built at the first article (before forking workers,
         which then share them)."""
         if self.parser is not None:
-            _ = self.candidates, self.weapon_forms, self.parser.pipes
+            _ = self.word_ids, self.weapon_forms, self.parser.pipes
 
     @cached_property
     def weapon_forms(self) -> frozenset[str]:
@@ -165,10 +179,13 @@ class EventExtractor:
         an event that lacks a place is parsed later, when it is read."""
         if self.parse_all:
             return list(range(len(sents)))
-        words, gated = self.candidates
-        found = [(kinds, t.i) for t in doc if (kinds := words.get(t.lower_)) is not None]
+        words, gated = self.word_ids, self.candidates[1]
+        # The tokens' lower-case forms as the vocabulary's ids: no Token made for each word.
+        lowers = doc.to_array(LOWER).tolist()
+        found = [(kinds, i) for i, w in enumerate(lowers) if (kinds := words.get(w)) is not None]
+        text = doc.text  # joined from the tokens by spaCy at each access: once here
         for gate, matcher in gated:
-            if gate.search(doc.text):
+            if gate.search(text):
                 found += [(frozenset([doc.vocab.strings[m]]), b) for m, b, _ in matcher(doc)]
 
         starts = [s.start for s in sents]
@@ -276,10 +293,12 @@ class EventExtractor:
             codes.update(draft.codes)
         # "X arrived in the capital on Tuesday ... later held talks with Y": where visitors
         # arrive is where their talks are.
+        lemmas = doc.to_array(LEMMA).tolist()  # ids: no Token made for each word
+        arrives, strings = self._arrives, doc.vocab.strings
         arrivals = {
             i: places
             for i, sent in enumerate(sents)
-            if any(t.lemma_.lower() in WORDS["arrive"] for t in sent)
+            if any(arrives(strings, lemma) for lemma in lemmas[sent.start : sent.end])
             and (places := _event_places(doc, inside[i], dateline))
         }
         return _link(drafts, dateline, self.country, codes, article.published, arrivals)
@@ -650,14 +669,17 @@ def _military_text(text: str) -> bool:
 
 def _near_military(article: Article, sents: Sequence[Span]) -> list[bool]:
     """For each sentence: whether it, a neighbour or the title is about the military."""
-    military = [_military(s) for s in sents]
+    # Each sentence's text sliced from the doc's (spaCy joins a span's text from its tokens).
+    text = sents[0].doc.text if sents else ""
+    military = [_military(text[s.start_char : s.end_char]) for s in sents]
     title_military = bool(article.title and _military_text(article.title))
     return [title_military or any(military[max(0, i - 1) : i + 2]) for i in range(len(sents))]
 
 
-def _military(sent: Span) -> bool:
-    """Whether a sentence is about the military: its words, or a weapon designation."""
-    return _military_text(sent.text) or bool(DESIGNATION.search(sent.text))
+def _military(text: str) -> bool:
+    """Whether a sentence (its text) is about the military: its words, or a weapon
+    designation."""
+    return _military_text(text) or bool(DESIGNATION.search(text))
 
 
 def _hypothetical(trigger: Token | Span) -> bool:
@@ -1206,8 +1228,9 @@ def _source(article: Article, sent: Span) -> Source:
         before = doc[sent.start - 1].sent
         if len(before) <= 4 and before.text.strip().isupper():
             sent = doc[before.start : sent.end]
-    text = sent.text.strip()
-    start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+    whole = sent.text  # joined from the tokens at each access: once
+    text = whole.strip()
+    start = sent.start_char + (len(whole) - len(whole.lstrip()))
     return Source(
         article.id,
         text,

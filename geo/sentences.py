@@ -13,11 +13,14 @@ __all__ = ["DATELINE", "dateline_end", "datelines"]
 @Language.component("datelines")
 def datelines(doc: Doc) -> Doc:
     """A dateline opening a paragraph belongs to the paragraph's first sentence."""
+    text = None  # the doc's text, joined from its tokens on first need (not at every line)
     for token in doc:
         line_start = token.i == 0 or doc[token.i - 1].is_space and "\n" in doc[token.i - 1].text
         if not line_start or not token.is_upper or len(token.text) < 3:
             continue
-        found = match_dateline(doc.text, token.idx)
+        if text is None:
+            text = doc.text
+        found = match_dateline(text, token.idx)
         if found is None:
             continue
         span = doc.char_span(token.idx, found.end, alignment_mode="expand")

@@ -66,6 +66,11 @@ class Document:
             product_names(doc),
         )
 
+    @cached_property
+    def text(self) -> str:
+        """The doc's text (spaCy joins it from the tokens on each access)."""
+        return self.doc.text
+
     def entity(self, start: int, end: int) -> Span | None:
         """The entity with exactly these token offsets, if the NER found one."""
         return next((e for e in self.ents if e.start == start and e.end == end), None)
@@ -178,15 +183,17 @@ def product_names(doc: Doc) -> frozenset[str]:
     nouns = WORDS["product_nouns"]
     names: set[int] = set()
     for tok in doc[1:]:
+        lower = tok.lower_  # the product noun first: the test most words fail
+        plan = lower == "floor" and tok.i + 1 < len(doc)
+        if not (lower in nouns or (plan and doc[tok.i + 1].lower_ in ("plan", "plans"))):
+            continue
         i = tok.i - 1
         if doc[i].text == "-" and i > 0:
             i -= 1
         prev = doc[i]
         if not (prev.is_title and prev.is_alpha) or prev.is_sent_start or prev.like_num:
             continue
-        two = tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in ("plan", "plans")
-        if tok.lower_ in nouns or (tok.lower_ == "floor" and two):
-            names.add(prev.i)
+        names.add(prev.i)
     if not names:
         return frozenset()
     named = {normalize(doc[i].text) for i in names}

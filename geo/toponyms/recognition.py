@@ -208,7 +208,7 @@ class Recogniser:
         the NER may cut or label otherwise)."""
         document = found.document
         doc = document.doc
-        for dateline in find_datelines(doc.text):
+        for dateline in find_datelines(document.text):
             span = doc.char_span(dateline.place_start, dateline.place_end)
             if span is None or not document.free(span.start, span.end):
                 continue

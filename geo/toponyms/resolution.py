@@ -124,47 +124,81 @@ def resolve(places: list[PlaceMention], demonyms: Sequence[Toponym], weights: We
         p.chosen, confidence[i] = choose(p, p.context, weights)
     # Later rounds: the other names' confident choices are evidence (country, division, point).
     for _ in range(int(params["rounds"])):
-        contexts = [_evidence(p, places, confidence, named, params) for p in places]
+        sure = _sure_choices(places, confidence, params)
+        others: dict[str, tuple[Counter[str], Counter[str], list[Match]]] = {}  # by name
+        contexts = [_evidence(p, sure, named, params, others) for p in places]
         choices = [choose(p, ctx, weights) for p, ctx in zip(places, contexts, strict=True)]
         for i, (p, ctx, (c, conf)) in enumerate(zip(places, contexts, choices, strict=True)):
             p.chosen, p.context, confidence[i] = c, ctx, conf
         one_sense_per_name(places, int(params["one_sense_stated_votes"]))
 
 
+# A confident choice as evidence: (name, country, its weight, division, its weight, the
+# choice as an anchor or None); None or "" for no country, "" for no division.
+Sure = tuple[str, "str | None", int, str, int, "Match | None"]
+
+
+def _sure_choices(
+    places: Sequence[PlaceMention], confidence: dict[int, float], params
+) -> list[Sure]:
+    """The choices confident enough to be evidence for the other names (countries and
+    first-level divisions always), in the order of the text, with what each says."""
+    sure: list[Sure] = []
+    for j, q in enumerate(places):
+        c = q.chosen
+        if c is None:
+            continue
+        feature = c.place.feature
+        if confidence[j] < params["sure_margin"] and feature not in ("country", "admin1"):
+            continue
+        country_weight = int(params["country_mention_weight"]) if feature == "country" else 1
+        # A division named outright is evidence for its towns; a town is not (towns named
+        # alike are everywhere, and their neighbours pull by distance instead).
+        division = c.admin1 if c.admin1 and feature in ("admin1", "admin2") else ""
+        division_weight = int(params["division_mention_weight"]) if feature == "admin1" else 1
+        anchor = c if feature not in AREA_FEATURES else None
+        sure.append((q.norm, c.place.country, country_weight, division, division_weight, anchor))
+    return sure
+
+
 def _evidence(
     p: PlaceMention,
-    places: Sequence[PlaceMention],
-    confidence: dict[int, float],
+    sure: Sequence[Sure],
     named: Counter[str],
     params,
+    others: dict[str, tuple[Counter[str], Counter[str], list[Match]]],
 ) -> Context:
-    """What the other names' confident choices say about where p lies."""
+    """What the other names' confident choices say about where p lies. What they say is the
+    same for every mention of a name: worked out once per name in `others`."""
+    if p.norm not in others:
+        others[p.norm] = _other_names(p.norm, sure, named)
+    countries, divisions, anchors = others[p.norm]
+    divisions = divisions.copy()
+    for key in p.within_keys():
+        divisions[key] += int(params["stated_mention_weight"])
+    return Context(countries.copy(), divisions, list(anchors), frozenset(p.within))
+
+
+def _other_names(
+    norm: str, sure: Sequence[Sure], named: Counter[str]
+) -> tuple[Counter[str], Counter[str], list[Match]]:
+    """The countries, divisions and anchors that the confident choices of the names other
+    than norm are evidence of."""
     countries = named.copy()
     divisions: Counter[str] = Counter()
     anchors = []
     anchored: set[str] = set()
-    for j, q in enumerate(places):
-        c = q.chosen
-        if q.norm == p.norm or c is None:
+    for name, country, country_weight, division, division_weight, anchor in sure:
+        if name == norm:
             continue
-        if confidence[j] < params["sure_margin"] and c.place.feature not in ("country", "admin1"):
-            continue
-        if c.place.country:
-            countries[c.place.country] += (
-                int(params["country_mention_weight"]) if c.place.feature == "country" else 1
-            )
-        # A division named outright is evidence for its towns; a town is not (towns named
-        # alike are everywhere, and their neighbours pull by distance instead).
-        if c.admin1 and c.place.feature in ("admin1", "admin2"):
-            divisions[c.admin1] += (
-                int(params["division_mention_weight"]) if c.place.feature == "admin1" else 1
-            )
-        if c.place.feature not in AREA_FEATURES and c.place.id not in anchored:
-            anchors.append(c)  # once each: a place chosen for many mentions pulls no harder
-            anchored.add(c.place.id)
-    for key in p.within_keys():
-        divisions[key] += int(params["stated_mention_weight"])
-    return Context(countries, divisions, anchors, frozenset(p.within))
+        if country:
+            countries[country] += country_weight
+        if division:
+            divisions[division] += division_weight
+        if anchor is not None and anchor.place.id not in anchored:
+            anchors.append(anchor)  # once each: a place chosen for many mentions pulls no harder
+            anchored.add(anchor.place.id)
+    return countries, divisions, anchors
 
 
 def choose(p: PlaceMention, ctx: Context, weights: Weights) -> tuple[Match, float]:

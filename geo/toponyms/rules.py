@@ -220,7 +220,7 @@ def dateline_city(m: Mention) -> bool:
     """The city of a dateline opening a paragraph ("HALIFAX —", "OSLO, May 3 (Reuters) -")."""
     if not line_start(m.doc, m.start):
         return False
-    found = match_dateline(m.doc.text, m.doc[m.start].idx)
+    found = match_dateline(m.document.text, m.doc[m.start].idx)
     last = m.doc[m.end - 1]
     return found is not None and found.place_end == last.idx + len(last.text)
 
