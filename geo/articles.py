@@ -63,7 +63,7 @@ class Known:
 
     path: str
     key: str  # the stored article's Article.key
-    id: str  # and its id
+    id: str  # the id the file's article gets (`file_article_id`), as reports name it
 
 
 Item = Article | Rejection | Skipped | Known
@@ -74,6 +74,11 @@ _READER = hashlib.sha256(
         for name in ("articles.py", "datelines.py", "dates.py")
     )
 ).digest()
+
+
+def file_article_id(path: Path) -> str:
+    """The id an article read from a one-article file gets (what reports name it by)."""
+    return _displayable(path.name)
 
 
 def file_digest(path: Path) -> str | None:
@@ -448,7 +453,7 @@ def _single_article(path: Path, clean: bool) -> Iterator[Item]:
         text = raw
         if clean:
             text = clean_text(_strip_markdown(raw) if path.suffix.lower() == ".md" else raw)
-    yield make_article(text, id=_displayable(path.name), path=str(path), raw=raw, **meta)
+    yield make_article(text, id=file_article_id(path), path=str(path), raw=raw, **meta)
 
 
 def _read_sidecar(sidecar: Path, owner: Path) -> tuple[dict, Rejection | None]:

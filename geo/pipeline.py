@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from geo import GeoError, config
-from geo.articles import Known, Skipped, file_digest, location, read_paths
+from geo.articles import Known, Skipped, file_article_id, file_digest, location, read_paths
 from geo.events import EventExtractor, compatible, merge
 from geo.gazetteer import Gazetteer
 from geo.model import Article, Event, IngestReport, Rejection
@@ -213,7 +213,7 @@ def ingest(
         if found is None:
             digests[str(path)] = digest
             return None
-        return Known(str(path), *found)
+        return Known(str(path), found[0], file_article_id(path))
 
     def remember(article: Article) -> None:
         if article.path in digests:

@@ -394,7 +394,10 @@ def test_map_works_offline_end_to_end(server, browser_page):
     after = metric(page, "Places")
     _, markers_after, areas_after = settled_map(page)
     assert markers_after + areas_after == after != before
-    assert f"from={year_range[1]}" in page.url
+    # The address is written at the end of the run, after the map: wait for it.
+    wait_until(
+        lambda: f"from={year_range[1]}" in page.url, timeout_s=60, what="the URL", poll=poll(page)
+    )
     low_thumb.press("Home")
     wait_until(lambda: "from=" not in page.url, timeout_s=60, what="the URL", poll=poll(page))
 
@@ -505,7 +508,12 @@ def test_brushing_the_timeline_sets_the_years_and_the_map_follows(server, browse
     assert metric(page, "Events shown") == len(expected)
     _, markers, areas = settled_map(page)
     assert markers + areas == sum(len(e.places) for e in expected)
-    assert "from=2010" in page.url and "to=2021" in page.url
+    wait_until(
+        lambda: "from=2010" in page.url and "to=2021" in page.url,
+        timeout_s=60,
+        what="the URL",
+        poll=poll(page),
+    )
     expect(chart.locator("svg")).to_be_visible()
 
     # One year: a brush inside the last bar's year picks that year alone.
