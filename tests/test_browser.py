@@ -225,11 +225,27 @@ def metric(page: Page, label: str) -> int:
     return int(box.locator('[data-testid="stMetricValue"]').inner_text().strip())
 
 
+def assert_connected(page: Page) -> None:
+    """The page still has its server: once Streamlit gives up on the connection, nothing
+    the test waits for can happen."""
+    state = page.get_by_test_id("stApp").get_attribute("data-test-connection-state")
+    assert state != "DISCONNECTED_FOREVER", page.locator("body").inner_text()[-2000:]
+
+
 def wait_idle(page: Page) -> None:
-    """Wait for Streamlit to finish the current script run."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute(
-        "data-test-script-state", "notRunning", timeout=60_000
+    """Wait for Streamlit to finish the current script run; fail at once, with what the
+    page says, if the page lost its server for good (it would never finish)."""
+    app = page.get_by_test_id("stApp")
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && (app.dataset.testScriptState === "notRunning"
+                || app.dataset.testConnectionState === "DISCONNECTED_FOREVER");
+        }""",
+        timeout=60_000,
     )
+    assert_connected(page)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=60_000)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=60_000)
 
 
@@ -248,12 +264,18 @@ def settled_map(page: Page, *, timeout_s: float = 60) -> tuple[Frame, int, int]:
         ready,
         timeout_s=timeout_s,
         what="the map's markers and areas",
-        poll=lambda: page.wait_for_timeout(150),
+        poll=poll(page),
     )
 
 
 def poll(page: Page) -> Callable[[], None]:
-    return lambda: page.wait_for_timeout(150)
+    """A short pause between two looks at the page, failing if it lost its server."""
+
+    def pause() -> None:
+        page.wait_for_timeout(150)
+        assert_connected(page)
+
+    return pause
 
 
 def open_expander(page: Page, label: str, inside) -> None:
