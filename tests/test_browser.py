@@ -66,7 +66,7 @@ def free_port() -> int:
 def wait_until(
     predicate: Callable[[], object], *, timeout_s: float, what: str, poll: Callable[[], None]
 ) -> object:
-    """Poll a condition until it holds (poll() waits a little between tries); fail after timeout_s."""
+    """Poll a condition until it holds (poll() waits between tries); fail after timeout_s."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
