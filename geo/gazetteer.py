@@ -20,6 +20,7 @@ import math
 import os
 import re
 import sqlite3
+import sys
 import tempfile
 import threading
 import unicodedata
@@ -144,11 +145,24 @@ _SEPARATORS = re.compile(r"[\W_]+")
 _TOKEN_SYNONYMS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort"}
 
 
+@lru_cache(maxsize=1)
+def _combining_marks() -> dict[int, None]:
+    """A str.translate table that deletes every combining mark (what NFKD splits off)."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
+
+
 @lru_cache(maxsize=200_000)
 def normalize(name: str) -> str:
     """The lookup key of a name: casefolded, diacritics and punctuation gone, "St." -> "saint"."""
-    s = unicodedata.normalize("NFKD", name.translate(_LETTERS))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+    if name.isascii() and name.isalpha():  # one plain word, as most names are: just its case
+        word = name.lower()
+        return _TOKEN_SYNONYMS.get(word, word)
+    s = name.translate(_LETTERS)
+    if not s.isascii():  # most names are ASCII already: nothing to decompose or strip
+        s = unicodedata.normalize("NFKD", s)
+        if not s.isascii():
+            s = s.translate(_combining_marks())
+    s = s.casefold()
     # "People's" and "Peoples" alike; "U.S." and "US" alike (periods split, letters rejoined).
     s = _APOSTROPHES.sub("", s)
     tokens = _SEPARATORS.sub(" ", s).split()
@@ -167,6 +181,12 @@ def normalize(name: str) -> str:
     if len(out) > 1 and out[0] == "the":
         out = out[1:]
     return " ".join(out)
+
+
+def _may_be_usable_alternate(raw: str) -> bool:
+    """The part of _is_usable_alternate that needs no normalising, checked first: most of
+    GeoNames' alternates fail it, and normalising a million names is most of a build."""
+    return raw[:1].isupper() and not (raw.isupper() and len(raw) <= 4)
 
 
 def _is_usable_alternate(raw: str, norm: str) -> bool:
@@ -627,6 +647,8 @@ def _add_cities(
             continue
         norms = {normalize(c["name"])}
         for alt in c.get("alternatenames") or ():
+            if not _may_be_usable_alternate(alt):
+                continue
             norm = normalize(alt)
             if norm not in norms and _is_usable_alternate(alt, norm):
                 norms.add(norm)
@@ -873,6 +895,9 @@ class Gazetteer:
             try:
                 con = sqlite3.connect(tmp)
                 try:
+                    # A private file renamed into place when whole: no journal needed.
+                    con.execute("PRAGMA journal_mode = OFF")
+                    con.execute("PRAGMA synchronous = OFF")
                     build_index(sources, con, key=key)
                     con.execute("VACUUM")
                 finally:
