@@ -1293,9 +1293,14 @@ def main() -> None:
         rejected_list(data.rejected)
         wanted = st.session_state.get("selected")
         selected = next((e for e in every_stored if e.key == wanted), None) if wanted else None
-        if selected is None and wanted and (kept := merged_into(store.corrections(), wanted)):
-            st.session_state["selected"] = kept  # a link to an event merged away
-            selected = next((e for e in every_stored if e.key == kept), None)
+        if selected is None and wanted:
+            # A link made before: the event has a new key since more reports joined it, or
+            # it was merged into another event.
+            now = store.current_key(wanted) or wanted
+            now = merged_into(store.corrections(), now) or now
+            if now != wanted:
+                st.session_state["selected"] = now
+                selected = next((e for e in every_stored if e.key == now), None)
         if selected is None:
             st.session_state["selected"] = None
             events_list(events, data.newest)

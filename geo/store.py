@@ -90,6 +90,14 @@ MIGRATIONS: tuple[str, ...] = (
         article TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # Keys events had before ingest merged a new report into them (their key hashes their
+    # date and places): a link to the old key still finds the event.
+    """
+    CREATE TABLE IF NOT EXISTS renamed_events (
+        old TEXT PRIMARY KEY,
+        new TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "
@@ -172,6 +180,14 @@ class Store:
             ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def current_key(self, key: str) -> str | None:
+        """The key of the event once stored under `key`, if ingest has renamed it since."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT new FROM renamed_events WHERE old = ?", (key,)
+            ).fetchone()
+        return row[0] if row else None
+
     def add_files(self, digests: Iterable[tuple[str, str]]) -> None:
         """Remember which article each file digest was read as, in one transaction."""
         rows = list(digests)
@@ -248,6 +264,11 @@ class Store:
         if old == new:
             return
         self._conn.execute("UPDATE corrections SET event_key = ? WHERE event_key = ?", (new, old))
+        # Older names of the event now name the new key; a key it had before and has again
+        # is its own name.
+        self._conn.execute("UPDATE renamed_events SET new = ? WHERE new = ?", (new, old))
+        self._conn.execute("DELETE FROM renamed_events WHERE old = ?", (new,))
+        self._conn.execute("INSERT OR REPLACE INTO renamed_events VALUES (?, ?)", (old, new))
         rows = self._conn.execute(
             "SELECT id, before, after FROM corrections WHERE field = 'merge'"
         ).fetchall()
@@ -708,6 +729,7 @@ class EventStore(Protocol):
 
     def has_article(self, key: str, *, with_text: bool = False) -> bool: ...
     def known_file(self, digest: str) -> tuple[str, str] | None: ...
+    def current_key(self, key: str) -> str | None: ...
     def add_files(self, digests: Iterable[tuple[str, str]]) -> None: ...
     def add(
         self,

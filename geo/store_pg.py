@@ -110,6 +110,14 @@ MIGRATIONS: tuple[str, ...] = (
         article TEXT NOT NULL
     );
     """,
+    # Keys events had before ingest merged a new report into them (their key hashes their
+    # date and places): a link to the old key still finds the event.
+    """
+    CREATE TABLE IF NOT EXISTS renamed_events (
+        old TEXT PRIMARY KEY,
+        new TEXT NOT NULL
+    );
+    """,
 )
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "
@@ -199,6 +207,14 @@ class PgStore:
             ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def current_key(self, key: str) -> str | None:
+        """The key of the event once stored under `key`, if ingest has renamed it since."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT new FROM renamed_events WHERE old = %s", (key,)
+            ).fetchone()
+        return row[0] if row else None
+
     def add_files(self, digests: Iterable[tuple[str, str]]) -> None:
         """Remember which article each file digest was read as, in one transaction."""
         rows = list(digests)
@@ -273,6 +289,15 @@ class PgStore:
         if old == new:
             return
         self._conn.execute("UPDATE corrections SET event_key = %s WHERE event_key = %s", (new, old))
+        # Older names of the event now name the new key; a key it had before and has again
+        # is its own name.
+        self._conn.execute("UPDATE renamed_events SET new = %s WHERE new = %s", (new, old))
+        self._conn.execute("DELETE FROM renamed_events WHERE old = %s", (new,))
+        self._conn.execute(
+            "INSERT INTO renamed_events VALUES (%s, %s) "
+            "ON CONFLICT (old) DO UPDATE SET new = EXCLUDED.new",
+            (old, new),
+        )
         rows = self._conn.execute(
             "SELECT id, before, after FROM corrections WHERE field = 'merge'"
         ).fetchall()

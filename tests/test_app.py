@@ -670,3 +670,20 @@ def test_a_link_to_an_event_merged_away_opens_the_event_it_went_into(db):
     assert at.session_state["selected"] == event.key
     assert "Reported by 2 articles from 2 outlets" in body(at)
     assert at.query_params["event"] == event.key
+
+
+def test_a_link_made_before_more_reports_joined_the_event_still_opens_it(db):
+    event = next(e for e in stored(db) if e.type == "patrol")
+    later = make_article("The patrol went on near Beijing.", id="later.txt", source="Other wire")
+    report = make_event(later, BEIJING, type="patrol", year=2012, month=6)
+    joined = replace(
+        event, places=event.places + report.places, sources=event.sources + report.sources
+    )
+    assert joined.key != event.key
+    with Store(db) as store:
+        store.add(later, [], replacing={event.key: joined})
+    at = run_app({"event": event.key})  # the address copied before the second report
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["selected"] == joined.key
+    assert "Reported by 2 articles from 2 outlets" in body(at)
+    assert at.query_params["event"] == joined.key

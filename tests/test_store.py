@@ -102,6 +102,38 @@ def test_corrections_follow_an_event_whose_key_changes_when_a_new_report_joins_i
     assert shown.key == talks.key and len(shown.sources) == 3
 
 
+def test_an_old_key_of_an_event_leads_to_its_key_now(store):
+    """A link shared before more reports joined an event (and changed its key) still finds
+    it, through every later change."""
+    from dataclasses import replace
+
+    first = make_article("Drills in Moscow.", id="1.txt")
+    event = make_event(first)
+    store.add(first, [event])
+    assert store.current_key(event.key) is None  # never renamed
+    second, third = (
+        make_article("Drills again.", id="2.txt"),
+        make_article("Drills near Beijing.", id="3.txt"),
+    )
+    at_sea = make_event(second, SEA, excerpt="Drills again.")
+    joined = replace(
+        event, places=event.places + at_sea.places, sources=event.sources + at_sea.sources
+    )
+    store.add(second, [], replacing={event.key: joined})
+    near_beijing = make_event(third, BEIJING, excerpt="Drills near Beijing.")
+    again = replace(
+        joined,
+        places=joined.places + near_beijing.places,
+        sources=joined.sources + near_beijing.sources,
+    )
+    store.add(third, [], replacing={joined.key: again})
+    assert len({event.key, joined.key, again.key}) == 3
+    assert store.current_key(event.key) == again.key
+    assert store.current_key(joined.key) == again.key
+    assert store.current_key(again.key) is None
+    assert [e.key for e in store.events()] == [again.key]
+
+
 def test_a_failed_write_leaves_no_partial_article(store, monkeypatch):
     article = make_article()
     broken = make_event(article)
