@@ -29,11 +29,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import config, filters
+from geo import GeoError, config, filters
 from geo import store as stores
 from geo.corrections import (
     Correction,
-    CorrectionError,
     current_value,
     describe,
     in_force,
@@ -665,7 +664,7 @@ def events_list(events: Sequence[Event], rank: dict[str, int] | None = None) -> 
         st.caption(f"The newest {LIST_LIMIT} are listed; narrow the filters to see others.")
 
 
-def details_panel(event: Event, store: Store, *, shown: bool) -> None:
+def details_panel(event: Event, store: Store, *, shown: bool, events: Sequence[Event]) -> None:
     """Everything known about the selected event, article text escaped."""
     st.button(
         "Back to the list", on_click=select, args=(None,), icon=":material/arrow_back:", key="back"
@@ -720,11 +719,11 @@ def details_panel(event: Event, store: Store, *, shown: bool) -> None:
             for source in sources:
                 st.markdown(f"> {md(source.excerpt)}")
     reader(event, store)
-    corrections_panel(event, store)
+    corrections_panel(event, store, events)
     st.caption(f"Event ref {event.key}")
 
 
-def corrections_panel(event: Event, store: Store) -> None:
+def corrections_panel(event: Event, store: Store, events: Sequence[Event]) -> None:
     """Correct the event (reject it, change its type, date or place, merge another event into
     it, split an article off it) and see its history."""
     every = store.corrections()
@@ -768,7 +767,7 @@ def corrections_panel(event: Event, store: Store) -> None:
         elif action == "Place":
             after = place_inputs(event)
         elif action == "Merge":
-            after = merge_inputs(event, store)
+            after = merge_inputs(event, events)
             before = None if after is None else {**after, "merged": False}
         else:
             after = split_inputs(event)
@@ -793,10 +792,10 @@ def corrections_panel(event: Event, store: Store) -> None:
                 if field == "split":
                     with st.spinner("Reading the article again…"):
                         after = split_value(
-                            event, str(after), extracted=article_events(event, str(after), store)
+                            event, str(after), extracted=reread(event, str(after), store)
                         )
                 store.add_correction(Correction(event.key, field, before, after, who, "", note))
-            except CorrectionError as exc:
+            except GeoError as exc:  # a correction refused, or the article could not be read
                 st.error(md(str(exc)))
             else:
                 done = {
@@ -831,18 +830,15 @@ def event_line(event: Event, *, ref: bool = True) -> str:
     return line + (f" · ref {event.key}" if ref else "")
 
 
-def merge_inputs(event: Event, store: Store) -> dict | None:
-    """The widgets of a merge: a search by ref or words, and the other event to merge in."""
+def merge_inputs(event: Event, events: Sequence[Event]) -> dict | None:
+    """The widgets of a merge: a search by ref or words, and the other event to merge in
+    (among `events`, the page's corrected events, read once per change of the database)."""
     query = st.text_input(
         "Find the other event",
         key=f"fix_merge_q_{event.key}",
         placeholder="its ref, or words from its sentences, titles or places",
     ).strip()
-    others = [
-        e
-        for e in corrected_events(store.events(), store.corrections())
-        if e.key != event.key and not is_rejected(e)
-    ]
+    others = [e for e in events if e.key != event.key and not is_rejected(e)]
     words = query.casefold().split()
     if words:
         others = [
@@ -891,6 +887,19 @@ def split_inputs(event: Event) -> str | None:
         "the places and date the article gives."
     )
     return chosen
+
+
+def reread(event: Event, article_key: str, store: Store) -> list[Event]:
+    """article_events, with a failure to read the article again said as a GeoError."""
+    try:
+        return article_events(event, article_key, store)
+    except GeoError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - spaCy or the gazetteer failed on this text
+        raise GeoError(
+            f"The article could not be read again ({type(exc).__name__}: {exc}); "
+            "nothing was changed."
+        ) from exc
 
 
 def article_events(event: Event, article_key: str, store: Store) -> list[Event]:
@@ -1305,7 +1314,12 @@ def main() -> None:
             st.session_state["selected"] = None
             events_list(events, data.newest)
         else:
-            details_panel(selected, store, shown=any(e.key == selected.key for e in events))
+            details_panel(
+                selected,
+                store,
+                shown=any(e.key == selected.key for e in events),
+                events=every_stored,
+            )
     with st.expander(
         f"Table of the {len(events)} shown events", expanded=False, icon=":material/table_rows:"
     ):

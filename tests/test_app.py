@@ -687,3 +687,33 @@ def test_a_link_made_before_more_reports_joined_the_event_still_opens_it(db):
     assert at.session_state["selected"] == joined.key
     assert "Reported by 2 articles from 2 outlets" in body(at)
     assert at.query_params["event"] == joined.key
+
+
+def test_a_split_whose_article_cannot_be_read_again_says_so_and_changes_nothing(db, monkeypatch):
+    event = next(e for e in stored(db) if e.type == "patrol")
+    later = make_article("The patrol went on near Beijing.", id="later.txt", source="Other wire")
+    report = make_event(later, BEIJING, type="patrol", year=2012, month=6)
+    joined = replace(
+        event, places=event.places + report.places, sources=event.sources + report.sources
+    )
+    with Store(db) as store:
+        store.add(later, [], replacing={event.key: joined})
+
+    class Broken:
+        def __init__(self, geoparser) -> None:
+            pass
+
+        def process(self, article):
+            raise RuntimeError("the model ran out of memory")
+
+    monkeypatch.setattr("geo.pipeline.Pipeline", Broken)
+    monkeypatch.setattr("geo.pipeline.load_geoparser", lambda: None)
+    at = run_app({"event": joined.key})
+    open_correction(at, joined.key, "Split")
+    at.button(key=f"fix_save_{joined.key}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("could not be read again" in e.value for e in at.error)
+    assert "out of memory" in " ".join(e.value for e in at.error)
+    with Store(db) as store:
+        assert store.corrections() == []
+    assert "Reported by 2 articles from 2 outlets" in body(at)
