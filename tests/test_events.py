@@ -610,8 +610,8 @@ def test_receiving_arms_is_a_deal_receiving_a_delegation_is_not(pipeline):
     [
         "Japan's defence ministry said it scrambled jets after Chinese and Russian bombers flew "
         "a joint patrol over the Sea of Japan on Tuesday.",
-        "Russian and Chinese bombers carried out a joint air patrol over the Sea of Japan on "
-        "Tuesday, prompting South Korea's air force to scramble fighters.",
+        "Four Russian and two Chinese bombers staged a joint patrol above the Sea of Okhotsk "
+        "on Tuesday, prompting South Korea's air force to scramble fighters.",
         "Two Chinese and three Russian bombers flew a joint patrol inside South Korea's air "
         "defence zone over the Sea of Japan on Tuesday.",
     ],
