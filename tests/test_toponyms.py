@@ -480,3 +480,11 @@ def test_a_citys_airport_named_alone_is_the_airport(geoparser):
     assert places["Arlanda"].place.feature == "airport"
     assert _near(places["Arlanda"], 59.65, 17.92, km=10)
     assert places["Stockholm"].place.feature == "city"
+
+
+def test_after_a_town_and_a_comma_a_division_is_the_division_not_its_namesake_city(geoparser):
+    places = _places(
+        geoparser.parse("Volunteers in Spokane, Washington, collected winter coats on Sunday.")
+    )
+    assert places["Washington"].place.feature == "admin1"
+    assert places["Spokane"].place.admin1 == "US.WA"
