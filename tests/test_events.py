@@ -603,3 +603,43 @@ def test_receiving_arms_is_a_deal_receiving_a_delegation_is_not(pipeline):
     )
     assert e.type == "arms_deal" and e.year == 2022 and e.status == "planned"
     assert events_of(pipeline, "The general received a delegation from the Russian army.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Japan's defence ministry said it scrambled jets after Chinese and Russian bombers flew "
+        "a joint patrol over the Sea of Japan on Tuesday.",
+        "Four Russian and two Chinese bombers staged a joint patrol above the Sea of Okhotsk "
+        "on Tuesday, prompting South Korea's air force to scramble fighters.",
+        "Two Chinese and three Russian bombers flew a joint patrol inside South Korea's air "
+        "defence zone over the Sea of Japan on Tuesday.",
+    ],
+)
+def test_a_country_that_reports_reacts_or_owns_the_zone_is_an_onlooker(pipeline, text):
+    e = one(pipeline, text, date(2024, 5, 30))
+    assert e.type == "patrol" and set(e.participants) == {"China", "Russia"}
+
+
+@pytest.mark.parametrize(
+    ("text", "sides"),
+    [
+        (
+            "China's defence ministry said its navy held joint drills with Russia in the "
+            "Yellow Sea on Monday.",
+            {"China", "Russia"},
+        ),
+        (
+            "Iran's navy joined Chinese and Russian warships in joint drills in the Gulf of "
+            "Oman on Friday.",
+            {"China", "Russia", "Iran"},
+        ),
+        (
+            "Chinese and Russian ships held joint drills in the Gulf of Oman on Friday, and "
+            "Iran's navy joined them.",
+            {"China", "Russia", "Iran"},
+        ),
+    ],
+)
+def test_a_country_named_in_the_possessive_can_still_take_part(pipeline, text, sides):
+    assert set(one(pipeline, text, date(2024, 5, 30)).participants) == sides

@@ -594,3 +594,31 @@ def test_military_sites_that_populated_places_miss(
 def test_a_base_named_after_its_town_does_not_hide_the_town(gaz: Gazetteer) -> None:
     assert gaz.candidates("Ramstein")[0].feature == "city"
     assert gaz.candidates("Kapustin Yar")[0].feature == "city"
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "lat", "lon"),
+    [
+        ("Malpensa", "IT", 45.63, 8.73),  # one of a city's several airports, by its bare name
+        ("Arlanda", "SE", 59.65, 17.92),
+        ("Warsaw Chopin Airport", "PL", 52.17, 20.97),  # the full name
+        ("Chopin Airport", "PL", 52.17, 20.97),  # without its city
+        ("Vancouver Airport", "CA", 49.19, -123.18),  # without "International"
+    ],
+)
+def test_civil_airports_by_the_names_the_news_uses(
+    gaz: Gazetteer, name: str, country: str, lat: float, lon: float
+) -> None:
+    best = gaz.candidates(name)[0]
+    assert best.feature == "airport" and best.country == country
+    assert haversine_km(best.lat, best.lon, lat, lon) < 10
+
+
+@pytest.mark.parametrize("name", ["Denver", "Leeds", "Birmingham", "Luton", "Narita"])
+def test_an_airport_named_after_a_town_does_not_take_the_towns_name(gaz: Gazetteer, name) -> None:
+    assert gaz.candidates(name)[0].feature == "city"
+
+
+def test_the_words_for_an_airport_alone_name_none(gaz: Gazetteer) -> None:
+    assert all(p.feature != "airport" for p in gaz.candidates("International Airport"))
+    assert all(p.feature != "airport" for p in gaz.candidates("City Airport"))

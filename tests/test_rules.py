@@ -75,6 +75,8 @@ ENTRIES: dict[str, list[tuple[Place, str]]] = {
     "rivermouth": [(_place("Rivermouth", "city", "US", 9_000, "US.OR"), "name")],
     "lakes": [(_place("Lakes", "city", "US", 8_000, "US.AK"), "name")],
     "chinese": [(_place("Chinese", "city", "US", 1_000, "US.CA"), "name")],
+    "brantley field airport": [(_place("Brantley Field Airport", "airport", "US"), "name")],
+    "marlow airport": [(_place("Marlow", "city", "GB", 14_000, "GB.ENG"), "alias")],
 }
 DEMONYMS = {
     "chinese": _place("China", "country", "CN"),
@@ -263,6 +265,10 @@ CASES = [
          "Uttar Pradesh State", True, source="capitalised"),
     Case("named_with_its_division_word", "Troops patrolled Marlow Town at night.", "Marlow Town",
          False, source="capitalised"),
+    Case("named_with_its_site_word", "Flights left [Brantley Field Airport|ORG] late.",
+         "Brantley Field Airport", True, source="ner_other"),
+    Case("named_with_its_site_word", "Flights left [Marlow Airport|ORG] late.", "Marlow Airport",
+         False, source="ner_other"),
     Case("well_known_place", "Officers of the [Kentucky State Police|ORG] came.", "Kentucky", True,
          source="in_organisation", outer="Kentucky State Police"),
     Case("well_known_place", "Staff of the [Abel Mills|ORG] came.", "Abel", False,

@@ -468,3 +468,23 @@ def test_an_air_base_is_a_point_of_its_own(geoparser):
     places = _places(geoparser.parse(text))
     assert places["Ramstein Air Base"].place.feature == "base"
     assert _near(places["Ramstein Air Base"], 49.44, 7.60, km=10)
+
+
+def test_a_citys_airport_named_alone_is_the_airport(geoparser):
+    places = _places(
+        geoparser.parse(
+            "Passengers flying from Arlanda faced long queues on Monday, and trains into "
+            "Stockholm were full."
+        )
+    )
+    assert places["Arlanda"].place.feature == "airport"
+    assert _near(places["Arlanda"], 59.65, 17.92, km=10)
+    assert places["Stockholm"].place.feature == "city"
+
+
+def test_after_a_town_and_a_comma_a_division_is_the_division_not_its_namesake_city(geoparser):
+    places = _places(
+        geoparser.parse("Volunteers in Spokane, Washington, collected winter coats on Sunday.")
+    )
+    assert places["Washington"].place.feature == "admin1"
+    assert places["Spokane"].place.admin1 == "US.WA"

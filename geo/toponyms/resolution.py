@@ -73,6 +73,10 @@ def city_state(doc: Doc, places: list[PlaceMention], county_km: float) -> list[P
                     for o in outer
                     if (key := o.admin1 if o.place.feature == "admin1" else o.place.country)
                 }
+                if any(_inside(c, p.within) for c in p.candidates):
+                    # "Tacoma, Washington": after a town of its own, the division, not the
+                    # city named like it.
+                    nxt.candidates = outer
             elif nxt.candidates[0].place.feature in _COUNTY_LIKE:
                 _keep_in_county(p, nxt.candidates[0], county_km)
             elif nxt.candidates[0].place.id in {c.place.id for c in p.candidates}:
@@ -85,6 +89,14 @@ def city_state(doc: Doc, places: list[PlaceMention], county_km: float) -> list[P
         out.append(p)
         i += 1
     return out
+
+
+def _inside(c: Match, keys: set[str]) -> bool:
+    """Whether a town or a site lies in one of these divisions ("US.WA") or countries."""
+    feature = c.place.feature
+    return feature not in ("admin1", "country") and (
+        c.admin1 in keys or (c.place.country in keys and feature != "continent")
+    )
 
 
 def _keep_in_county(p: PlaceMention, county: Match, county_km: float) -> None:

@@ -355,6 +355,22 @@ def named_with_its_division_word(m: Mention) -> bool:
     )
 
 
+# Gazetteer features that are sites with their own entries: airports, air and naval bases, ports.
+_SITE_FEATURES = frozenset({"airport", "base", "port"})
+
+
+@rule("named_with_its_site_word", sources=UNLABELLED)
+def named_with_its_site_word(m: Mention) -> bool:
+    """A name ending in a word for a site ("X Airport", "X Air Base") that the gazetteer knows
+    as such a site by the whole name is that site, even tagged an organisation."""
+    return (
+        not m.single
+        and m.head in WORDS["facility_heads"]
+        and m.best is not None
+        and m.best.place.feature in _SITE_FEATURES
+    )
+
+
 @rule("well_known_place", sources=EMBEDDED)
 def well_known_place(m: Mention) -> bool:
     """A name inside an organisation's or a site's name is where it is when the place is well
