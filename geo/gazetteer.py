@@ -20,7 +20,6 @@ import math
 import os
 import re
 import sqlite3
-import sys
 import tempfile
 import threading
 import unicodedata
@@ -151,7 +150,9 @@ _TOKEN_SYNONYMS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort"}
 @lru_cache(maxsize=1)
 def _combining_marks() -> dict[int, None]:
     """A str.translate table that deletes every combining mark (what NFKD splits off)."""
-    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
+    # Every combining mark lies in U+0300..U+1E94A (Unicode 15): scanning only the first two
+    # planes takes 10 ms instead of 0.3 s.
+    return {c: None for c in range(0x300, 0x20000) if unicodedata.combining(chr(c))}
 
 
 @lru_cache(maxsize=200_000)

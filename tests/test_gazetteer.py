@@ -622,3 +622,12 @@ def test_an_airport_named_after_a_town_does_not_take_the_towns_name(gaz: Gazette
 def test_the_words_for_an_airport_alone_name_none(gaz: Gazetteer) -> None:
     assert all(p.feature != "airport" for p in gaz.candidates("International Airport"))
     assert all(p.feature != "airport" for p in gaz.candidates("City Airport"))
+
+
+def test_normalize_knows_every_combining_mark_of_this_python() -> None:
+    """The marks' table scans the first two planes only: no mark may lie beyond them."""
+    import sys
+    import unicodedata
+
+    assert not [c for c in range(0x20000, sys.maxunicode + 1) if unicodedata.combining(chr(c))]
+    assert not [c for c in range(0x300) if unicodedata.combining(chr(c))]
