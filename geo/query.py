@@ -249,7 +249,11 @@ _SLACK = 1e-6
 def _in_box(sql: _Sql, box: Box) -> str:
     """The places of `event_places p` inside the box (the parameters marked in text order)."""
     point, found = sql.dialect.point, ""
-    if point is not None:  # first through the spatial index, then exactly
+    whole = box.south <= -90 and box.north >= 90
+    whole = whole and box.west <= WRAP_WEST_OF and box.east >= WRAP_WEST_OF + 360
+    # First through the spatial index, then exactly; not for the whole world, where every
+    # place would pass the index's test, costing each row a geometry built for nothing.
+    if point is not None and not whole:
         envelopes = [
             f"{point} && ST_MakeEnvelope("
             f"{sql.marks([west - _SLACK, box.south - _SLACK, east + _SLACK, box.north + _SLACK])}"
