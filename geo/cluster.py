@@ -4,6 +4,9 @@ the client stores what comes back, article by article, in the order the articles
 Parsing is a pure function of one article (Pipeline.process), so which worker parses which
 batch, and in what order the batches finish, changes nothing: the client consumes the results
 in input order and merges them with the stored events exactly as a single-process run does.
+Reading a file is a pure function of it too (geo.articles.read_file): on a LocalCluster the
+workers read the files as well, and the client only lists them and decides, in input order,
+which articles are new (`DaskEngine.run_files`).
 """
 
 from __future__ import annotations
