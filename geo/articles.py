@@ -111,6 +111,21 @@ def read_paths(
     Files the tool made are Skipped: those named in `own` (the database being written, the
     cache folder), any SQLite database and its -wal/-shm/-journal files. A file that `known`
     recognises (read before, its article stored) is not read again: it is yielded as Known."""
+    for entry in list_paths(paths, own=own, known=known):
+        if isinstance(entry, Path):
+            yield from read_file(entry, clean=clean)
+        else:
+            yield entry
+
+
+def list_paths(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    own: Collection[str | Path] = (),
+    known: Callable[[Path], Known | None] | None = None,
+) -> Iterator[Item | Path]:
+    """What read_paths yields, with each file still to read as its Path, in order: the files
+    can then be read elsewhere (`read_file`, on a Dask worker), the rest is decided here."""
     if isinstance(paths, (str, Path)):  # one path, not an iterable of characters
         paths = [paths]
     mine = {_resolved(Path(p)) for p in own}
@@ -146,10 +161,7 @@ def read_paths(
                 yield rejection
             continue
         seen_before = known(entry) if known is not None else None
-        if seen_before is not None:
-            yield seen_before
-            continue
-        yield from read_file(entry, clean=clean)
+        yield entry if seen_before is None else seen_before
 
 
 def read_file(path: str | Path, *, clean: bool = True) -> Iterator[Item]:

@@ -4,6 +4,9 @@ the client stores what comes back, article by article, in the order the articles
 Parsing is a pure function of one article (Pipeline.process), so which worker parses which
 batch, and in what order the batches finish, changes nothing: the client consumes the results
 in input order and merges them with the stored events exactly as a single-process run does.
+Reading a file is a pure function of it too (geo.articles.read_file): on a LocalCluster the
+workers read the files as well, and the client only lists them and decides, in input order,
+which articles are new (`DaskEngine.run_files`).
 """
 
 from __future__ import annotations
@@ -14,30 +17,38 @@ import math
 import multiprocessing as mp
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeGuard, cast
 
 import dask
 from distributed import Client, Future, LocalCluster, WorkerPlugin, get_worker
 
 from geo import GeoError
+from geo.articles import Item, read_file
 from geo.model import Article, Event
 from geo.pipeline import Pipeline, guarded, load_geoparser
 
 PLUGIN_NAME = "geo-pipeline"
 MAX_BATCH = 8  # articles per task: ~1 s of parsing, long enough to hide the task overhead
 AHEAD = 4  # batches queued per worker beyond the one being stored, to keep every worker busy
+READ_BATCH = 16  # files per reading task: ~50 ms of reading and cleaning
+READ_AHEAD = 2 * AHEAD * MAX_BATCH // READ_BATCH  # reading tasks per worker ahead of parsing
 
 Result = list[Event] | str  # an article's events, or why it could not be processed
 
-# Two Dask defaults that cost a parsing worker CPU (measured on this workload, see README):
-# the sampling profiler (~15%), and MALLOC_TRIM_THRESHOLD_ set in every worker's environment,
+# Dask defaults that cost a parsing worker CPU (measured on this workload, see README): the
+# sampling profiler (~15%), and MALLOC_TRIM_THRESHOLD_ set in every worker's environment,
 # which fixes glibc's otherwise adaptive thresholds so spaCy's arrays are mapped and unmapped
-# again and again (~30%). The dashboard keeps its task stream and progress without them.
-# deploy/dask.yaml holds the same for workers started by hand.
+# again and again (~30%). And every server's check that its event loop is not blocked, 50
+# times a second: idle, the scheduler then costs ~4% of a core and a worker ~2%, half that
+# at twice a second. The dashboard keeps its task stream and progress without them.
+# deploy/dask.yaml holds the same for a scheduler and workers started by hand.
 WORKER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.admin.tick.interval": "500ms",
 }
 
 
@@ -77,6 +88,14 @@ class PipelinePlugin(WorkerPlugin):
         self.pipeline = self.loader()
 
 
+def read_batch(cwd: str, paths: Sequence[str]) -> list[list[Item]]:
+    """On a worker: what geo.articles.read_file makes of each file (its article, or why it
+    was rejected), relative paths read from `cwd` as the client would."""
+    if os.getcwd() != cwd and not all(os.path.isabs(p) for p in paths):
+        raise GeoError(f"this worker runs in {os.getcwd()}, not in {cwd}")
+    return [list(read_file(path)) for path in paths]
+
+
 def process_batch(articles: Sequence[Article]) -> list[Result]:
     """On a worker: each article's events, or why it could not be processed (its own failure
     never fails the batch)."""
@@ -89,7 +108,8 @@ def process_batch(articles: Sequence[Article]) -> list[Result]:
 class DaskEngine:
     """An ingest engine on a Dask cluster: the scheduler at `scheduler`, or else a LocalCluster
     of `workers` processes (one per core by default), started at the first batch and stopped
-    on exit."""
+    on exit. The workers read the files too when they see this machine's (`read_files`;
+    by default on a LocalCluster only): the client then lists paths and stores results."""
 
     def __init__(
         self,
@@ -102,8 +122,10 @@ class DaskEngine:
         dashboard_address: str | None = ":8787",
         connect_timeout: float = 30,
         announce: Callable[[str], None] | None = None,
+        read_files: bool | None = None,
     ) -> None:
         self.scheduler = scheduler
+        self.read_files = read_files
         self.workers = workers or os.cpu_count() or 1
         self.batch_size = batch_size
         self.retries = retries  # a batch whose task raised is run again this many times
@@ -113,6 +135,12 @@ class DaskEngine:
         self.announce = announce or (lambda line: None)
         self.cluster: LocalCluster | None = None
         self.client: Client | None = None
+
+    @property
+    def reads_files(self) -> bool:
+        """Whether the workers read the files (they must see the same ones at the same paths:
+        a LocalCluster's do, a remote cluster's only on a shared file system)."""
+        return self.scheduler is None if self.read_files is None else self.read_files
 
     def __enter__(self) -> DaskEngine:
         return self
@@ -182,14 +210,21 @@ class DaskEngine:
         self.announce(f"Dask: {self.workers} workers")
         return self.client
 
-    def run(self, articles: Sequence[Article]) -> Iterator[tuple[Article, Result]]:
+    def run(
+        self, articles: Iterable[Article], *, expected: int | None = None
+    ) -> Iterator[tuple[Article, Result]]:
         """Each article with its events or why it failed, in the order given: batches are
-        parsed on the workers (a few ahead of the one being stored) and read back in order."""
-        if not articles:
-            return
+        parsed on the workers (a few ahead of the one being stored) and read back in order.
+        `expected`: how many articles there will be, when `articles` cannot say."""
+        if isinstance(articles, Sequence):
+            if not articles:
+                return
+            expected = len(articles)
         client = self.start()
-        size = self.batch_size or max(1, min(MAX_BATCH, math.ceil(len(articles) / self.workers)))
-        batches = iter([articles[i : i + size] for i in range(0, len(articles), size)])
+        count = expected if expected is not None else MAX_BATCH * self.workers
+        size = self.batch_size or max(1, min(MAX_BATCH, math.ceil(count / self.workers)))
+        them = iter(articles)
+        batches = iter(lambda: list(islice(them, size)), [])
         queued: deque[tuple[Sequence[Article], Future]] = deque()
 
         def queue_next() -> None:
@@ -207,6 +242,58 @@ class DaskEngine:
             except Exception as exc:  # noqa: BLE001 - a lost batch: retried article by article
                 results = self._one_by_one(client, batch, exc)
             yield from zip(batch, results, strict=True)
+
+    def run_files(
+        self, entries: Sequence[Item | Path], wanted: Callable[[Item], TypeGuard[Article]]
+    ) -> Iterator[tuple[Article, Result]]:
+        """Read the Paths among entries on the workers, a few tasks ahead of the parsing; give
+        every item to `wanted` in input order, and parse the articles it wants as run() does,
+        each yielded with its events or why it failed, in that order."""
+        files = sum(isinstance(e, Path) for e in entries)
+        if not files:  # nothing to read: no cluster to start
+            for entry in entries:
+                wanted(cast(Item, entry))
+            return
+        yield from self.run(self._read(self.start(), entries, wanted), expected=files)
+
+    def _read(
+        self,
+        client: Client,
+        entries: Sequence[Item | Path],
+        wanted: Callable[[Item], TypeGuard[Article]],
+    ) -> Iterator[Article]:
+        """The articles `wanted` keeps, in input order, the files read on the workers."""
+        groups: list[list[Path] | Item] = []
+        for entry in entries:
+            if not isinstance(entry, Path):
+                groups.append(entry)
+            elif groups and isinstance(groups[-1], list) and len(groups[-1]) < READ_BATCH:
+                groups[-1].append(entry)
+            else:
+                groups.append([entry])
+        cwd, reading, submitted = os.getcwd(), dict[int, Future](), 0
+        for i, group in enumerate(groups):
+            while submitted < min(i + self.workers * READ_AHEAD, len(groups)):
+                batch = groups[submitted]
+                if isinstance(batch, list):
+                    reading[submitted] = client.submit(
+                        read_batch,
+                        cwd,
+                        [str(path) for path in batch],
+                        priority=1,  # ahead of the parsing queued: reading keeps it fed
+                        retries=self.retries,
+                        pure=False,
+                    )
+                submitted += 1
+            if not isinstance(group, list):
+                wanted(group)
+                continue
+            try:
+                read = reading.pop(i).result()
+            except Exception:  # noqa: BLE001 - read here instead, as without a cluster
+                read = [list(read_file(path)) for path in group]
+            for items in read:
+                yield from (item for item in items if wanted(item))
 
     def _submit(self, client: Client, batch: Sequence[Article]) -> Future:
         # pure=False: the same text in two runs is two tasks, never a cached result of a

@@ -1558,6 +1558,7 @@ def merge(a: Event, b: Event) -> Event:
     places = most_specific(
         list(a.places) + [p for p in b.places if p.place.id not in {q.place.id for q in a.places}]
     )
+    cited = set(a.sources)  # an event many articles report has many sources: no list scan
     return replace(
         a,
         year=dated.year,
@@ -1567,7 +1568,7 @@ def merge(a: Event, b: Event) -> Event:
         date_source=dated.date_source,
         places=tuple(places),
         participants=tuple(dict.fromkeys(a.participants + b.participants)),
-        sources=_in_reading_order(a.sources + tuple(s for s in b.sources if s not in a.sources)),
+        sources=_in_reading_order(a.sources + tuple(s for s in b.sources if s not in cited)),
         name=a.name or b.name,
         end=dated.end or a.end or b.end,
         roles=tuple(sorted((dict(b.roles) | dict(a.roles)).items())),

@@ -6,10 +6,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from geo import GeoError, config
-from geo.articles import Known, Skipped, file_article_id, file_digest, location, read_paths
+from geo.articles import (
+    Item,
+    Known,
+    Skipped,
+    file_article_id,
+    file_digest,
+    list_paths,
+    location,
+    read_paths,
+)
 from geo.events import EventExtractor, compatible, merge
 from geo.gazetteer import Gazetteer
 from geo.model import Article, Event, IngestReport, Rejection
@@ -102,6 +111,25 @@ class Engine(Protocol):
         ...
 
 
+@runtime_checkable
+class ReadingEngine(Protocol):
+    """An engine that can also read the files where it parses (geo.cluster.DaskEngine on a
+    local cluster), so that this process only lists them and stores what comes back."""
+
+    @property
+    def reads_files(self) -> bool:
+        """Whether the files are read by the engine (else here, and articles sent)."""
+        ...
+
+    def run_files(
+        self, entries: Sequence[Item | Path], wanted: Callable[[Item], TypeGuard[Article]]
+    ) -> Iterator[tuple[Article, list[Event] | str]]:
+        """Read the Paths among entries (geo.articles.read_file); give every item, these
+        files' and the others, to `wanted` in input order; parse the articles it wants, and
+        yield each with its events or why it failed, in that order."""
+        ...
+
+
 class LocalEngine:
     """Parsing in this process, or with processes > 1 in that many worker processes forked
     from it: each shares the loaded model and gazetteer, runs every stage but the store on a
@@ -189,12 +217,15 @@ def ingest(
     added: list[str] = []
     unchanged: list[str] = []
     rejected: list[Rejection] = []
-    pending: list[Article] = []
+    # What the reading decides comes first in the report, as when every file is read before
+    # any article is parsed (an engine that reads the files decides as it goes).
+    unchanged_read: list[str] = []
+    rejected_read: list[Rejection] = []
     seen: set[str] = set()
     tell = on_outcome or (lambda outcome: None)
 
-    def reject(rejection: Rejection) -> None:
-        rejected.append(rejection)
+    def reject(rejection: Rejection, into: list[Rejection] = rejected) -> None:
+        into.append(rejection)
         tell(_outcome(rejection.path, "rejected", reason=rejection.reason))
 
     own = [config.CACHE_DIR]
@@ -219,27 +250,40 @@ def ingest(
         if article.path in digests:
             read.append((digests.pop(article.path), article.key))
 
-    for item in read_paths(paths, own=own, known=known):
+    def wanted(item: Item) -> TypeGuard[Article]:
+        """Whether an item read is a new article to parse; the others' outcomes told here."""
         if isinstance(item, Rejection):
-            reject(item)
+            reject(item, rejected_read)
         elif isinstance(item, Skipped):
             tell(_outcome(item.path, "skipped", reason=item.reason))
         elif isinstance(item, Known):
             seen.add(item.key)
-            unchanged.append(item.id)
+            unchanged_read.append(item.id)
             tell(_outcome(item.path, "unchanged", article=item.id))
         elif item.key in seen or store.has_article(item.key, with_text=True):
             remember(item)
-            unchanged.append(item.id)
+            unchanged_read.append(item.id)
             tell(_outcome(item.path or item.id, "unchanged", article=item.id))
         else:
             seen.add(item.key)
-            pending.append(item)
+            return True
+        return False
+
+    parser = engine or LocalEngine(geoparser, processes=processes, batch_size=batch_size)
+    results: Iterable[tuple[Article, list[Event] | str]]
+    if isinstance(parser, ReadingEngine) and parser.reads_files:
+        entries = list(list_paths(paths, own=own, known=known))
+        files = sum(isinstance(e, Path) for e in entries)
+        results = parser.run_files(entries, wanted)
+        pending = []
+    else:
+        pending = [item for item in read_paths(paths, own=own, known=known) if wanted(item)]
+        files = 0
+        results = parser.run(pending) if pending else ()
     total, done, events = len(pending), 0, 0
     if progress:
-        progress(0, total, "")
-    parser = engine or LocalEngine(geoparser, processes=processes, batch_size=batch_size)
-    for article, result in parser.run(pending) if pending else ():
+        progress(0, total or files, "")
+    for article, result in results:
         done += 1
         where = article.path or article.id
         if isinstance(result, str):
@@ -272,9 +316,11 @@ def ingest(
                     )
                 )
         if progress:
-            progress(done, total, article.id)
+            progress(done, total or max(files, done), article.id)
     store.add_files(read)
-    return IngestReport(tuple(added), tuple(unchanged), tuple(rejected), events)
+    return IngestReport(
+        tuple(added), tuple(unchanged_read + unchanged), tuple(rejected_read + rejected), events
+    )
 
 
 def _merge_with_stored(

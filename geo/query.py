@@ -40,6 +40,9 @@ class Dialect:
     floor: str  # a format string with {x}
     order: str  # the stores' event order: oldest first, undated last, then by key
     like: str  # a case-insensitive LIKE
+    # The indexed point expression of `event_places p` a box is first looked up in (with
+    # `&&` on envelopes, then checked exactly), or None: no spatial index.
+    point: str | None = None
 
 
 # SQLite's LIKE ignores the case of ASCII letters (only: "É" does not match "é").
@@ -52,6 +55,8 @@ POSTGRES = Dialect(
     "CAST(floor({x}) AS INTEGER)",
     'e.year IS NULL, e.year NULLS FIRST, e.month NULLS FIRST, e.day NULLS FIRST, e.key COLLATE "C"',
     "ILIKE",
+    # event_places_point (geo.store_pg's migration 7): a GiST index on this very expression.
+    "ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)",
 )
 
 
@@ -101,6 +106,15 @@ class AreaGroup:
     @property
     def total(self) -> int:
         return sum(n for _, n in self.counts)
+
+
+def lon_ranges(box: Box) -> list[tuple[float, float]]:
+    """The stored longitudes (west, east) whose display longitude falls in the box: the box
+    itself from WRAP_WEST_OF on, and its part east of the antimeridian shifted back by 360
+    (one range or two: a box across the antimeridian is two envelopes in stored degrees)."""
+    ranges = [(max(box.west, WRAP_WEST_OF), box.east), (box.west - 360.0, box.east - 360.0)]
+    ranges[1] = (ranges[1][0], min(ranges[1][1], WRAP_WEST_OF))
+    return [(west, east) for west, east in ranges if west <= east]
 
 
 def display_lon(lon: float) -> float:
@@ -227,9 +241,28 @@ def _event_filter(
         sql.add(f"e.key NOT IN ({sql.marks(sorted(exclude))})")
 
 
+# Envelopes a little larger than the box: the exact test that follows them decides, and
+# `lon + 360 >= west` in floating point need not imply `lon >= west - 360` exactly.
+_SLACK = 1e-6
+
+
 def _in_box(sql: _Sql, box: Box) -> str:
+    """The places of `event_places p` inside the box (the parameters marked in text order)."""
+    point, found = sql.dialect.point, ""
+    whole = box.south <= -90 and box.north >= 90
+    whole = whole and box.west <= WRAP_WEST_OF and box.east >= WRAP_WEST_OF + 360
+    # First through the spatial index, then exactly; not for the whole world, where every
+    # place would pass the index's test, costing each row a geometry built for nothing.
+    if point is not None and not whole:
+        envelopes = [
+            f"{point} && ST_MakeEnvelope("
+            f"{sql.marks([west - _SLACK, box.south - _SLACK, east + _SLACK, box.north + _SLACK])}"
+            ", 4326)"
+            for west, east in lon_ranges(box)
+        ]
+        found = f"({' OR '.join(envelopes) or '1 = 0'}) AND "
     return (
-        f"p.lat BETWEEN {sql.mark(box.south)} AND {sql.mark(box.north)} "
+        f"{found}p.lat BETWEEN {sql.mark(box.south)} AND {sql.mark(box.north)} "
         f"AND {_DISPLAY_LON} BETWEEN {sql.mark(box.west)} AND {sql.mark(box.east)}"
     )
 

@@ -98,6 +98,9 @@ MIGRATIONS: tuple[str, ...] = (
         new TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # Nothing here: PostgreSQL's migration 7 is its spatial index for the map's box, which
+    # SQLite answers by scanning. Kept so that both stores' schema numbers mean the same.
+    "",
 )
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "

@@ -118,6 +118,13 @@ MIGRATIONS: tuple[str, ...] = (
         new TEXT NOT NULL
     );
     """,
+    # The map's view (a box in degrees) through a spatial index: `&&` on ST_MakeEnvelope
+    # (geo.query.POSTGRES.point is this expression). The geography index above answers
+    # distances; a lat/lon box on the sphere is not a rectangle of geography.
+    """
+    CREATE INDEX event_places_point ON event_places
+        USING GIST ((ST_SetSRID(ST_MakePoint(lon, lat), 4326)));
+    """,
 )
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "

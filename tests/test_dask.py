@@ -140,6 +140,52 @@ def test_an_article_that_fails_on_a_worker_is_rejected_and_the_rest_stored(clust
     assert rejection.reason == "could not be processed: RuntimeError: boom"
 
 
+def test_files_read_on_the_workers_are_reported_and_stored_as_when_read_here(
+    cluster, tmp_path, monkeypatch
+):
+    """The same report, events and re-ingest with the files read on the workers as with the
+    files read by the client, which then reads none itself."""
+    from geo.export import to_jsonl
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in [
+        ("a.txt", "Drills in Moscow."),
+        ("b.txt", "   \n"),
+        ("c.txt", "Военные корабли провели большие учения у берегов полуострова."),
+        ("d.txt", "Drills in Moscow."),  # a copy of a.txt
+        ("e.txt", "BOOM drills."),
+        ("f.txt", "Ships held drills."),
+        ("f.meta.json", "{not json"),
+        ("g.meta.json", "{}"),  # describes no file
+    ]:
+        (folder / name).write_text(text, encoding="utf-8")
+    runs = {}
+    for on_workers in (False, True):
+        if on_workers:  # a file the client read would fail the test
+            monkeypatch.setattr("geo.pipeline.read_paths", None)
+            monkeypatch.setattr("geo.cluster.read_file", None)
+        with (
+            Store(":memory:") as store,
+            DaskEngine(
+                cluster.scheduler_address, loader=fake_pipeline, read_files=on_workers
+            ) as engine,
+        ):
+            assert engine.reads_files is on_workers
+            first = ingest([folder], store=store, engine=engine)
+            again = ingest([folder], store=store, engine=engine)
+            runs[on_workers] = (first, again, to_jsonl(store.events()))
+    assert runs[True] == runs[False]
+    first, again, _ = runs[True]
+    assert first.added == ("a.txt", "f.txt") and first.unchanged == ("d.txt",)
+    reasons = {Path(r.path).name: r.reason for r in first.rejected}
+    assert set(reasons) == {"b.txt", "c.txt", "e.txt", "f.meta.json", "g.meta.json"}
+    assert reasons["b.txt"] == "empty file"
+    assert reasons["c.txt"].startswith("language not supported")
+    assert reasons["e.txt"] == "could not be processed: RuntimeError: boom"
+    assert again.added == () and set(again.unchanged) == {"a.txt", "d.txt", "f.txt"}
+
+
 def test_a_scheduler_that_cannot_be_reached_is_a_geo_error():
     engine = DaskEngine("tcp://127.0.0.1:1", connect_timeout=2, loader=fake_pipeline)
     with pytest.raises(GeoError, match="cannot reach the Dask scheduler"):

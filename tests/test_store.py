@@ -387,3 +387,53 @@ def test_map_areas_group_the_events_of_one_area(store):
     assert group.counts == (("exercise", 1), ("patrol", 3)) and group.total == 4
     assert list(group.keys) == [e.key for e in events[:2]]
     assert store.map_areas(View(types=("meeting",))) == []
+
+
+# Places on both sides of the antimeridian and at the edges of the map's wrap (168°W).
+AROUND_THE_ANTIMERIDIAN = [
+    ("Anadyr", 64.73, 177.5),
+    ("Provideniya", 64.4, -173.2),  # drawn at 186.8
+    ("East edge", 65.0, 180.0),
+    ("West edge", 65.0, -180.0),  # drawn at 180
+    ("At the wrap", 60.0, -168.0),  # drawn where it is
+    ("Past the wrap", 60.0, -168.5),  # drawn at 191.5
+    ("Before the wrap", 60.0, -167.5),
+    ("Suva", -18.1, 178.4),
+    ("Apia", -13.8, -171.8),
+    ("Null Island", 0.0, 0.0),
+]
+MAP_BOXES = {
+    "the world as drawn": (-90.0, -168.0, 90.0, 192.0),
+    "across the antimeridian": (-30.0, 170.0, 70.0, 195.0),
+    "east of it only": (60.0, 181.0, 70.0, 200.0),
+    "grown west past 180°W": (-90.0, -200.0, 90.0, 0.0),
+    "around the wrap": (55.0, -168.2, 61.0, -167.9),
+    "the drawn end of the wrap": (59.0, 190.0, 61.0, 192.0),
+    "one point, east of it": (64.4, 186.8, 64.4, 186.8),
+    "nothing": (80.0, 0.0, 85.0, 10.0),
+}
+
+
+@pytest.mark.parametrize("bounds", MAP_BOXES.values(), ids=list(MAP_BOXES))
+def test_a_map_box_finds_the_places_drawn_inside_it(store, bounds):
+    """The box as the map draws longitudes (past 180 east of the antimeridian): both stores
+    find what a test of every place's drawn position finds (PostgreSQL through its index)."""
+    from geo.filters import View
+    from geo.model import Place
+    from geo.query import Box, display_lon
+
+    events = []
+    for i, (name, lat, lon) in enumerate(AROUND_THE_ANTIMERIDIAN):
+        article = make_article(f"Drills number {i} near {name}.", id=f"{i}.txt")
+        events.append(make_event(article, Place(f"gn:{i}", name, lat, lon, "city", "RU", 1, i)))
+    store.import_events(events)
+    box = Box(*bounds)
+    inside = [
+        e.key
+        for e in store.events()
+        if box.south <= e.places[0].place.lat <= box.north
+        and box.west <= display_lon(e.places[0].place.lon) <= box.east
+    ]
+    assert store.event_keys(View(), box=box) == inside
+    cells = store.map_cells(View(), box, 5.0)
+    assert sum(c.total for c in cells.values()) == len(inside)

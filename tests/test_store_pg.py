@@ -60,14 +60,73 @@ def test_places_are_geography_points_under_a_gist_index(pg_url):
             "WHERE attrelid = 'event_places'::regclass AND attname = 'geog'"
         ).fetchone()
         (index,) = conn.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'event_places' "
-            "AND indexdef LIKE '%gist%'"
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'event_places_geog'"
         ).fetchone()
         (point,) = conn.execute(
             "SELECT ST_AsText(geog) FROM event_places WHERE place_id = %s", (MOSCOW.id,)
         ).fetchone()
-    assert kind == "geography(Point,4326)" and "(geog)" in index
+    assert kind == "geography(Point,4326)" and "USING gist (geog)" in index
     assert point == f"POINT({MOSCOW.lon} {MOSCOW.lat})"
+
+
+def _many_places(conn, count: int) -> None:
+    """count events, each with one city somewhere on Earth (the same ones every run)."""
+    conn.execute("SELECT setseed(0.25)")
+    conn.execute(
+        "INSERT INTO events (key, type, year, month, precision, status, trigger) "
+        "SELECT 'k' || i, 'exercise', 2000 + i %% 20, 1, 'month', 'past', 'drills' "
+        "FROM generate_series(1, %s) i",
+        (count,),
+    )
+    conn.execute(
+        "INSERT INTO event_places (event_key, ord, name, place_id, place_name, lat, lon, "
+        "feature, country, population) SELECT 'k' || i, 0, 'P', 'gn:' || i, 'P', "
+        "random() * 170 - 85, random() * 360 - 180, 'city', 'RU', 1 "
+        "FROM generate_series(1, %s) i",
+        (count,),
+    )
+    conn.execute("ANALYZE")
+
+
+@pytest.mark.parametrize(
+    "bounds", [(50.0, 30.0, 60.0, 40.0), (50.0, 175.0, 60.0, 185.0)], ids=["Moscow", "Bering"]
+)
+def test_the_map_box_is_looked_up_in_the_spatial_index(pg_url, bounds):
+    """On 20,000 places, a box of the map (one across the antimeridian too: two envelopes)
+    is answered through the GiST index, and finds what a test of every place finds."""
+    from geo import query
+    from geo.filters import View
+    from geo.query import Box, display_lon
+
+    box = Box(*bounds)
+    with PgStore(pg_url) as store:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            _many_places(conn, 20_000)
+            plans = {}
+            for name, (sql, params) in {
+                "keys": query.event_keys(View(), query.POSTGRES, box=box),
+                "cells": query.cells(View(), query.POSTGRES, box, 1.0),
+            }.items():
+                rows = conn.execute("EXPLAIN " + sql, params).fetchall()
+                plans[name] = "\n".join(row[0] for row in rows)
+            places = conn.execute("SELECT event_key, lat, lon FROM event_places").fetchall()
+        found = store.event_keys(View(), box=box, ordered=False)
+        cells = store.map_cells(View(), box, 1.0)
+    for name, plan in plans.items():
+        assert "event_places_point" in plan, f"{name}:\n{plan}"
+        assert "Seq Scan on event_places" not in plan, f"{name}:\n{plan}"
+    inside = {
+        key
+        for key, lat, lon in places
+        if box.south <= lat <= box.north and box.west <= display_lon(lon) <= box.east
+    }
+    assert set(found) == inside and len(inside) > 10
+    assert sum(c.total for c in cells.values()) == len(inside)
+    world = Box(-90.0, -168.0, 90.0, 192.0)  # every place passes: no index to go through
+    assert "&&" not in query.cells(View(), query.POSTGRES, world, 1.0)[0]
+    if box.east > 180:  # both sides of the antimeridian were found
+        lons = {lon for key, _, lon in places if key in inside}
+        assert min(lons) < -175 and max(lons) > 175
 
 
 def test_a_server_that_cannot_be_reached_is_a_store_error():
