@@ -190,10 +190,10 @@ def measure(url: str, pid: int, events: int, changes: int = 1) -> list[dict]:
             started = time.monotonic()
             # The lower bound jumps to the last year, then back to the first, and so on.
             slider.press("End" if i % 2 == 0 else "Home")
-            wait(lambda: drawn(page) not in (0, before), timeout_s=120, what="the updated map")
+            wait(lambda b=before: drawn(page) not in (0, b), timeout_s=120, what="the updated map")
             polled = time.monotonic() - started
             stamps = wait(
-                lambda: frame.evaluate(
+                lambda f=frame: f.evaluate(
                     "() => window.__drawnAt > 0 ? [window.__pressedAt, window.__drawnAt] : null"
                 ),
                 timeout_s=10,
