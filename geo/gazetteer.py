@@ -43,7 +43,7 @@ from geo.ranking import Weights, context_of, haversine_km, rank
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 FEATURES = (
     "country",
@@ -751,7 +751,9 @@ def _add_features(b: _Builder, path: Path) -> None:
         if feature not in _TIER:
             raise ValueError(f"{path.name}: unknown feature {feature!r} for {row['name']!r}")
         gid = int(row["geonameid"]) if row["geonameid"].strip() else None
-        id_ = f"gn:{gid}" if gid else f"cur:{_slug(row['name'])}"
+        # The id stays the curated one when the GeoNames id is known (event keys and the
+        # aliases file name entries by it); the GeoNames id travels as `geonameid`.
+        id_ = f"cur:{_slug(row['name'])}"
         rowid = b.add(
             id_,
             row["name"],

@@ -169,6 +169,20 @@ def test_seas_have_points_in_their_waters(gaz: Gazetteer) -> None:
     assert sea.id == "cur:sea-of-japan" and sea.country is None
 
 
+@pytest.mark.parametrize(
+    ("name", "geonameid"),
+    [("Bay of Bengal", 1281789), ("Sea of Okhotsk", 2127380), ("Northern Europe", 7729883)],
+)
+def test_features_across_borders_carry_their_geonames_ids(
+    gaz: Gazetteer, name: str, geonameid: int
+) -> None:
+    """A reader (or a scorer) can tell which GeoNames feature a curated sea or region is,
+    while its id, which event keys and the aliases file use, stays the curated one."""
+    best = gaz.candidates(name)[0]
+    assert best.geonameid == geonameid
+    assert best.id.startswith("cur:")
+
+
 def test_paris_means_france_first(gaz: Gazetteer) -> None:
     cands = gaz.candidates("Paris")
     assert cands[0].country == "FR" and cands[0].population > 1_000_000
