@@ -101,6 +101,12 @@ MIGRATIONS: tuple[str, ...] = (
     # Nothing here: PostgreSQL's migration 7 is its spatial index for the map's box, which
     # SQLite answers by scanning. Kept so that both stores' schema numbers mean the same.
     "",
+    # The divisions an event's place lies in (Place.admin1, Place.admin2): what "is inside"
+    # (geo.gazetteer.within) reads when events read back from the store are merged.
+    """
+    ALTER TABLE event_places ADD COLUMN admin1 TEXT;
+    ALTER TABLE event_places ADD COLUMN admin2 TEXT;
+    """,
 )
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "
@@ -341,7 +347,9 @@ class Store:
             ),
         )
         self._conn.executemany(
-            "INSERT OR IGNORE INTO event_places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO event_places (event_key, ord, name, place_id, place_name, lat, "
+            "lon, feature, country, population, geonameid, admin1, admin2) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     key,
@@ -355,6 +363,8 @@ class Store:
                     ep.place.country,
                     ep.place.population,
                     ep.place.geonameid,
+                    ep.place.admin1,
+                    ep.place.admin2,
                 )
                 for i, ep in enumerate(event.places)
             ],
@@ -466,14 +476,29 @@ class Store:
             country,
             population,
             geonameid,
+            admin1,
+            admin2,
         ) in self._conn.execute(
             "SELECT event_key, name, place_id, place_name, lat, lon, feature, country, "
-            "population, geonameid FROM event_places JOIN wanted ON key = event_key "
+            "population, geonameid, admin1, admin2 FROM event_places JOIN wanted "
+            "ON key = event_key "
             "ORDER BY event_key, ord"
         ):
             places[key].append(
                 EventPlace(
-                    name, Place(pid, pname, lat, lon, feature, country, population, geonameid)
+                    name,
+                    Place(
+                        pid,
+                        pname,
+                        lat,
+                        lon,
+                        feature,
+                        country,
+                        population,
+                        geonameid,
+                        admin1,
+                        admin2,
+                    ),
                 )
             )
         for key, country in self._conn.execute(
