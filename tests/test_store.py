@@ -8,9 +8,12 @@ import sqlite3
 
 import pytest
 
-from geo.model import EventPlace
+from geo.model import EventPlace, Place
 from geo.store import MIGRATIONS, Store, open_store
 from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
+
+# An invented town with its division and county codes, what "is inside" reads back.
+TOWN = Place("gn:9000005", "Oddmere", 10.0, 20.0, "city", "XQ", 800, 9000005, "XQ.01", "XQ.01.7")
 
 
 @pytest.fixture
@@ -213,12 +216,13 @@ def test_every_event_field_survives_the_round_trip(store):
             "roles": (("buyer", "IN"), ("seller", "RU")),
             "why": ("trigger:deal", "date:clause_mate"),
             "review": "a place far from every participant",
-            "places": base.places + (EventPlace(SEA.name, SEA),),
+            "places": base.places + (EventPlace(SEA.name, SEA), EventPlace("Oddmere", TOWN)),
         }
     )
     store.add(article, [event])
     [back] = store.events()
     assert back == event and back.key == event.key
+    assert back.places[-1].place.admin1 == "XQ.01" and back.places[-1].place.admin2 == "XQ.01.7"
     assert store.articles() == [article]
 
 
