@@ -43,7 +43,7 @@ from geo.ranking import Weights, context_of, haversine_km, rank
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 FEATURES = (
     "country",
@@ -465,8 +465,9 @@ def build_index(sources: Sources, con: sqlite3.Connection, *, key: str = "") -> 
         if sources.military_sites:
             _add_features(b, sources.military_sites)
         if sources.airports:
-            _add_air_bases(b, sources.airports)
-            _add_airports(b, sources.airports, sources.metro_airports, city_names)
+            keys = _division_keys(divisions)
+            _add_air_bases(b, sources.airports, keys)
+            _add_airports(b, sources.airports, sources.metro_airports, city_names, keys)
         if sources.aliases:
             _add_aliases(b, sources.aliases)
     except (OSError, ValueError, KeyError) as exc:
@@ -854,24 +855,36 @@ _AIR_BASE = re.compile(
 )
 
 
-def _add_air_bases(b: _Builder, path: Path) -> None:
+def _division_keys(divisions: Iterable[_Division]) -> dict[tuple[str, str], str]:
+    """(country, normalised name) -> the GeoNames key of the one first-level division of that
+    country so named (by its name, aliases or their short forms); names two share are left out."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for d in divisions:
+        for name in [d.name, *d.aliases, *_admin1_variants(d.name)]:
+            found.setdefault((d.country, normalize(name)), set()).add(d.key)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
+def _add_air_bases(b: _Builder, path: Path, divisions: Mapping[tuple[str, str], str]) -> None:
     """The military air bases of the airportsdata package (MIT), with the name after
-    the city ("Latakia / Hmeimim Air Base" is also "Hmeimim Air Base")."""
+    the city ("Latakia / Hmeimim Air Base" is also "Hmeimim Air Base"), each in the division
+    airportsdata names (`subd`) when the division list knows that name in its country."""
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             name = row["name"].strip()
             if not _AIR_BASE.search(name):
                 continue
+            country = row["country"].strip()
             rowid = b.add(
                 f"icao:{row['icao']}",
                 name,
                 float(row["lat"]),
                 float(row["lon"]),
                 "base",
-                row["country"].strip() or None,
+                country or None,
                 0,
                 None,
-                None,
+                divisions.get((country, normalize(row["subd"]))),
                 _TIER["base"],
             )
             if rowid is not None:
@@ -904,6 +917,7 @@ def _add_airports(
     path: Path,
     metro_path: Path | None,
     towns: Mapping[tuple[str, str], float],
+    divisions: Mapping[tuple[str, str], str],
 ) -> None:
     """The civil airports of the airportsdata package (MIT) that have an IATA code, under
     their names as airports ("London Heathrow Airport", "Heathrow Airport"). The airports of a
@@ -911,7 +925,8 @@ def _add_airports(
     bare name, as the news names them ("Heathrow", "Orly"): one city's airports need their
     own names. A bare name that is a town's in the same country stays the town's. Such an
     airport ranks as a town a tenth the size of its city would: a hub of millions is better
-    known than a village named like it."""
+    known than a village named like it. Each lies in the division airportsdata names
+    (`subd`), when the division list knows that name in its country."""
     metro = _metro_airports(metro_path) if metro_path else {}
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -935,7 +950,7 @@ def _add_airports(
                 country or None,
                 0,
                 None,
-                None,
+                divisions.get((country, normalize(row["subd"]))),
                 prior,
             )
             if rowid is None:

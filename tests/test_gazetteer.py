@@ -691,3 +691,10 @@ def test_a_town_carries_its_county_and_lies_in_it(gaz: Gazetteer) -> None:
     assert (town.admin1, town.admin2) == ("US.CA", county.admin2)
     assert gz.within(town, county) and gz.within(county, gaz.admin1("US.CA"))
     assert not gz.within(county, town)
+
+
+def test_an_air_base_lies_in_the_division_airportsdata_names(gaz: Gazetteer) -> None:
+    base = gaz.candidates("Ramstein Air Base")[0]
+    division = gaz.admin1(base.admin1)
+    assert base.feature == "base" and division is not None and division.country == "DE"
+    assert gz.within(base, division) and not gz.within(division, base)
