@@ -4,6 +4,7 @@ behind the same one, and open_store picks between them by what --db / GEO_DB nam
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -108,6 +109,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE event_places ADD COLUMN admin2 TEXT;
     """,
 )
+ADD_COLUMN = re.compile(r"\s*ALTER TABLE (?P<table>\w+) ADD COLUMN (?P<column>\w+)", re.IGNORECASE)
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "
     "name, end_date, roles, why, review"
@@ -152,13 +154,23 @@ class Store:
                     self._conn.commit()
                     return
                 for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
+                    if statement.strip() and not self._has_column(statement):
                         self._conn.execute(statement)
                 self._conn.execute(f"PRAGMA user_version = {version + 1}")
                 self._conn.commit()
             except BaseException:
                 self._conn.rollback()
                 raise
+
+    def _has_column(self, statement: str) -> bool:
+        """Whether an ALTER TABLE ... ADD COLUMN statement's column is already there. SQLite has
+        no ADD COLUMN IF NOT EXISTS: this keeps such a migration safe to run again, as the
+        CREATE ... IF NOT EXISTS ones are."""
+        added = ADD_COLUMN.match(statement)
+        if added is None:
+            return False
+        columns = self._conn.execute(f"PRAGMA table_info({added['table']})").fetchall()
+        return any(c[1] == added["column"] for c in columns)
 
     def close(self) -> None:
         """Close the connection."""

@@ -128,8 +128,8 @@ MIGRATIONS: tuple[str, ...] = (
     # The divisions an event's place lies in (Place.admin1, Place.admin2): what "is inside"
     # (geo.gazetteer.within) reads when events read back from the store are merged.
     """
-    ALTER TABLE event_places ADD COLUMN admin1 TEXT;
-    ALTER TABLE event_places ADD COLUMN admin2 TEXT;
+    ALTER TABLE event_places ADD COLUMN IF NOT EXISTS admin1 TEXT;
+    ALTER TABLE event_places ADD COLUMN IF NOT EXISTS admin2 TEXT;
     """,
 )
 EVENT_COLUMNS = (

@@ -5,6 +5,7 @@ PostgreSQL's own schema, migrations and concurrency are in test_store_pg.py."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -182,6 +183,28 @@ def test_a_database_of_an_older_schema_is_migrated_in_place(tmp_path):
     with Store(path) as store:
         [event] = store.events()
     assert (event.type, event.year, event.date_source) == ("patrol", 2020, "text")
+
+
+def test_event_places_stored_before_migration_8_read_back_without_codes(tmp_path):
+    path = tmp_path / "seven.db"
+    conn = sqlite3.connect(path)
+    script = ";".join(MIGRATIONS[:7])
+    conn.executescript(f"BEGIN; {script}; PRAGMA user_version = 7; COMMIT;")
+    conn.execute(
+        "INSERT INTO events (key, type, year, month, day, precision, status, trigger) "
+        "VALUES ('k', 'patrol', 2020, 1, NULL, 'month', 'past', 'patrol')"
+    )
+    conn.execute(
+        "INSERT INTO event_places VALUES "
+        "('k', 0, 'Oddmere', 'gn:9000005', 'Oddmere', 10.0, 20.0, 'city', 'XQ', 800, 9000005)"
+    )
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        [event] = store.events()
+        assert event.places[0].place == replace(TOWN, admin1=None, admin2=None)
+    with Store(path) as again:  # migration 8 is not run twice
+        assert again.event_count() == 1
 
 
 def test_similar_finds_same_type_and_year_sharing_a_place_or_country(store):
