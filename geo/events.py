@@ -1504,12 +1504,9 @@ def compatible(a: Event, b: Event, *, same_article: bool = False) -> bool:
         return True
     if same_article and all(p.place.feature in WATER for p in (*a.places, *b.places)):
         return True
-    # A country and a place inside it: "a visit to China" and "arrived in Beijing".
-    countries_a = {p.place.country for p in a.places if p.place.feature == "country"}
-    countries_b = {p.place.country for p in b.places if p.place.feature == "country"}
-    return bool(
-        countries_a & {p.place.country for p in b.places}
-        or countries_b & {p.place.country for p in a.places}
+    # A place and a place inside it: "a visit to China" and "arrived in Beijing".
+    return any(
+        within(p.place, q.place) or within(q.place, p.place) for p in a.places for q in b.places
     )
 
 

@@ -710,3 +710,17 @@ def test_a_place_without_codes_is_inside_nothing_and_holds_nothing() -> None:
     assert _specific(NORTH, found) == ["North Vell", "Oddmere"]
     state = _at("ext:relation9", "North Vell", "state")
     assert _specific(state, TOWN) == ["North Vell", "Oddmere"]
+
+
+def test_reports_of_a_state_and_of_a_town_inside_it_merge_into_the_town() -> None:
+    """Two articles, one naming the state, the other a town in it: one event, at the town."""
+    from geo.events import compatible, merge
+    from tests.conftest import make_article, make_event
+
+    state = make_event(make_article("Drills were held in North Vell.", id="a.txt"), NORTH.place)
+    town = make_event(make_article("Drills were held at Oddmere.", id="b.txt"), TOWN.place)
+    elsewhere = make_event(
+        make_article("Drills were held at Lindle.", id="c.txt"), BORDER_TOWN.place
+    )
+    assert compatible(state, town) and not compatible(state, elsewhere)
+    assert [p.name for p in merge(state, town).places] == ["Oddmere"]
