@@ -698,3 +698,22 @@ def test_an_air_base_lies_in_the_division_airportsdata_names(gaz: Gazetteer) -> 
     division = gaz.admin1(base.admin1)
     assert base.feature == "base" and division is not None and division.country == "DE"
     assert gz.within(base, division) and not gz.within(division, base)
+
+
+def test_every_code_in_the_shipped_containment_is_one_the_gazetteer_uses(gaz: Gazetteer) -> None:
+    """A mistyped country or division key would silently contain nothing."""
+    import sqlite3
+
+    assert gaz.path is not None
+    con = sqlite3.connect(gaz.path)
+    keys = {
+        k
+        for (a1, a2) in con.execute("SELECT DISTINCT admin1, admin2 FROM entries")
+        for k in (a1, a2)
+        if k
+    }
+    countries = {r[0] for r in con.execute("SELECT country FROM entries WHERE feature='country'")}
+    con.close()
+    covers = gz.containment().values()
+    assert not {k for c in covers for k in c.divisions} - keys
+    assert not {k for c in covers for k in c.countries} - countries
