@@ -43,7 +43,7 @@ from geo.ranking import Weights, context_of, haversine_km, rank
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 FEATURES = (
     "country",
@@ -838,7 +838,7 @@ def _add_features(b: _Builder, path: Path) -> None:
             row["country"].strip() or None,
             0,
             gid,
-            None,
+            row.get("admin1", "").strip() or None,  # military_sites.tsv says it
             _TIER[feature],
         )
         if rowid is not None:

@@ -717,3 +717,10 @@ def test_every_code_in_the_shipped_containment_is_one_the_gazetteer_uses(gaz: Ga
     covers = gz.containment().values()
     assert not {k for c in covers for k in c.divisions} - keys
     assert not {k for c in covers for k in c.countries} - countries
+
+
+def test_a_curated_military_site_lies_in_the_division_its_file_names(gaz: Gazetteer) -> None:
+    site = gaz.get("cur:naval-station-norfolk")
+    assert site is not None and site.admin1 == "US.VA"
+    state = gaz.admin1("US.VA")
+    assert state is not None and gz.within(site, state)
