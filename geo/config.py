@@ -11,6 +11,8 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 CACHE_DIR = DATA_DIR / "cache"  # built indexes, rebuilt when their sources change
 STATIC_DIR = PROJECT_ROOT / "static"
 CURATED_FEATURES = Path(__file__).resolve().parent / "data" / "features.tsv"
+# What the curated regions, seas and oceans cover: "is inside" where codes cannot tell.
+CURATED_CONTAINMENT = Path(__file__).resolve().parent / "data" / "containment.tsv"
 # The geoparser's recognition-rule and resolution-feature weights, and its word lists.
 GEOPARSER_WEIGHTS = Path(__file__).resolve().parent / "data" / "geoparser.toml"
 GEOPARSER_WORDS = Path(__file__).resolve().parent / "data" / "words"

@@ -91,6 +91,8 @@ def place_value(place: EventPlace) -> dict[str, Any]:
         "country": p.country,
         "population": p.population,
         "geonameid": p.geonameid,
+        "admin1": p.admin1,  # what "is inside" reads (geo.gazetteer.within)
+        "admin2": p.admin2,
     }
 
 
@@ -122,6 +124,8 @@ def _place(value: Mapping[str, Any]) -> EventPlace:
         value.get("country"),
         int(value.get("population") or 0),
         value.get("geonameid"),
+        value.get("admin1"),  # absent from corrections made before places carried them
+        value.get("admin2"),
     )
     return EventPlace(str(value.get("name") or place.name), place)
 

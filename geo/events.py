@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from geo.dates import DateMention, best_date, find_dates
-from geo.gazetteer import haversine_km
+from geo.gazetteer import Cover, haversine_km, within
 from geo.model import Article, Event, EventPlace, Place, Source, Toponym
 from geo.sentences import dateline_end
 
@@ -53,29 +53,6 @@ REPORTED = re.compile(
     r"confirmed|quoted as saying)\s*(?:,\s*)?$",
     re.IGNORECASE,
 )
-# A broad place yields to a more specific one inside it: a town over its province, a range
-# or region over its province, anything over its country. Radii stand in for containment.
-BROAD_RADIUS_KM = {
-    "admin2": 150,
-    "admin1": 800,
-    "region": 1500,
-    "mountains": 1500,
-    "desert": 1500,
-    "country": 20000,
-}
-SPECIFIC = {
-    "city",
-    "island",
-    "strait",
-    "bay",
-    "gulf",
-    "lake",
-    "peninsula",
-    "sea",
-    "admin2",
-    "admin1",
-    "river",
-}
 WATER = {"sea", "ocean", "strait", "gulf", "bay"}
 # A dateline: the city the story was filed from, then a comma, colon, bracket, dash or period.
 DATELINE_TAIL = re.compile(r"\s*(?:[,:(/.]|--|—|–|-\s)")
@@ -1342,28 +1319,18 @@ def _event_places(
     return most_specific(places)
 
 
-def _inside(broad: Place, inner: Place) -> bool:
-    """Whether a place plausibly lies within a broader one (same country, within its radius)."""
-    if inner.id == broad.id or inner.feature not in SPECIFIC and broad.feature != "country":
-        return False
-    if broad.feature == "admin1" and inner.feature in ("admin1", "sea"):
-        return False
-    if broad.feature == "country":
-        return inner.country == broad.country and inner.feature != "country"
-    if broad.country and inner.country and broad.country != inner.country:
-        return False
-    return (
-        haversine_km(broad.lat, broad.lon, inner.lat, inner.lon) <= BROAD_RADIUS_KM[broad.feature]
-    )
-
-
-def most_specific(places: Sequence[EventPlace]) -> list[EventPlace]:
-    """Drop the places that only contain another place of the event."""
+def most_specific(
+    places: Sequence[EventPlace], *, covers: Mapping[str, Cover] | None = None
+) -> list[EventPlace]:
+    """Drop the places that only contain another place of the event: a country yields to
+    anything in it, a province to its towns and counties, a county to its towns (by their
+    codes), a region, sea or ocean to what it covers (`geo.gazetteer.within`)."""
     return [
         p
         for p in places
-        if not (
-            p.place.feature in BROAD_RADIUS_KM and any(_inside(p.place, q.place) for q in places)
+        if not any(
+            within(q.place, p.place, covers=covers) and not within(p.place, q.place, covers=covers)
+            for q in places
         )
     ]
 
@@ -1537,12 +1504,9 @@ def compatible(a: Event, b: Event, *, same_article: bool = False) -> bool:
         return True
     if same_article and all(p.place.feature in WATER for p in (*a.places, *b.places)):
         return True
-    # A country and a place inside it: "a visit to China" and "arrived in Beijing".
-    countries_a = {p.place.country for p in a.places if p.place.feature == "country"}
-    countries_b = {p.place.country for p in b.places if p.place.feature == "country"}
-    return bool(
-        countries_a & {p.place.country for p in b.places}
-        or countries_b & {p.place.country for p in a.places}
+    # A place and a place inside it: "a visit to China" and "arrived in Beijing".
+    return any(
+        within(p.place, q.place) or within(q.place, p.place) for p in a.places for q in b.places
     )
 
 

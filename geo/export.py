@@ -46,6 +46,8 @@ def _record(event: Event) -> dict:
                 "resolved_name": ep.place.name,
                 "feature": ep.place.feature,
                 "country": ep.place.country,
+                "admin1": ep.place.admin1,
+                "admin2": ep.place.admin2,
                 "precision": ep.precision,
             }
             for ep in event.places
@@ -96,6 +98,8 @@ def event_from_record(record: dict) -> Event:
                     p.get("country"),
                     int(p.get("population") or 0),
                     p.get("geonameid"),
+                    p.get("admin1"),
+                    p.get("admin2"),
                 ),
             )
             for p in record.get("places", [])

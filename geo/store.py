@@ -4,6 +4,7 @@ behind the same one, and open_store picks between them by what --db / GEO_DB nam
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -101,7 +102,14 @@ MIGRATIONS: tuple[str, ...] = (
     # Nothing here: PostgreSQL's migration 7 is its spatial index for the map's box, which
     # SQLite answers by scanning. Kept so that both stores' schema numbers mean the same.
     "",
+    # The divisions an event's place lies in (Place.admin1, Place.admin2): what "is inside"
+    # (geo.gazetteer.within) reads when events read back from the store are merged.
+    """
+    ALTER TABLE event_places ADD COLUMN admin1 TEXT;
+    ALTER TABLE event_places ADD COLUMN admin2 TEXT;
+    """,
 )
+ADD_COLUMN = re.compile(r"\s*ALTER TABLE (?P<table>\w+) ADD COLUMN (?P<column>\w+)", re.IGNORECASE)
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "
     "name, end_date, roles, why, review"
@@ -146,13 +154,23 @@ class Store:
                     self._conn.commit()
                     return
                 for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
+                    if statement.strip() and not self._has_column(statement):
                         self._conn.execute(statement)
                 self._conn.execute(f"PRAGMA user_version = {version + 1}")
                 self._conn.commit()
             except BaseException:
                 self._conn.rollback()
                 raise
+
+    def _has_column(self, statement: str) -> bool:
+        """Whether an ALTER TABLE ... ADD COLUMN statement's column is already there. SQLite has
+        no ADD COLUMN IF NOT EXISTS: this keeps such a migration safe to run again, as the
+        CREATE ... IF NOT EXISTS ones are."""
+        added = ADD_COLUMN.match(statement)
+        if added is None:
+            return False
+        columns = self._conn.execute(f"PRAGMA table_info({added['table']})").fetchall()
+        return any(c[1] == added["column"] for c in columns)
 
     def close(self) -> None:
         """Close the connection."""
@@ -341,7 +359,9 @@ class Store:
             ),
         )
         self._conn.executemany(
-            "INSERT OR IGNORE INTO event_places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO event_places (event_key, ord, name, place_id, place_name, lat, "
+            "lon, feature, country, population, geonameid, admin1, admin2) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     key,
@@ -355,6 +375,8 @@ class Store:
                     ep.place.country,
                     ep.place.population,
                     ep.place.geonameid,
+                    ep.place.admin1,
+                    ep.place.admin2,
                 )
                 for i, ep in enumerate(event.places)
             ],
@@ -466,14 +488,29 @@ class Store:
             country,
             population,
             geonameid,
+            admin1,
+            admin2,
         ) in self._conn.execute(
             "SELECT event_key, name, place_id, place_name, lat, lon, feature, country, "
-            "population, geonameid FROM event_places JOIN wanted ON key = event_key "
+            "population, geonameid, admin1, admin2 FROM event_places JOIN wanted "
+            "ON key = event_key "
             "ORDER BY event_key, ord"
         ):
             places[key].append(
                 EventPlace(
-                    name, Place(pid, pname, lat, lon, feature, country, population, geonameid)
+                    name,
+                    Place(
+                        pid,
+                        pname,
+                        lat,
+                        lon,
+                        feature,
+                        country,
+                        population,
+                        geonameid,
+                        admin1,
+                        admin2,
+                    ),
                 )
             )
         for key, country in self._conn.execute(

@@ -125,6 +125,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX event_places_point ON event_places
         USING GIST ((ST_SetSRID(ST_MakePoint(lon, lat), 4326)));
     """,
+    # The divisions an event's place lies in (Place.admin1, Place.admin2): what "is inside"
+    # (geo.gazetteer.within) reads when events read back from the store are merged.
+    """
+    ALTER TABLE event_places ADD COLUMN IF NOT EXISTS admin1 TEXT;
+    ALTER TABLE event_places ADD COLUMN IF NOT EXISTS admin2 TEXT;
+    """,
 )
 EVENT_COLUMNS = (
     "key, type, year, month, day, precision, status, trigger, date_source, "
@@ -367,8 +373,8 @@ class PgStore:
             )
             cur.executemany(
                 "INSERT INTO event_places (event_key, ord, name, place_id, place_name, lat, lon, "
-                "feature, country, population, geonameid) VALUES "
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                "feature, country, population, geonameid, admin1, admin2) VALUES "
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 [
                     (
                         key,
@@ -382,6 +388,8 @@ class PgStore:
                         ep.place.country,
                         ep.place.population,
                         ep.place.geonameid,
+                        ep.place.admin1,
+                        ep.place.admin2,
                     )
                     for i, ep in enumerate(event.places)
                 ],
@@ -486,15 +494,29 @@ class PgStore:
             country,
             population,
             geonameid,
+            admin1,
+            admin2,
         ) in conn.execute(
             "SELECT event_key, name, place_id, place_name, lat, lon, feature, country, "
-            "population, geonameid FROM event_places WHERE event_key = ANY(%s) "
+            "population, geonameid, admin1, admin2 FROM event_places WHERE event_key = ANY(%s) "
             "ORDER BY event_key, ord",
             (keys,),
         ):
             places[key].append(
                 EventPlace(
-                    name, Place(pid, pname, lat, lon, feature, country, population, geonameid)
+                    name,
+                    Place(
+                        pid,
+                        pname,
+                        lat,
+                        lon,
+                        feature,
+                        country,
+                        population,
+                        geonameid,
+                        admin1,
+                        admin2,
+                    ),
                 )
             )
         for key, country in conn.execute(

@@ -400,3 +400,16 @@ def test_a_merged_away_event_leads_to_the_event_it_went_into(event):
     assert merged_into(rows, third.key) is None
     rows.append(merge(event, talks, merged=False, id=3))  # undone: talks is its own again
     assert merged_into(rows, talks.key) is None
+
+
+def test_a_corrected_place_keeps_its_division_codes(event):
+    from geo.model import Place
+
+    town = Place(
+        "gn:9000005", "Oddmere", 10.0, 20.0, "city", "XQ", 800, 9000005, "XQ.01", "XQ.01.7"
+    )
+    moved = apply_one(event, correction(event, "place", [place_value(EventPlace("Oddmere", town))]))
+    assert moved.places[0].place == town
+    old = {k: v for k, v in place_value(EventPlace("Oddmere", town)).items() if "admin" not in k}
+    earlier = apply_one(event, correction(event, "place", [old]))  # made before places had codes
+    assert earlier.places[0].place.admin1 is None and earlier.places[0].place.name == "Oddmere"

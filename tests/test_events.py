@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
-from geo.model import Article
+from geo.events import most_specific
+from geo.gazetteer import Cover
+from geo.model import Article, EventPlace, Place
 from geo.pipeline import Pipeline
 
 
@@ -643,3 +645,82 @@ def test_a_country_that_reports_reacts_or_owns_the_zone_is_an_onlooker(pipeline,
 )
 def test_a_country_named_in_the_possessive_can_still_take_part(pipeline, text, sides):
     assert set(one(pipeline, text, date(2024, 5, 30)).participants) == sides
+
+
+# -- the most specific place: containment by codes and by curated covers ------------------------
+# Invented places in an invented country "XQ"; no model is loaded.
+
+
+def _at(id_: str, name: str, feature: str, lat: float = 10.0, lon: float = 20.0, **codes):
+    return EventPlace(name, Place(id_, name, lat, lon, feature, **codes))
+
+
+XQ = _at("gn:9000001", "Quarvia", "country", country="XQ")
+NORTH = _at("gn:9000002", "North Vell", "admin1", country="XQ", admin1="XQ.01")
+SOUTH = _at("gn:9000003", "South Vell", "admin1", 10.2, 20.2, country="XQ", admin1="XQ.02")
+COUNTY = _at("gn:9000004", "Brisk County", "admin2", country="XQ", admin1="XQ.01", admin2="XQ.01.7")
+TOWN = _at("gn:9000005", "Oddmere", "city", country="XQ", admin1="XQ.01", admin2="XQ.01.7")
+# A town of the southern state a few kilometres over the line from the northern state's point.
+BORDER_TOWN = _at("gn:9000006", "Lindle", "city", 10.03, 20.03, country="XQ", admin1="XQ.02")
+OCEAN = _at("cur:grey-ocean", "Grey Ocean", "ocean", 0.0, 0.0)
+SEA = _at("cur:sea-of-tarn", "Sea of Tarn", "sea", 5.0, 5.0)
+OTHER_SEA = _at("cur:sea-of-mirrow", "Sea of Mirrow", "sea", 5.5, 5.5)
+REGION = _at("cur:vell-lands", "Vell Lands", "region", country="XQ")
+COVERS = {
+    "cur:grey-ocean": Cover(places=frozenset({"cur:sea-of-tarn"})),
+    "cur:vell-lands": Cover(divisions=frozenset({"XQ.01"})),
+}
+
+
+def _specific(*places: EventPlace) -> list[str]:
+    return [p.name for p in most_specific(places, covers=COVERS)]
+
+
+def test_a_town_is_more_specific_than_its_state_and_its_country() -> None:
+    assert _specific(XQ, NORTH, TOWN) == ["Oddmere"]
+
+
+def test_a_state_keeps_its_place_beside_a_nearby_town_of_another_state() -> None:
+    assert _specific(NORTH, BORDER_TOWN) == ["North Vell", "Lindle"]
+    assert _specific(NORTH, SOUTH) == ["North Vell", "South Vell"]  # a state holds no state
+
+
+def test_a_county_is_more_specific_than_its_state_and_a_town_than_its_county() -> None:
+    assert _specific(NORTH, COUNTY) == ["Brisk County"]
+    assert _specific(COUNTY, TOWN) == ["Oddmere"]
+    assert _specific(SOUTH, COUNTY) == ["South Vell", "Brisk County"]
+
+
+def test_a_sea_is_more_specific_than_the_ocean_it_lies_in() -> None:
+    assert _specific(OCEAN, SEA) == ["Sea of Tarn"]
+    assert _specific(OCEAN, OTHER_SEA) == ["Grey Ocean", "Sea of Mirrow"]  # not listed in it
+
+
+def test_a_curated_region_yields_to_a_division_it_covers_only() -> None:
+    assert _specific(REGION, NORTH) == ["North Vell"]
+    assert _specific(REGION, TOWN) == ["Oddmere"]  # a town of that division too
+    assert _specific(REGION, SOUTH) == ["Vell Lands", "South Vell"]
+    assert _specific(XQ, REGION) == ["Vell Lands"]  # the region lies in the country
+
+
+def test_a_place_without_codes_is_inside_nothing_and_holds_nothing() -> None:
+    """A Nominatim result has no country or division codes: it stays beside the others."""
+    found = _at("ext:node123", "Oddmere", "city", 10.0, 20.0)
+    assert _specific(XQ, found) == ["Quarvia", "Oddmere"]
+    assert _specific(NORTH, found) == ["North Vell", "Oddmere"]
+    state = _at("ext:relation9", "North Vell", "state")
+    assert _specific(state, TOWN) == ["North Vell", "Oddmere"]
+
+
+def test_reports_of_a_state_and_of_a_town_inside_it_merge_into_the_town() -> None:
+    """Two articles, one naming the state, the other a town in it: one event, at the town."""
+    from geo.events import compatible, merge
+    from tests.conftest import make_article, make_event
+
+    state = make_event(make_article("Drills were held in North Vell.", id="a.txt"), NORTH.place)
+    town = make_event(make_article("Drills were held at Oddmere.", id="b.txt"), TOWN.place)
+    elsewhere = make_event(
+        make_article("Drills were held at Lindle.", id="c.txt"), BORDER_TOWN.place
+    )
+    assert compatible(state, town) and not compatible(state, elsewhere)
+    assert [p.name for p in merge(state, town).places] == ["Oddmere"]

@@ -28,6 +28,7 @@ from geo.gazetteer import (
     make_geocoder,
     normalize,
 )
+from geo.model import Place
 
 
 @pytest.fixture(scope="module")
@@ -645,3 +646,95 @@ def test_normalize_knows_every_combining_mark_of_this_python() -> None:
 
     assert not [c for c in range(0x20000, sys.maxunicode + 1) if unicodedata.combining(chr(c))]
     assert not [c for c in range(0x300) if unicodedata.combining(chr(c))]
+
+
+# -- "is inside": codes, and the curated containment of regions, seas and oceans ----------------
+
+
+def _containment(tmp_path: Path, rows: str) -> dict[str, gz.Cover]:
+    features = tmp_path / "features.tsv"
+    features.write_text(
+        "# invented entries\nname\talternates\tfeature\tlat\tlon\tcountry\tgeonameid\tnotes\n"
+        "Grey Ocean\t\tocean\t0\t0\t\t\t\nSea of Tarn\t\tsea\t5\t5\t\t\t\n"
+        "Tarn Sound\t\tstrait\t5\t6\t\t\t\nVell Lands\t\tregion\t10\t20\t\t\t\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "containment.tsv"
+    path.write_text("# invented\nname\tcovers\tnotes\n" + rows, encoding="utf-8")
+    return gz.read_containment(path, [features])
+
+
+def test_curated_containment_is_transitive_and_reads_codes(tmp_path: Path) -> None:
+    covers = _containment(
+        tmp_path,
+        "Grey Ocean\tSea of Tarn\t\nSea of Tarn\tTarn Sound\t\nVell Lands\tXQ|XR.04|XS.01.7\t\n",
+    )
+    assert covers["cur:grey-ocean"].places == {"cur:sea-of-tarn", "cur:tarn-sound"}
+    lands = covers["cur:vell-lands"]
+    assert lands.countries == {"XQ"} and lands.divisions == {"XR.04", "XS.01.7"}
+    ocean = Place("cur:grey-ocean", "Grey Ocean", 0, 0, "ocean")
+    sound = Place("cur:tarn-sound", "Tarn Sound", 5, 6, "strait")
+    assert gz.within(sound, ocean, covers=covers) and not gz.within(ocean, sound, covers=covers)
+    region = Place("cur:vell-lands", "Vell Lands", 10, 20, "region")
+    town = Place("gn:1", "Oddmere", 10, 20, "city", "XS", admin1="XS.01", admin2="XS.01.7")
+    village = Place("gn:2", "Lindle", 10, 20, "city", "XS", admin1="XS.01", admin2="XS.01.8")
+    county = Place("gn:3", "Upper Rell", 10, 20, "admin2", "XR", admin1="XR.04", admin2="XR.04.2")
+    assert gz.within(town, region, covers=covers) and not gz.within(village, region, covers=covers)
+    assert gz.within(county, region, covers=covers)  # a division's key holds the keys under it
+
+
+def test_curated_containment_names_only_known_entries(tmp_path: Path) -> None:
+    with pytest.raises(gz.GazetteerError, match="Misty Bay"):
+        _containment(tmp_path, "Grey Ocean\tMisty Bay\t\n")
+    with pytest.raises(gz.GazetteerError, match="Nowhere"):
+        _containment(tmp_path, "Nowhere\tXQ\t\n")
+
+
+def test_the_shipped_containment_resolves_and_nests_seas_in_oceans(gaz: Gazetteer) -> None:
+    covers = gz.containment()
+    ocean = gaz.get("cur:pacific-ocean")
+    sea, gulf = gaz.get("cur:sea-of-japan"), gaz.get("cur:liaodong-bay")
+    assert ocean and sea and gulf
+    assert gz.within(sea, ocean) and gz.within(gulf, ocean) and not gz.within(ocean, sea)
+    assert all(gaz.get(i) for c in covers.values() for i in c.places)  # every entry is indexed
+
+
+def test_a_town_carries_its_county_and_lies_in_it(gaz: Gazetteer) -> None:
+    town = next(p for p in gaz.candidates("Oakland") if p.country == "US")
+    county = next(p for p in gaz.candidates("Alameda County") if p.feature == "admin2")
+    assert (town.admin1, town.admin2) == ("US.CA", county.admin2)
+    assert gz.within(town, county) and gz.within(county, gaz.admin1("US.CA"))
+    assert not gz.within(county, town)
+
+
+def test_an_air_base_lies_in_the_division_airportsdata_names(gaz: Gazetteer) -> None:
+    base = gaz.candidates("Ramstein Air Base")[0]
+    division = gaz.admin1(base.admin1)
+    assert base.feature == "base" and division is not None and division.country == "DE"
+    assert gz.within(base, division) and not gz.within(division, base)
+
+
+def test_every_code_in_the_shipped_containment_is_one_the_gazetteer_uses(gaz: Gazetteer) -> None:
+    """A mistyped country or division key would silently contain nothing."""
+    import sqlite3
+
+    assert gaz.path is not None
+    con = sqlite3.connect(gaz.path)
+    keys = {
+        k
+        for (a1, a2) in con.execute("SELECT DISTINCT admin1, admin2 FROM entries")
+        for k in (a1, a2)
+        if k
+    }
+    countries = {r[0] for r in con.execute("SELECT country FROM entries WHERE feature='country'")}
+    con.close()
+    covers = gz.containment().values()
+    assert not {k for c in covers for k in c.divisions} - keys
+    assert not {k for c in covers for k in c.countries} - countries
+
+
+def test_a_curated_military_site_lies_in_the_division_its_file_names(gaz: Gazetteer) -> None:
+    site = gaz.get("cur:naval-station-norfolk")
+    assert site is not None and site.admin1 == "US.VA"
+    state = gaz.admin1("US.VA")
+    assert state is not None and gz.within(site, state)

@@ -78,14 +78,16 @@ def test_jsonl_records_are_each_read_or_rejected_with_their_line(tmp_path_factor
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=30)
 places = st.builds(
-    lambda name, lat, lon, feature, country: EventPlace(
-        name, Place(f"cur:{abs(hash(name))}", name, lat, lon, feature, country)
+    lambda name, lat, lon, feature, country, admin: EventPlace(
+        name,
+        Place(f"cur:{abs(hash(name))}", name, lat, lon, feature, country, 0, None, *admin),
     ),
     names,
     st.floats(-90, 90, allow_nan=False),
     st.floats(-180, 180, allow_nan=False),
     st.sampled_from(["city", "sea", "country", "admin1", "ocean"]),
     st.none() | st.sampled_from(["RU", "CN", "IN"]),
+    st.sampled_from([(None, None), ("RU.59", None), ("US.CA", "US.CA.001")]),
 )
 sources = st.builds(
     lambda article, excerpt, start, published: Source(

@@ -5,12 +5,16 @@ PostgreSQL's own schema, migrations and concurrency are in test_store_pg.py."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
-from geo.model import EventPlace
+from geo.model import EventPlace, Place
 from geo.store import MIGRATIONS, Store, open_store
 from tests.conftest import BEIJING, MOSCOW, SEA, make_article, make_event
+
+# An invented town with its division and county codes, what "is inside" reads back.
+TOWN = Place("gn:9000005", "Oddmere", 10.0, 20.0, "city", "XQ", 800, 9000005, "XQ.01", "XQ.01.7")
 
 
 @pytest.fixture
@@ -181,6 +185,28 @@ def test_a_database_of_an_older_schema_is_migrated_in_place(tmp_path):
     assert (event.type, event.year, event.date_source) == ("patrol", 2020, "text")
 
 
+def test_event_places_stored_before_migration_8_read_back_without_codes(tmp_path):
+    path = tmp_path / "seven.db"
+    conn = sqlite3.connect(path)
+    script = ";".join(MIGRATIONS[:7])
+    conn.executescript(f"BEGIN; {script}; PRAGMA user_version = 7; COMMIT;")
+    conn.execute(
+        "INSERT INTO events (key, type, year, month, day, precision, status, trigger) "
+        "VALUES ('k', 'patrol', 2020, 1, NULL, 'month', 'past', 'patrol')"
+    )
+    conn.execute(
+        "INSERT INTO event_places VALUES "
+        "('k', 0, 'Oddmere', 'gn:9000005', 'Oddmere', 10.0, 20.0, 'city', 'XQ', 800, 9000005)"
+    )
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        [event] = store.events()
+        assert event.places[0].place == replace(TOWN, admin1=None, admin2=None)
+    with Store(path) as again:  # migration 8 is not run twice
+        assert again.event_count() == 1
+
+
 def test_similar_finds_same_type_and_year_sharing_a_place_or_country(store):
     a1, a2, a3 = (make_article(f"Drills number {i} in Moscow.", id=f"{i}.txt") for i in range(3))
     store.add(a1, [make_event(a1, MOSCOW, year=2020)])
@@ -213,12 +239,13 @@ def test_every_event_field_survives_the_round_trip(store):
             "roles": (("buyer", "IN"), ("seller", "RU")),
             "why": ("trigger:deal", "date:clause_mate"),
             "review": "a place far from every participant",
-            "places": base.places + (EventPlace(SEA.name, SEA),),
+            "places": base.places + (EventPlace(SEA.name, SEA), EventPlace("Oddmere", TOWN)),
         }
     )
     store.add(article, [event])
     [back] = store.events()
     assert back == event and back.key == event.key
+    assert back.places[-1].place.admin1 == "XQ.01" and back.places[-1].place.admin2 == "XQ.01.7"
     assert store.articles() == [article]
 
 
