@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -136,11 +137,26 @@ class Store:
             self._lock = threading.RLock()
             self._writing = False  # inside add(): reads belong to its transaction
             self._conn.execute("PRAGMA foreign_keys = ON")
-            if self.path != ":memory:":
-                self._conn.execute("PRAGMA journal_mode = WAL")
-            self._migrate()
+            self._prepare()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the event store {self.path}: {exc}") from exc
+
+    def _prepare(self) -> None:
+        """WAL mode, then the migrations. While another process is creating the same new file
+        (switching it into WAL mode, building the WAL index) SQLite can answer "database is
+        locked" at once, without waiting for the busy timeout: so try again until the
+        timeout. Each step is safe to repeat."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                if self.path != ":memory:":
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                self._migrate()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _migrate(self) -> None:
         # Each migration and its version bump is one IMMEDIATE transaction that reads the

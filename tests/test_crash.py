@@ -88,3 +88,29 @@ def test_the_dashboard_store_sees_events_committed_by_another_process(tmp_path):
         assert done.returncode == 0, done.stderr
         # the open connection sees the commit, through every kind of read
         assert reader.event_count() == 2 and len(reader.events()) == 2
+
+
+def test_a_new_database_opens_while_another_process_holds_it_for_a_moment(monkeypatch, tmp_path):
+    """While another process is creating the same new file, SQLite can answer "database is
+    locked" at once, without the busy timeout (seen once in CI: two ingests starting together,
+    one exited with "cannot open the event store"): opening tries again."""
+    import sqlite3
+
+    from geo import store as store_module
+
+    refusals = {"left": 3}
+
+    class BusyAtFirst(sqlite3.Connection):
+        def execute(self, sql, *args):  # type: ignore[override]
+            if refusals["left"] and sql.startswith(("PRAGMA journal_mode", "BEGIN IMMEDIATE")):
+                refusals["left"] -= 1
+                raise sqlite3.OperationalError("database is locked")
+            return super().execute(sql, *args)
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(
+        store_module.sqlite3, "connect", lambda *a, **k: connect(*a, factory=BusyAtFirst, **k)
+    )
+    with store_module.Store(tmp_path / "new.db") as opened:
+        assert opened.event_count() == 0
+    assert refusals["left"] == 0
