@@ -488,3 +488,24 @@ def test_after_a_town_and_a_comma_a_division_is_the_division_not_its_namesake_ci
     )
     assert places["Washington"].place.feature == "admin1"
     assert places["Spokane"].place.admin1 == "US.WA"
+
+
+def test_a_town_the_gazetteer_knows_only_elsewhere_lies_in_the_division_named_after_it(
+    geoparser,
+):
+    """ "Adelaide, Suffolk": no Adelaide in Suffolk is known, so the name is placed in Suffolk
+    (at its point), not in Australia."""
+    found = _places(geoparser.parse("The fair moves to Adelaide, Suffolk next spring."))
+    adelaide = found["Adelaide"]
+    assert adelaide.place is not None and adelaide.place.country == "GB"
+    assert "in_stated_division" in adelaide.why
+
+
+def test_in_a_list_of_places_the_next_name_is_no_division(geoparser):
+    found = _places(geoparser.parse("The tour visits Madrid, Berlin, Rome, Ontario and Oslo."))
+    assert found["Rome"].place is not None and found["Rome"].place.country == "IT"
+
+
+def test_a_country_or_state_before_a_comma_stays_itself(geoparser):
+    found = _places(geoparser.parse("Storms hit Georgia, USA overnight."))
+    assert found["Georgia"].place is not None and found["Georgia"].place.feature == "admin1"

@@ -77,8 +77,13 @@ def city_state(doc: Doc, places: list[PlaceMention], county_km: float) -> list[P
                     # "Tacoma, Washington": after a town of its own, the division, not the
                     # city named like it.
                     nxt.candidates = outer
+                elif outer[0].place.feature == "admin1" and not _listed(doc, out, p):
+                    _in_stated_division(p, outer[0])
             elif nxt.candidates[0].place.feature in _COUNTY_LIKE:
-                _keep_in_county(p, nxt.candidates[0], county_km)
+                if not _keep_in_county(p, nxt.candidates[0], county_km) and not _listed(
+                    doc, out, p
+                ):
+                    _in_stated_division(p, nxt.candidates[0])
             elif nxt.candidates[0].place.id in {c.place.id for c in p.candidates}:
                 p.end = nxt.end
                 same = [c for c in p.candidates if c.place.id == nxt.candidates[0].place.id]
@@ -99,8 +104,9 @@ def _inside(c: Match, keys: set[str]) -> bool:
     )
 
 
-def _keep_in_county(p: PlaceMention, county: Match, county_km: float) -> None:
-    """ "Croston, Lancashire": keep the candidates that lie in the county (near its point)."""
+def _keep_in_county(p: PlaceMention, county: Match, county_km: float) -> bool:
+    """ "Croston, Lancashire": keep the candidates that lie in the county (near its point);
+    whether there were any."""
     c0 = county.place
     near = [
         c
@@ -111,6 +117,23 @@ def _keep_in_county(p: PlaceMention, county: Match, county_km: float) -> None:
     ]
     if near:
         p.candidates = near
+    return bool(near)
+
+
+def _listed(doc: Doc, before: Sequence[PlaceMention], p: PlaceMention) -> bool:
+    """Whether a name comes in a list of places ("Leeds, Wakefield, York and Hull"), where the
+    name after its comma is the next item, not its division."""
+    return bool(before) and before[-1].end == p.start - 1 and doc[p.start - 1].text == ","
+
+
+def _in_stated_division(p: PlaceMention, division: Match) -> None:
+    """ "Quenby, Suffolk" where the gazetteer knows no Quenby in Suffolk, only namesakes
+    elsewhere: the text says where it lies, so it is placed in that division (at the
+    division's point) rather than at a namesake on another continent. Not for the names of
+    countries and first-level divisions: "Georgia, USA" is the state."""
+    if not any(c.place.feature in ("country", "admin1") for c in p.candidates):
+        p.candidates = [division]
+        p.why = (*p.why, "in_stated_division")
 
 
 def resolve(places: list[PlaceMention], demonyms: Sequence[Toponym], weights: Weights) -> None:
