@@ -46,6 +46,7 @@ class Document:
     people: frozenset[str] = frozenset()  # words of the multi-word person names
     organisations: frozenset[str] = frozenset()  # names tagged ORG more often than a place
     products: frozenset[str] = frozenset()  # words used as the names of products
+    agencies: frozenset[str] = frozenset()  # names of news agencies ("the X news agency")
     ner_known: frozenset[str] = frozenset()  # the NER's place names taken
     taken: set[int] = field(default_factory=set)  # tokens of accepted mentions
     places: list[Mention] = field(default_factory=list)  # accepted place names, in order found
@@ -64,6 +65,7 @@ class Document:
             person_words(ents),
             organisation_names(ents),
             product_names(doc),
+            agency_names(doc),
         )
 
     @cached_property
@@ -173,6 +175,23 @@ def organisation_names(ents: Sequence[Span]) -> frozenset[str]:
         elif ent.label_ in PLACE_LABELS:
             place[normalize(span.text)] += 1
     return frozenset(name for name, n in org.items() if n >= 2 and n > place[name])
+
+
+def agency_names(doc: Doc) -> frozenset[str]:
+    """The names the text gives news agencies: the capitalised word (or two) before "news
+    agency", "agency", "wire service" ("the Xinhua news agency reported")."""
+    words = WORDS["agency_words"]
+    names = set()
+    for tok in doc[1:]:
+        if tok.lower_ not in ("agency", "service"):
+            continue
+        start = tok.i - 1 if tok.i >= 2 and doc[tok.i - 1].lower_ in ("news", "wire") else tok.i
+        if doc[start : tok.i + 1].text not in words:
+            continue
+        name = [t for t in doc[max(0, start - 2) : start] if t.is_title and t.is_alpha]
+        if name and name[-1].i == start - 1:
+            names.add(normalize(doc[name[0].i : start].text))
+    return frozenset(names)
 
 
 def product_names(doc: Doc) -> frozenset[str]:

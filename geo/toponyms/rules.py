@@ -190,15 +190,24 @@ def product_name(m: Mention) -> bool:
 
 @rule("publication_name", sources=STANDALONE + ("in_organisation",))
 def publication_name(m: Mention) -> bool:
-    """A place opening the name of a newspaper ("the X Times said", "X Herald") is part of the
-    publication's name, not where anything happens."""
+    """A place opening the name of a newspaper ("the X Times said", "X Herald") or of a news
+    agency ("the X news agency reported") is part of the publication's name, not where
+    anything happens; so is an agency's name alone, once the text has named it so, as the
+    source of a report ("according to X", "X said"; not "floods hit X")."""
     doc, end = m.doc, m.end
     if m.outer is not None:
         end = min(m.outer[1], end)  # the word after the place inside the organisation's name
-    return (
-        end < len(doc)
-        and doc[end].text[:1].isupper()
-        and doc[end].lower_ in WORDS["publication_heads"]
+    if end >= len(doc):
+        return False
+    if doc[end].text[:1].isupper() and doc[end].lower_ in WORDS["publication_heads"]:
+        return True
+    following = (doc[end : end + 1].text, doc[end : end + 2].text)
+    if any(w.islower() and w in WORDS["agency_words"] for w in following):
+        return True
+    # The agency named again alone, as the source of a report: "according to X", "X said".
+    return m.norm in m.document.agencies and (
+        (m.start >= 2 and doc[m.start - 2 : m.start].text.lower() == "according to")
+        or doc[end].lower_ in WORDS["attribution_verbs"]
     )
 
 
