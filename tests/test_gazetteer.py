@@ -303,6 +303,20 @@ def test_demonyms(gaz: Gazetteer, word: str, iso: str) -> None:
     assert place is not None and (place.feature, place.country) == ("country", iso)
 
 
+@pytest.mark.parametrize(
+    ("word", "division"),
+    [("English", "GB.ENG"), ("Welsh", "GB.WLS"), ("Scots", "GB.SCT"), ("Texans", "US.TX")],
+)
+def test_demonyms_of_nations_and_divisions_within_a_country(
+    gaz: Gazetteer, word: str, division: str
+) -> None:
+    """ "The English city of X", "Welsh farmers": the nation within the United Kingdom (or the
+    division with a people's name of its own), in its country."""
+    place = gaz.demonym(word)
+    assert place is not None and place.feature == "admin1" and place.admin1 == division
+
+
+
 def test_non_demonyms(gaz: Gazetteer) -> None:
     assert gaz.demonym("Moscow") is None
     assert gaz.demonym("exercise") is None

@@ -443,6 +443,15 @@ def test_a_demonym_the_model_tags_a_person_is_a_demonym() -> None:
     ]
 
 
+def test_a_peoples_word_the_model_tags_a_language_is_a_demonym_before_a_kind_of_place() -> None:
+    from geo.toponyms.recognition import Recogniser
+
+    # "Chinese" is also a town in the stub gazetteer, as "English" is in the real one.
+    text = "Crews reached the [Chinese|LANGUAGE] town of Sur. She speaks [Chinese|LANGUAGE]."
+    found = Recogniser(GAZETTEER).recognise(parse(text))  # type: ignore[arg-type]
+    assert [(t.text, t.start, t.kind) for t in found.demonyms] == [("Chinese", 18, "demonym")]
+
+
 def test_a_place_opening_an_events_name_is_where_it_is_named_after() -> None:
     from geo.toponyms.recognition import Recogniser
 

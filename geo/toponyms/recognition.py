@@ -161,7 +161,7 @@ class Recogniser:
         document = found.document
         doc = document.doc
         for ent in document.ents:
-            if ent.label_ == "NORP":
+            if ent.label_ == "NORP" or _language_as_adjective(doc, ent):
                 country = self.gazetteer.demonym(ent.text)
                 if country is not None:
                     found.demonyms.append(
@@ -478,3 +478,13 @@ def core_of(document: Document, start: int, end: int) -> tuple[int, int] | None:
         if not any(m.place.feature in ("admin1", "admin2") for m in matches):
             return None
     return i, j
+
+
+def _language_as_adjective(doc: Doc, ent: Span) -> bool:
+    """A people's word the NER labels a language, before a word for a kind of place: "the
+    English city of X", "a Welsh village" name the nation, not the language."""
+    return (
+        ent.label_ == "LANGUAGE"
+        and ent.end < len(doc)
+        and doc[ent.end].lower_ in WORDS["place_kind_words"]
+    )
