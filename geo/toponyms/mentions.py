@@ -177,16 +177,22 @@ def organisation_names(ents: Sequence[Span]) -> frozenset[str]:
     return frozenset(name for name, n in org.items() if n >= 2 and n > place[name])
 
 
+def agency_phrase(doc: Doc, i: int) -> int:
+    """The length of the words naming a news agency that start at token i, in lower case
+    ("news agency", "agency", "wire service"), or 0."""
+    words = WORDS["agency_words"]
+    for width in (2, 1):
+        if i + width <= len(doc) and doc[i : i + width].text in words:
+            return width
+    return 0
+
+
 def agency_names(doc: Doc) -> frozenset[str]:
     """The names the text gives news agencies: the capitalised word (or two) before "news
     agency", "agency", "wire service" ("the Xinhua news agency reported")."""
-    words = WORDS["agency_words"]
     names = set()
-    for tok in doc[1:]:
-        if tok.lower_ not in ("agency", "service"):
-            continue
-        start = tok.i - 1 if tok.i >= 2 and doc[tok.i - 1].lower_ in ("news", "wire") else tok.i
-        if doc[start : tok.i + 1].text not in words:
+    for start in range(1, len(doc)):
+        if not agency_phrase(doc, start):
             continue
         name = [t for t in doc[max(0, start - 2) : start] if t.is_title and t.is_alpha]
         if name and name[-1].i == start - 1:

@@ -66,6 +66,7 @@ def city_state(doc: Doc, places: list[PlaceMention], county_km: float) -> list[P
         p = places[i]
         nxt = places[i + 1] if i + 1 < len(places) else None
         if nxt and nxt.start == p.end + 1 and doc[p.end].text == ",":
+            listed = _listed(doc, out, p)
             outer = [o for o in nxt.candidates if o.place.feature in ("admin1", "country")]
             if outer:
                 p.within = {
@@ -77,12 +78,10 @@ def city_state(doc: Doc, places: list[PlaceMention], county_km: float) -> list[P
                     # "Tacoma, Washington": after a town of its own, the division, not the
                     # city named like it.
                     nxt.candidates = outer
-                elif outer[0].place.feature == "admin1" and not _listed(doc, out, p):
+                elif outer[0].place.feature == "admin1" and not listed:
                     _in_stated_division(p, outer[0])
             elif nxt.candidates[0].place.feature in _COUNTY_LIKE:
-                if not _keep_in_county(p, nxt.candidates[0], county_km) and not _listed(
-                    doc, out, p
-                ):
+                if not _keep_in_county(p, nxt.candidates[0], county_km) and not listed:
                     _in_stated_division(p, nxt.candidates[0])
             elif nxt.candidates[0].place.id in {c.place.id for c in p.candidates}:
                 p.end = nxt.end

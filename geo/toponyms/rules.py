@@ -24,6 +24,7 @@ from geo.toponyms.mentions import (
     after_comma,
     after_full_name,
     after_preposition,
+    agency_phrase,
     dedication,
     line_start,
     possessive_object,
@@ -201,8 +202,7 @@ def publication_name(m: Mention) -> bool:
         return False
     if doc[end].text[:1].isupper() and doc[end].lower_ in WORDS["publication_heads"]:
         return True
-    following = (doc[end : end + 1].text, doc[end : end + 2].text)
-    if any(w.islower() and w in WORDS["agency_words"] for w in following):
+    if agency_phrase(doc, end):
         return True
     # The agency named again alone, as the source of a report: "according to X", "X said".
     return m.norm in m.document.agencies and (
